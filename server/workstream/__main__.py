@@ -1,0 +1,5 @@
+"""Entry point for ``python -m workstream``."""
+
+from workstream.cli import main
+
+raise SystemExit(main())

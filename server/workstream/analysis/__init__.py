@@ -1,0 +1,50 @@
+"""The analysis: text in, findings out — syntax, schema, ids, dependencies and file scopes.
+
+Pure: imports nothing from pygls or lsprotocol. :func:`analyze` never raises on any input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workstream import jsonc
+from workstream.analysis import dependencies, file_scopes, ids, schema
+from workstream.analysis.context import Context
+from workstream.findings import Finding, Severity, finding
+from workstream.jsonc import ParsedJson
+from workstream.model import Workstream, build
+
+
+@dataclass
+class Analysis:
+    """Everything known about one document: its parse, its model and its findings."""
+
+    parsed: ParsedJson
+    model: Workstream | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings of severity error (a run refuses a workstream with any)."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def text(self) -> str:
+        return self.parsed.text
+
+
+def analyze(text: str) -> Analysis:
+    """Parse and check a workstream document."""
+    parsed = jsonc.parse(text)
+    findings: list[Finding] = []
+    if parsed.errors:
+        first = parsed.errors[0]
+        findings.append(finding("WS001", first.message, first.span))
+    findings.extend(schema.check(parsed))
+    model = build(parsed.value)
+    if model is not None:
+        ctx = Context(parsed, model)
+        for checker in (ids.check, dependencies.check, file_scopes.check):
+            findings.extend(checker(ctx))
+    findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
+    return Analysis(parsed, model, findings)

@@ -1,0 +1,52 @@
+"""What every check reads: the parsed document, the model built from it, and its graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from workstream.findings import Span
+from workstream.graph import StepGraph
+from workstream.jsonc import ParsedJson, Path
+from workstream.model import Step, Workstream
+
+
+@dataclass
+class Context:
+    """The inputs of the model checks, with helpers to turn paths into spans."""
+
+    parsed: ParsedJson
+    model: Workstream
+
+    @cached_property
+    def graph(self) -> StepGraph:
+        return StepGraph(self.model)
+
+    def span(self, path: Path) -> Span:
+        """The range at ``path`` (or its nearest existing ancestor)."""
+        return self.parsed.best_span(path)
+
+    def step_id_span(self, step: Step) -> Span:
+        """The range of a step's id value (or of the step object when it has no id)."""
+        return self.span(("steps", step.index, "id"))
+
+    def dep_span(self, step: Step, position: int) -> Span:
+        """The range of the ``position``-th entry of a step's ``depends_on``."""
+        return self.span(("steps", step.index, "depends_on", self._raw_index(step, "depends_on", position)))
+
+    def file_span(self, step: Step, position: int) -> Span:
+        """The range of the ``position``-th entry of a step's ``files``."""
+        return self.span(("steps", step.index, "files", self._raw_index(step, "files", position)))
+
+    def _raw_index(self, step: Step, key: str, position: int) -> int:
+        """Map an index into the model's (strings-only) tuple back to the raw array index."""
+        raw = self.parsed.value["steps"][step.index].get(key)
+        if not isinstance(raw, list) or all(isinstance(item, str) for item in raw):
+            return position
+        seen = -1
+        for index, item in enumerate(raw):
+            if isinstance(item, str):
+                seen += 1
+                if seen == position:
+                    return index
+        return position

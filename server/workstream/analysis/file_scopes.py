@@ -1,0 +1,112 @@
+"""File scopes: conflicts between steps that may run at once (WS201), scopes that leave the
+repository (WS202), and steps without a scope that run alongside others (WS203).
+
+Two steps conflict when neither depends on the other, even transitively, and their scopes may
+overlap. Candidate pairs come from :func:`workstream.scopes.candidate_pairs` (not quadratic:
+O(E·d + P), see that module); each candidate costs one reachability bit test.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from workstream.analysis.context import Context
+from workstream.findings import Finding, Related, finding
+from workstream.model import Step
+from workstream.scopes import Entry, candidate_pairs, leaves_repository
+
+#: Names shown in one WS201 message before "and N more".
+_SHOWN = 3
+
+
+def check(ctx: Context) -> list[Finding]:
+    """WS201, WS202 and WS203."""
+    findings: list[Finding] = []
+    graph = ctx.graph
+    entries: list[Entry] = []
+    steps: dict[int, Step] = {}
+    unscoped: list[Step] = []
+    for step in ctx.model.steps:
+        node = graph.index.get(step.id)
+        if node is None or node in steps:
+            continue  # no usable id, or a duplicate id
+        steps[node] = step
+        if step.files is None:
+            if _has_no_files_key(ctx, step):
+                unscoped.append(step)
+            continue
+        for position, pattern in enumerate(step.files):
+            if leaves_repository(pattern):
+                findings.append(
+                    finding(
+                        "WS202",
+                        f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
+                        "repository. Use a path relative to the repository root, without '..'.",
+                        ctx.file_span(step, position),
+                        step=step.id,
+                    )
+                )
+            else:
+                entries.append(Entry(node, position, pattern))
+    findings.extend(_conflicts(ctx, entries, steps))
+    count = len(graph.ids)
+    for step in unscoped:
+        node = graph.index[step.id]
+        related = (graph.ancestors[node] | graph.descendants[node]) & ~(1 << node)
+        if related.bit_count() < count - 1:
+            findings.append(
+                finding(
+                    "WS203",
+                    f"Step '{step.id}' has no \"files\" scope and may run alongside other steps: "
+                    "file conflicts cannot be checked. Add \"files\" (or [] if it changes "
+                    "nothing).",
+                    ctx.step_id_span(step),
+                    step=step.id,
+                )
+            )
+    return findings
+
+
+def _has_no_files_key(ctx: Context, step: Step) -> bool:
+    raw = ctx.parsed.value["steps"][step.index]
+    return "files" not in raw
+
+
+def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> list[Finding]:
+    graph = ctx.graph
+    clashes: dict[Entry, list[Entry]] = defaultdict(list)
+    for a, b in candidate_pairs(entries):
+        if not graph.related(a.step, b.step):
+            clashes[a].append(b)
+            clashes[b].append(a)
+    findings = []
+    for entry in sorted(clashes, key=lambda e: (steps[e.step].index, e.index)):
+        step = steps[entry.step]
+        others = clashes[entry]
+        other_ids = list(dict.fromkeys(steps[o.step].id for o in others))
+        names = ", ".join(f"'{i}'" for i in other_ids[:_SHOWN])
+        if len(other_ids) > _SHOWN:
+            names += f" and {len(other_ids) - _SHOWN} more"
+        first = others[0]
+        overlap = (
+            f"'{entry.pattern}'"
+            if entry.pattern == first.pattern
+            else f"'{entry.pattern}' and '{first.pattern}'"
+        )
+        message = (
+            f"File conflict: step '{step.id}' may run at the same time as {names}, and their "
+            f"file scopes overlap ({overlap}). Make one depend on the other, or narrow the "
+            "scopes."
+        )
+        related = tuple(
+            Related(
+                ctx.file_span(steps[o.step], o.index),
+                f"step '{steps[o.step].id}' may also change '{o.pattern}'",
+            )
+            for o in others[:_SHOWN]
+        )
+        findings.append(
+            finding("WS201", message, ctx.file_span(step, entry.index), related,
+                    step=step.id, conflicts=other_ids)
+        )
+    return findings

@@ -1,0 +1,122 @@
+"""Step definitions: duplicate ids (WS101), ids git cannot use (WS301), tools (WS302, WS303)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from workstream.analysis.context import Context
+from workstream.findings import Finding, Related, finding
+from workstream.model import Step
+
+# One component of a git ref name (git check-ref-format): no control characters, space,
+# ~ ^ : ? * [ \ or "..", "@{"; not starting with "." or "-"; not ending with "." or ".lock".
+# "/" is refused too, since an id is a single component of the branch name.
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\/]|\.\.|@\{|^[.-]|\.$|\.lock$|^@$")
+
+
+def ref_problem(name: str) -> str | None:
+    """Why ``name`` cannot be one component of a git branch name, or None when it can."""
+    match = _BAD_REF.search(name)
+    if match is None:
+        return None
+    found = match.group()
+    if found in ("..", "@{", "@"):
+        return f"it contains '{found}'"
+    if found == ".lock":
+        return "it ends with '.lock'"
+    if match.start() == 0 and found in ".-":
+        return f"it starts with '{found}'"
+    if found == "." and match.end() == len(name):
+        return "it ends with '.'"
+    if found == " ":
+        return "it contains a space"
+    if found < " " or found == "\x7f":
+        return "it contains a control character"
+    return f"it contains '{found}'"
+
+
+def check(ctx: Context) -> list[Finding]:
+    """WS101, WS301, WS302 and WS303."""
+    findings: list[Finding] = []
+    model = ctx.model
+    if model.id:
+        problem = ref_problem(model.id)
+        if problem:
+            findings.append(
+                finding(
+                    "WS301",
+                    f"The workstream id '{model.id}' cannot be part of a git branch name: "
+                    f"{problem}. Use letters, digits, '-', '_' and '.'.",
+                    ctx.span(("id",)),
+                )
+            )
+    first: dict[str, int] = {}
+    tools = model.tool_names()
+    for step in model.steps:
+        if not step.id:
+            continue
+        if step.id in first:
+            original = model.steps[first[step.id]]
+            findings.append(
+                finding(
+                    "WS101",
+                    f"Step id '{step.id}' is already used by step #{original.index + 1}. "
+                    "Step ids must be unique: rename this one.",
+                    ctx.step_id_span(step),
+                    (Related(ctx.step_id_span(original), f"'{step.id}' is first defined here"),),
+                    step=step.id,
+                )
+            )
+        else:
+            first[step.id] = step.index
+        problem = ref_problem(step.id)
+        if problem:
+            findings.append(
+                finding(
+                    "WS301",
+                    f"Step id '{step.id}' cannot be part of a git branch name: {problem}. "
+                    "Use letters, digits, '-', '_' and '.'.",
+                    ctx.step_id_span(step),
+                    step=step.id,
+                )
+            )
+        if step.tool not in tools:
+            close = difflib.get_close_matches(step.tool, tools, n=3)
+            hint = (
+                f" Did you mean '{close[0]}'?"
+                if close
+                else f" Known tools: {', '.join(tools)}; define others under \"tools\"."
+            )
+            findings.append(
+                finding(
+                    "WS302",
+                    f"Step '{step.id}' uses the unknown tool '{step.tool}'.{hint}",
+                    ctx.span(("steps", step.index, "tool")),
+                    step=step.id,
+                    suggestions=close,
+                )
+            )
+            continue
+        findings.extend(_runnable(ctx, step))
+    return findings
+
+
+def _runnable(ctx: Context, step: Step) -> list[Finding]:
+    """WS303: a shell step needs ``run``; an AI tool that takes a prompt needs ``tasks``."""
+    if step.tool == "shell":
+        if step.run is not None:
+            return []
+        message = (
+            f"Step '{step.id}' runs with the shell tool but has no \"run\" command. "
+            "Add \"run\", or set \"tool\" to an AI tool that takes its \"tasks\"."
+        )
+    else:
+        command = ctx.model.tool_command(step) or ()
+        if step.tasks or not any("{prompt}" in item for item in command):
+            return []
+        message = (
+            f"Step '{step.id}' uses the tool '{step.tool}', which needs a prompt, but has no "
+            "\"tasks\". Add \"tasks\": [\"what to do\"]."
+        )
+    return [finding("WS303", message, ctx.step_id_span(step), step=step.id)]

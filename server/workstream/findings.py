@@ -1,0 +1,81 @@
+"""The one plain finding type the analysis returns, and the table of stable diagnostic codes.
+
+Faces (CLI, language server) translate findings into their own shapes; nothing here knows
+about LSP. Offsets are character (code point) offsets into the analysed text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; the values are the words the CLI prints."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range ``[start, end)`` of character offsets into a document."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains a finding (the first duplicate, the other step of a conflict)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in a workstream document."""
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    related: tuple[Related, ...] = ()
+    # Machine-readable facts for quick fixes (e.g. {"suggestions": [...], "step": "b"}).
+    data: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+#: Every code the analysis can produce, with its severity and a one-line summary.
+CODES: dict[str, tuple[Severity, str]] = {
+    "WS001": (Severity.ERROR, "JSON syntax error"),
+    "WS002": (Severity.ERROR, "schema violation"),
+    "WS101": (Severity.ERROR, "duplicate step id"),
+    "WS102": (Severity.ERROR, "dependency on an undefined step"),
+    "WS103": (Severity.ERROR, "a step depends on itself"),
+    "WS104": (Severity.ERROR, "dependency cycle"),
+    "WS105": (Severity.WARNING, "the same dependency listed twice"),
+    "WS106": (Severity.HINT, "redundant dependency"),
+    "WS201": (Severity.WARNING, "file conflict between steps that may run at the same time"),
+    "WS202": (Severity.ERROR, "a file scope leaves the repository"),
+    "WS203": (Severity.INFORMATION, "a step without a file scope may run alongside others"),
+    "WS301": (Severity.ERROR, "an id that cannot be part of a git branch name"),
+    "WS302": (Severity.ERROR, "unknown tool"),
+    "WS303": (Severity.ERROR, "a step its tool cannot run"),
+    "WS501": (Severity.ERROR, "the last run of this step failed"),
+    "WS502": (Severity.ERROR, "the last run of this step timed out"),
+    "WS503": (Severity.ERROR, "the last run of this step hit a merge conflict"),
+}
+
+
+def finding(
+    code: str,
+    message: str,
+    span: Span,
+    related: tuple[Related, ...] = (),
+    **data: object,
+) -> Finding:
+    """Build a finding with the severity the code table gives it."""
+    return Finding(code, CODES[code][0], message, span, related, dict(data))

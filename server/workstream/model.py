@@ -1,0 +1,202 @@
+"""The workstream model: plain dataclasses built tolerantly from a parsed document.
+
+Building never fails: a value of the wrong type is left out (the schema check reports it), so
+the graph checks still see every step that can be read. Each step remembers its index in
+``steps`` so findings can point back at the source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Tools every workstream knows without a ``tools`` entry.
+BUILTIN_TOOLS = ("shell", "aider")
+
+#: The argv of the built-in ``aider`` tool.
+AIDER_COMMAND = ("aider", "--yes-always", "--no-auto-commits", "--message", "{prompt}", "{files}")
+
+DEFAULT_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """How the steps are run (``execution`` in the file)."""
+
+    parallel: bool = True
+    max_workers: int | None = None  # None means "auto": the CPU count
+    timeout_per_step: float = DEFAULT_TIMEOUT
+    fail_fast: bool = False
+    retries: int = 0
+    rate_limit_delay: float = 0.0
+    base: str = "HEAD"
+    setup: str | None = None
+    copy: tuple[str, ...] = ()
+    worktree_dir: str | None = None
+
+    @property
+    def workers(self) -> int:
+        """The number of steps that may run at once."""
+        if not self.parallel:
+            return 1
+        return self.max_workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDef:
+    """A tool from ``tools``: a name and an argv template."""
+
+    name: str
+    command: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of the DAG."""
+
+    id: str
+    index: int  # position in the ``steps`` array
+    description: str = ""
+    tool: str = "shell"
+    tasks: tuple[str, ...] = ()
+    run: str | tuple[str, ...] | None = None
+    depends_on: tuple[str, ...] = ()
+    files: tuple[str, ...] | None = None  # None: no scope at all
+    acceptance_tests: tuple[str, ...] = ()
+    timeout: float | None = None
+    retries: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        """The tasks joined into one prompt for an AI tool."""
+        return "\n".join(self.tasks)
+
+
+@dataclass(slots=True)
+class Workstream:
+    """A whole workstream file."""
+
+    id: str
+    description: str = ""
+    execution: Execution = field(default_factory=Execution)
+    tools: dict[str, ToolDef] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+
+    def step(self, step_id: str) -> Step | None:
+        """The first step with this id, if any."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        return None
+
+    def tool_names(self) -> list[str]:
+        """Every tool a step may name."""
+        return [*BUILTIN_TOOLS, *(name for name in self.tools if name not in BUILTIN_TOOLS)]
+
+    def tool_command(self, step: Step) -> tuple[str, ...] | None:
+        """The argv template of a non-shell step's tool, or None for shell / unknown tools."""
+        if step.tool in self.tools:
+            return self.tools[step.tool].command
+        if step.tool == "aider":
+            return AIDER_COMMAND
+        return None
+
+
+def _str(value: Any, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return float(value)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _execution(raw: Any) -> Execution:
+    if not isinstance(raw, dict):
+        return Execution()
+    workers = raw.get("max_workers")
+    max_workers = workers if isinstance(workers, int) and not isinstance(workers, bool) else None
+    parallel = raw.get("parallel", True)
+    fail_fast = raw.get("fail_fast", False)
+    delay = raw.get("rate_limit_delay", 0)
+    return Execution(
+        parallel=parallel if isinstance(parallel, bool) else True,
+        max_workers=max_workers if max_workers and max_workers >= 1 else None,
+        timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
+        fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
+        retries=_count(raw.get("retries")) or 0,
+        rate_limit_delay=float(delay) if _number(delay) else 0.0,
+        base=_str(raw.get("base")) or "HEAD",
+        setup=_str(raw.get("setup")) or None,
+        copy=_strings(raw.get("copy")) or (),
+        worktree_dir=_str(raw.get("worktree_dir")) or None,
+    )
+
+
+def _tools(raw: Any) -> dict[str, ToolDef]:
+    tools: dict[str, ToolDef] = {}
+    if isinstance(raw, dict):
+        for name, spec in raw.items():
+            if isinstance(spec, dict):
+                command = _strings(spec.get("command"))
+                if command:
+                    tools[name] = ToolDef(name, command, _str(spec.get("description")))
+    return tools
+
+
+def _step(raw: dict[str, Any], index: int) -> Step:
+    run = raw.get("run")
+    env = raw.get("env")
+    return Step(
+        id=_str(raw.get("id")),
+        index=index,
+        description=_str(raw.get("description")),
+        tool=_str(raw.get("tool")) or "shell",
+        tasks=_strings(raw.get("tasks")) or (),
+        run=run if isinstance(run, str) and run else (_strings(run) or None),
+        depends_on=_strings(raw.get("depends_on")) or (),
+        files=_strings(raw.get("files")),
+        acceptance_tests=_strings(raw.get("acceptance_tests")) or (),
+        timeout=_number(raw.get("timeout")),
+        retries=_count(raw.get("retries")),
+        env={k: v for k, v in env.items() if isinstance(v, str)} if isinstance(env, dict) else {},
+    )
+
+
+def build(value: Any) -> Workstream | None:
+    """Build the model from a parsed JSON value; None when it is not a JSON object.
+
+    Steps whose id is missing or not a string are kept with an empty id so that indices
+    line up with the document; the checks skip them.
+    """
+    if not isinstance(value, dict):
+        return None
+    raw_steps = value.get("steps")
+    steps = [
+        _step(raw, index)
+        for index, raw in enumerate(raw_steps if isinstance(raw_steps, list) else [])
+        if isinstance(raw, dict)
+    ]
+    return Workstream(
+        id=_str(value.get("id")),
+        description=_str(value.get("description")),
+        execution=_execution(value.get("execution")),
+        tools=_tools(value.get("tools")),
+        steps=steps,
+    )
