@@ -1,0 +1,99 @@
+/**
+ * The client's side of the commands: completing the arguments of the server's commands when
+ * they come from the palette or the editor title, Show Graph and Show Step Log.
+ */
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { isWorkstreamPath } from './files';
+import type { Runs } from './runs';
+import type { Server } from './server';
+
+/** The argument as a URI string: lenses send strings, editor-title menus send a Uri. */
+function uriArgument(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof vscode.Uri) return arg.toString();
+  const editor = vscode.window.activeTextEditor;
+  return editor && isWorkstreamPath(editor.document.uri.path) ? editor.document.uri.toString() : undefined;
+}
+
+/** The steps the server offers to run in `uri`, read from its own "Run step" lenses. */
+async function pickStep(uri: string): Promise<string | undefined> {
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.parse(uri), 100)) ?? [];
+  const steps = lenses
+    .filter((lens) => lens.command?.command === 'workstream.runStep' && typeof lens.command.arguments?.[1] === 'string')
+    .map((lens) => ({ line: lens.range.start.line, id: lens.command!.arguments![1] as string }));
+  const cursor = vscode.window.activeTextEditor?.document.uri.toString() === uri
+    ? vscode.window.activeTextEditor.selection.active.line
+    : -1;
+  const here = steps.filter((step) => step.line <= cursor).pop();
+  const items = steps.map((step) => ({ label: step.id, picked: step === here }));
+  if (here) items.unshift(items.splice(steps.indexOf(here), 1)[0]);
+  return (await vscode.window.showQuickPick(items, { placeHolder: 'Step to run (with the dependencies it still needs)' }))?.label;
+}
+
+function noWorkstream(): undefined {
+  void vscode.window.showInformationMessage('Workstream: open a workstream file first.');
+  return undefined;
+}
+
+export function argumentFiller(runs: Runs) {
+  return async (command: string, args: unknown[]): Promise<unknown[] | undefined> => {
+    switch (command) {
+      case 'workstream.runWorkstream':
+      case 'workstream.graph': {
+        const uri = uriArgument(args[0]);
+        return uri ? [uri, ...args.slice(1)] : noWorkstream();
+      }
+      case 'workstream.runStep': {
+        const uri = uriArgument(args[0]);
+        if (!uri) return noWorkstream();
+        const step = typeof args[1] === 'string' ? args[1] : await pickStep(uri);
+        return step ? [uri, step, ...args.slice(2)] : undefined;
+      }
+      case 'workstream.cancelRun': {
+        const runId = typeof args[0] === 'string' ? args[0] : runs.active().pop()?.runId;
+        if (!runId) void vscode.window.showInformationMessage('Workstream: no run in progress.');
+        return runId ? [runId] : undefined;
+      }
+      default:
+        return args;
+    }
+  };
+}
+
+/** Asks the server for the mermaid graph and opens it in an editor. */
+export async function showGraph(server: Server, arg?: unknown): Promise<void> {
+  const client = server.languageClient;
+  const uri = uriArgument(arg);
+  if (!client) return void vscode.window.showWarningMessage('Workstream: the language server is not running.');
+  if (!uri) return noWorkstream();
+  const graph: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: 'workstream.graph', arguments: [uri] });
+  const content = typeof graph === 'string' ? graph : JSON.stringify(graph, null, 2);
+  const languages = await vscode.languages.getLanguages();
+  const document = await vscode.workspace.openTextDocument({
+    content,
+    language: languages.includes('mermaid') ? 'mermaid' : 'plaintext',
+  });
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+/** Opens the log of a step: `[uri, stepId, logPath?]` from a lens, else a pick among known logs. */
+export async function showStepLog(runs: Runs, uriArg?: unknown, stepArg?: unknown, pathArg?: unknown): Promise<void> {
+  let path = typeof pathArg === 'string' ? pathArg : undefined;
+  const uri = uriArgument(uriArg);
+  if (!path && !uri) return noWorkstream();
+  if (!path && uri) {
+    const logs = runs.logs(uri);
+    const step = typeof stepArg === 'string'
+      ? stepArg
+      : logs.size === 1
+        ? [...logs.keys()][0]
+        : await vscode.window.showQuickPick([...logs.keys()], { placeHolder: 'Step whose log to open' });
+    path = step ? logs.get(step) : undefined;
+    if (!path && logs.size === 0) {
+      return void vscode.window.showInformationMessage('Workstream: no step log yet in this session; run a step first.');
+    }
+  }
+  if (path) await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true });
+}

@@ -1,0 +1,55 @@
+/**
+ * The Workstream extension: a thin client. It starts the language server (which does all the
+ * work), forwards its commands and shows its runs. See server.ts for the initializationOptions.
+ */
+import * as vscode from 'vscode';
+import { argumentFiller, showGraph, showStepLog } from './commands';
+import { WORKSTREAM_GLOBS, isWorkstreamPath } from './files';
+import { onInterpreterChange } from './python';
+import { RunView } from './runView';
+import { Server } from './server';
+
+const RESTART_SETTINGS = ['workstream.server.command', 'workstream.python', 'json.validate.enable'];
+
+let server: Server | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('Workstream Language Server', { log: true });
+  const view = new RunView();
+  server = new Server(context.extensionUri, log, view.onStepStatus, argumentFiller(view.runs));
+  const s = server;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const restartSoon = () => {
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => void s.restart(), 500);
+  };
+  context.subscriptions.push(
+    log,
+    view,
+    vscode.commands.registerCommand('workstream.restartServer', () => s.restart()),
+    vscode.commands.registerCommand('workstream.showGraph', (uri?: unknown) => showGraph(s, uri)),
+    vscode.commands.registerCommand('workstream.showStepLog', (...args: unknown[]) => showStepLog(view.runs, ...args)),
+    vscode.commands.registerCommand('workstream.showOutput', () => view.output.show()),
+    vscode.workspace.onDidChangeConfiguration((e) => RESTART_SETTINGS.some((key) => e.affectsConfiguration(key)) && restartSoon()),
+    vscode.workspace.onDidGrantWorkspaceTrust(restartSoon),
+  );
+  const interpreterWatch = await onInterpreterChange(restartSoon);
+  if (interpreterWatch) context.subscriptions.push(interpreterWatch);
+
+  // Activation also happens on any JSON file: start only once a workstream file is around.
+  const found = await vscode.workspace.findFiles(`{${WORKSTREAM_GLOBS.join(',')}}`, '**/node_modules/**', 1);
+  if (found.length > 0 || vscode.workspace.textDocuments.some((d) => isWorkstreamPath(d.uri.path))) {
+    await s.restart();
+    return;
+  }
+  const waiting = vscode.workspace.onDidOpenTextDocument((document) => {
+    if (!isWorkstreamPath(document.uri.path)) return;
+    waiting.dispose();
+    void s.restart();
+  });
+  context.subscriptions.push(waiting);
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.dispose();
+}

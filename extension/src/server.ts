@@ -1,0 +1,164 @@
+/**
+ * Starting, restarting and stopping the language server, and the few things the client adds
+ * on its way: filling in a command's missing arguments (palette, editor title) and hiding run
+ * lenses in an untrusted workspace.
+ *
+ * initializationOptions sent to the server (the server reads exactly these):
+ *   trusted: boolean
+ *     false in an untrusted workspace: the server refuses run commands.
+ *   omitDiagnosticCodes: string[]
+ *     codes the server must not publish because VS Code's JSON service already reports the
+ *     same mistakes in this editor: ["WS001", "WS002"] (syntax and schema errors; the
+ *     extension contributes the schema through `jsonValidation`), or [] when the user turned
+ *     VS Code's JSON validation off (`json.validate.enable: false`).
+ */
+import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import { LanguageClient, State, type LanguageClientOptions, type Middleware } from 'vscode-languageclient/node';
+import { WORKSTREAM_GLOBS } from './files';
+import { activeInterpreter } from './python';
+import type { StepStatusParams } from './runs';
+import { classifyProbe, resolveServerCommand, type ProbeResult, type ServerCommand } from './serverCommand';
+
+export const RUN_COMMANDS: ReadonlySet<string> = new Set(['workstream.runStep', 'workstream.runWorkstream']);
+
+export interface InitializationOptions {
+  trusted: boolean;
+  omitDiagnosticCodes: string[];
+}
+
+export function initializationOptions(): InitializationOptions {
+  const jsonValidates = vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
+  return { trusted: vscode.workspace.isTrusted, omitDiagnosticCodes: jsonValidates ? ['WS001', 'WS002'] : [] };
+}
+
+/** Fills in what a command from the palette or the editor title lacks (it gets no or a Uri argument). */
+export type ArgumentFiller = (command: string, args: unknown[]) => Promise<unknown[] | undefined>;
+
+export class Server implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onStepStatus: (params: StepStatusParams) => void,
+    private readonly fillArguments: ArgumentFiller,
+  ) {}
+
+  get languageClient(): LanguageClient | undefined {
+    return this.client?.state === State.Running ? this.client : undefined;
+  }
+
+  /** (Re)starts the server; calls are serialised so two restarts never overlap. */
+  restart(): Promise<void> {
+    this.queue = this.queue.then(() => this.stopNow()).then(() => this.startNow()).catch((error: unknown) => {
+      this.log.error(`Starting the server failed: ${String(error)}`);
+      void vscode.window.showErrorMessage(`Workstream: the language server did not start: ${String(error)}`, 'Show Log')
+        .then((choice) => choice && this.log.show());
+    });
+    return this.queue;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+    await this.stopNow();
+  }
+
+  private async stopNow(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await vscode.commands.executeCommand('setContext', 'workstream.serverRunning', false);
+    if (client) await client.dispose(2000).catch(() => undefined);
+  }
+
+  private async startNow(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const config = vscode.workspace.getConfiguration('workstream', folder?.uri);
+    const settings = { command: config.get<string[]>('server.command', []), python: config.get<string>('python', '') };
+    const fromPythonExtension = settings.command.length === 0 && settings.python.trim() === '';
+    const server = resolveServerCommand(
+      settings,
+      { workspaceFolder: folder?.uri.fsPath, userHome: homedir() },
+      fromPythonExtension ? await activeInterpreter(folder?.uri) : undefined,
+    );
+    this.log.info(`Server command (from ${server.source}): ${[server.command, ...server.args].join(' ')}`);
+    if (server.python && !(await this.probe(server))) return;
+
+    const options = initializationOptions();
+    this.log.info(`initializationOptions: ${JSON.stringify(options)}`);
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: WORKSTREAM_GLOBS.flatMap((pattern) => [
+        { scheme: 'file', pattern },
+        { scheme: 'untitled', pattern },
+      ]),
+      outputChannel: this.log,
+      initializationOptions: options,
+      middleware: this.middleware(),
+    };
+    const client = new LanguageClient(
+      'workstream',
+      'Workstream Language Server',
+      { command: server.command, args: server.args, options: { cwd: folder?.uri.fsPath } },
+      clientOptions,
+    );
+    client.onNotification('workstream/stepStatus', this.onStepStatus);
+    client.onDidChangeState(({ newState }) =>
+      vscode.commands.executeCommand('setContext', 'workstream.serverRunning', newState === State.Running),
+    );
+    this.client = client;
+    await client.start();
+  }
+
+  /** Runs `<python> -m workstream --version`; tells the user what is missing when it fails. */
+  private async probe(server: ServerCommand): Promise<boolean> {
+    const python = server.python ?? server.command;
+    const result = await new Promise<ProbeResult>((resolve) =>
+      execFile(python, ['-m', 'workstream', '--version'], { timeout: 30_000 }, (error, _stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        resolve({
+          errorCode: typeof code === 'string' ? code : undefined,
+          exitCode: error ? (typeof code === 'number' ? code : 1) : 0,
+          stderr: String(stderr),
+        });
+      }),
+    );
+    const verdict = classifyProbe(result);
+    if (verdict.kind === 'ok') return true;
+    const where = `${python} (from ${server.source})`;
+    const message =
+      verdict.kind === 'python-missing'
+        ? `Workstream: the Python interpreter ${where} was not found. Set "workstream.python" to one where the workstream package is installed.`
+        : verdict.kind === 'module-missing'
+          ? `Workstream: the workstream package is not installed for ${where}. Install it there (\`${python} -m pip install workstream\`) or set "workstream.python" to another interpreter.`
+          : `Workstream: ${python} -m workstream failed: ${verdict.detail}`;
+    this.log.error(message);
+    void vscode.window.showErrorMessage(message, 'Installation Docs', 'Open Settings').then((choice) => {
+      if (choice === 'Installation Docs') {
+        void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(this.extensionUri, 'README.md'));
+      } else if (choice === 'Open Settings') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'workstream.');
+      }
+    });
+    return false;
+  }
+
+  private middleware(): Middleware {
+    return {
+      executeCommand: async (command, args, next) => {
+        if (RUN_COMMANDS.has(command) && !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage('Workstream: running steps needs a trusted workspace.');
+          return undefined;
+        }
+        const filled = await this.fillArguments(command, args);
+        return filled ? next(command, filled) : undefined;
+      },
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        if (!lenses || vscode.workspace.isTrusted) return lenses;
+        return lenses.filter((lens) => !lens.command || !RUN_COMMANDS.has(lens.command.command));
+      },
+    };
+  }
+}
