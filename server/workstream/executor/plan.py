@@ -1,0 +1,80 @@
+"""The plan of a run: which steps, in which waves, along which critical path.
+
+Waves are networkx's topological generations: wave 0 holds the steps without dependencies,
+wave *n* the steps whose deepest dependency is in wave *n-1*, so each wave could run at once
+given enough workers. The critical path is the longest chain of dependencies, counted in
+steps (no step's duration is known before it runs); it bounds the wall time of any schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx
+
+from workstream.executor.errors import ExecutorError
+from workstream.graph import StepGraph
+from workstream.model import Workstream
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The steps a run will consider, their waves and the critical path."""
+
+    workstream_id: str
+    steps: tuple[str, ...]  # in file order
+    edges: tuple[tuple[str, str], ...]  # (dependency, dependent), both within ``steps``
+    waves: tuple[tuple[str, ...], ...]
+    critical_path: tuple[str, ...]
+    workers: int
+    requested: tuple[str, ...] = ()  # the --step ids, when some were given
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready form (``graph --format json``)."""
+        return {
+            "workstream_id": self.workstream_id,
+            "steps": list(self.steps),
+            "edges": [list(edge) for edge in self.edges],
+            "waves": [list(wave) for wave in self.waves],
+            "critical_path": list(self.critical_path),
+            "workers": self.workers,
+        }
+
+
+def selection(model: Workstream, requested: Iterable[str]) -> list[str]:
+    """The requested steps and all their dependencies, in file order (all steps if none)."""
+    graph = StepGraph(model)
+    wanted = list(requested)
+    if not wanted:
+        return list(graph.ids)
+    unknown = [step for step in wanted if step not in graph.index]
+    if unknown:
+        known = ", ".join(graph.ids) or "none"
+        raise ExecutorError(f"unknown step {', '.join(map(repr, unknown))} (steps: {known})")
+    bits = 0
+    for step in wanted:
+        here = graph.index[step]
+        bits |= graph.ancestors[here] | (1 << here)
+    return [step for i, step in enumerate(graph.ids) if bits >> i & 1]
+
+
+def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | None = None) -> Plan:
+    """Plan a run of ``requested`` steps (all when empty) and their dependencies."""
+    requested = tuple(requested)
+    chosen = selection(model, requested)
+    full = StepGraph(model).to_networkx()
+    sub = full.subgraph(chosen)
+    waves = tuple(
+        tuple(sorted(wave, key=chosen.index)) for wave in networkx.topological_generations(sub)
+    )
+    critical = tuple(networkx.dag_longest_path(sub, topo_order=[s for w in waves for s in w]))
+    edges = tuple(
+        sorted(
+            ((a, b) for a, b in sub.edges), key=lambda e: (chosen.index(e[1]), chosen.index(e[0]))
+        )
+    )
+    count = workers if workers is not None else model.execution.workers
+    if not model.execution.parallel:
+        count = 1
+    return Plan(model.id, tuple(chosen), edges, waves, critical, max(1, count), requested)

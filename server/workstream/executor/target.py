@@ -1,0 +1,91 @@
+"""Find what a command acts on: the workstream file, its model, its repository, its state dir.
+
+Every face goes through :func:`load_target`, so "file not found", "not a git repository" and
+"the workstream has errors" read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstream.analysis import Analysis, analyze
+from workstream.executor.errors import ExecutorError, WorkstreamInvalid
+from workstream.executor.state import StateDir
+from workstream.model import Workstream
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A workstream file inside a git repository."""
+
+    file: Path
+    analysis: Analysis
+    model: Workstream
+    repo_root: Path  # the top of the working tree holding the file
+    git_dir: Path  # the common git dir (shared by all worktrees)
+    state_dir: StateDir
+
+    @property
+    def worktree_root(self) -> Path:
+        """Where this workstream's step worktrees go (``execution.worktree_dir`` or the git dir)."""
+        configured = self.model.execution.worktree_dir
+        if configured:
+            return (self.repo_root / configured).resolve() / self.model.id
+        return self.state_dir.worktrees
+
+
+def read_workstream(path: Path, *, refuse_errors: bool = True) -> tuple[Analysis, Workstream]:
+    """Read and analyse a workstream file; raise :class:`ExecutorError` when it is unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExecutorError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExecutorError(f"{path}: is a directory, not a workstream file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExecutorError(f"{path}: cannot read: {exc}") from None
+    analysis = analyze(text)
+    if refuse_errors and analysis.errors:
+        count = len(analysis.errors)
+        plural = "s" if count != 1 else ""
+        raise WorkstreamInvalid(
+            f"{path}: {count} error{plural}; a workstream with errors does not run",
+            analysis.errors,
+            text,
+        )
+    if analysis.model is None or not analysis.model.id:
+        raise ExecutorError(f'{path}: not a workstream (no object with an "id")')
+    return analysis, analysis.model
+
+
+def find_repository(start: Path) -> tuple[Path, Path]:
+    """The working-tree top and the common git dir of the repository holding ``start``."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--git-common-dir"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ExecutorError("git is not installed (no 'git' on PATH)") from None
+    lines = out.stdout.splitlines()
+    if out.returncode != 0 or len(lines) < 2:
+        raise ExecutorError(f"{start}: not inside a git repository (a run needs one)")
+    top = Path(lines[0])
+    common = Path(lines[1])
+    if not common.is_absolute():
+        common = (start / common).resolve()
+    return top.resolve(), common.resolve()
+
+
+def load_target(path: Path | str, *, refuse_errors: bool = True) -> Target:
+    """Resolve a workstream file into a :class:`Target`; raise :class:`ExecutorError`."""
+    file = Path(path).expanduser().resolve()
+    analysis, model = read_workstream(file, refuse_errors=refuse_errors)
+    repo_root, git_dir = find_repository(file.parent)
+    state_dir = StateDir(git_dir / "workstream" / model.id)
+    return Target(file, analysis, model, repo_root, git_dir, state_dir)

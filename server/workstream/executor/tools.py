@@ -1,0 +1,83 @@
+"""Turn a step into the command lines it runs, and into a fingerprint for ``--resume``.
+
+Placeholders (``{prompt}``, ``{files}``, ``{step_id}``, ``{workstream_id}``) are replaced
+inside argv items in a single pass, never through a shell, so a prompt may hold quotes, ``$``,
+backticks or braces — including a literal ``{files}`` — and reach the tool unchanged. An item
+that is exactly ``{files}`` expands to one item per scope entry (none without a scope).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from workstream.model import Step, Workstream
+
+_PLACEHOLDER = re.compile(r"\{(prompt|files|step_id|workstream_id)\}")
+
+
+def user_shell() -> str:
+    """The user's shell (``$SHELL``) when it exists, else ``/bin/sh``."""
+    shell = os.environ.get("SHELL", "")
+    return shell if shell and Path(shell).is_file() else "/bin/sh"
+
+
+def shell_argv(command: str, shell: str | None = None) -> list[str]:
+    """Run a command string through the user's shell."""
+    return [shell or user_shell(), "-c", command]
+
+
+def substitute(
+    template: Sequence[str], values: Mapping[str, str], files: Sequence[str]
+) -> list[str]:
+    """Fill an argv template: placeholders replaced inside items, ``{files}`` items expanded."""
+    argv: list[str] = []
+    for item in template:
+        if item == "{files}":
+            argv.extend(files)
+            continue
+        argv.append(
+            _PLACEHOLDER.sub(
+                lambda m: " ".join(files) if m.group(1) == "files" else values[m.group(1)], item
+            )
+        )
+    return argv
+
+
+def step_argv(model: Workstream, step: Step, shell: str | None = None) -> list[str]:
+    """The command line of a step's tool."""
+    if step.tool == "shell":
+        if isinstance(step.run, str):
+            return shell_argv(step.run, shell)
+        return list(step.run or ())
+    template = model.tool_command(step)
+    if template is None:  # the analysis refuses unknown tools; this is a last guard
+        raise ValueError(f"step {step.id!r}: unknown tool {step.tool!r}")
+    values = {"prompt": step.prompt, "step_id": step.id, "workstream_id": model.id}
+    return substitute(template, values, step.files or ())
+
+
+def fingerprint(model: Workstream, step: Step) -> str:
+    """A hash of everything that shapes a step's result except its start point.
+
+    Description, timeout and retries do not change what a success produces, so editing them
+    keeps a step up to date for ``--resume``; dependencies count through the start point.
+    """
+    execution = model.execution
+    data = {
+        "tool": step.tool,
+        "command": list(model.tool_command(step) or ()),
+        "tasks": list(step.tasks),
+        "run": step.run if isinstance(step.run, str) or step.run is None else list(step.run),
+        "files": None if step.files is None else list(step.files),
+        "acceptance_tests": list(step.acceptance_tests),
+        "env": dict(sorted(step.env.items())),
+        "setup": execution.setup,
+        "copy": list(execution.copy),
+    }
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
