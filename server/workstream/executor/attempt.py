@@ -216,8 +216,8 @@ def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
     # 6. The result.
     commit = wt.commit(_commit_message(ctx, step)) if changed else start
     files = f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed"
-    message = f"{files}, committed {commit[:12]}" if changed else "no changes"
-    a.say(message)
+    message = files if changed else "no changes"
+    a.say(f"{files}, committed {commit[:12]}" if changed else "no changes: its result is its start")
     kept: Path | None = a.path
     if not ctx.keep_worktrees:
         ctx.repo.remove_worktree(a.path)
