@@ -82,6 +82,7 @@ class _FastParsed(ParsedJson):
         super().__init__(text, value, ())
         self._arrays: dict[int, list[int]] = {}
         self._objects: dict[int, dict[str, tuple[int, int, int]]] = {}
+        self._spans: dict[Path, Span | None | bool] = {}
 
     def _skip(self, pos: int) -> int:
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
@@ -136,8 +137,13 @@ class _FastParsed(ParsedJson):
         return pos
 
     def span(self, path: Path) -> Span | None:
-        start = self._start(path)
-        return None if start is None else Span(start, self._value_end(start))
+        found = self._spans.get(path, False)
+        if found is False:
+            start = self._start(path)
+            found = self._spans[path] = (
+                None if start is None else Span(start, self._value_end(start))
+            )
+        return found
 
     def key_span(self, path: Path) -> Span | None:
         if not path or not isinstance(path[-1], str):
@@ -417,10 +423,11 @@ class _TolerantParser:
             return self.close(stack)
         if char == "]":
             return self.mismatched(stack, node, token)
-        self.error(f"Expected ',' or '}}', found {self.describe(token)}", start, end)
         if kind in ("string", "badstring"):
-            frame[1] = "key"  # a missing comma before the next property
+            self.error(f"Missing ',' before {self.describe(token)}", start, end)
+            frame[1] = "key"  # read on as if the comma were there
         else:
+            self.error(f"Expected ',' or '}}', found {self.describe(token)}", start, end)
             toks.next()
         return None
 
@@ -457,11 +464,12 @@ class _TolerantParser:
             toks.next()
             frame[1] = "item"
             return None
-        self.error(f"Expected ',' or ']', found {self.describe(token)}", start, end)
         if char == ":":
+            self.error(f"Expected ',' or ']', found {self.describe(token)}", start, end)
             toks.next()
             return None
-        self.value_into(stack, frame)  # a missing comma between items
+        self.error(f"Missing ',' before {self.describe(token)}", start, end)
+        self.value_into(stack, frame)  # read on as if the comma were there
         return None
 
     def mismatched(

@@ -22,6 +22,17 @@ class Context:
     def graph(self) -> StepGraph:
         return StepGraph(self.model)
 
+    @cached_property
+    def _first_steps(self) -> dict[str, Step]:
+        first: dict[str, Step] = {}
+        for step in self.model.steps:
+            first.setdefault(step.id, step)
+        return first
+
+    def step_of(self, step_id: str) -> Step:
+        """The first step defined with this id (the one in the graph)."""
+        return self._first_steps[step_id]
+
     def span(self, path: Path) -> Span:
         """The range at ``path`` (or its nearest existing ancestor)."""
         return self.parsed.best_span(path)

@@ -15,9 +15,10 @@ from workstream.findings import Finding, Related, finding
 from workstream.graph import StepGraph
 from workstream.model import Step
 
-#: Above this many edges in one component, cycles are shown for a bounded sample of its edges
-#: (each finding still names a real cycle); the rest get a finding naming the component.
-_MAX_CYCLE_SEARCHES = 2000
+#: Nodes the cycle searches may visit in all; past it, an edge names its component instead.
+_SEARCH_BUDGET = 2_000_000
+#: Steps named in a message or as related information before the rest are summarised.
+_SHOWN_STEPS = 10
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -113,45 +114,84 @@ def _redundant(ctx: Context, graph: StepGraph, step: Step) -> list[Finding]:
 
 
 def _cycles(ctx: Context, graph: StepGraph) -> list[Finding]:
-    """WS104: one finding per edge of each cycle, with the whole path in the message."""
+    """WS104: one finding per edge of each cycle, with the whole path in the message.
+
+    Each component is covered greedily: take an edge no cycle has shown yet, find the shortest
+    cycle through it (one breadth-first search inside the component), and let that cycle
+    explain every edge on it. A single long cycle costs one search.
+    """
     findings: list[Finding] = []
+    budget = _SEARCH_BUDGET
     for component in graph.cycles:
         members = set(component)
         edges = [(a, b) for a in component for b in graph.deps[a] if b in members]
-        paths: dict[tuple[int, int], list[int]] = {}
-        for a, b in edges[:_MAX_CYCLE_SEARCHES]:
-            paths[(a, b)] = [a, *_shortest_path(graph, b, a, members)]
-        fallback = paths[edges[0]]
+        cycle_of: dict[tuple[int, int], list[int]] = {}
         for a, b in edges:
-            cycle = paths.get((a, b), fallback)
-            shown = " → ".join(graph.ids[n] for n in [*cycle, cycle[0]])
-            step = ctx.model.step(graph.ids[a])
-            assert step is not None
-            position = step.depends_on.index(graph.ids[b])
-            others = [(x, y) for x, y in zip(cycle, [*cycle[1:], cycle[0]], strict=True)
-                      if (x, y) != (a, b)]
-            related = []
-            for x, y in others:
-                other_step = ctx.model.step(graph.ids[x])
-                assert other_step is not None
-                related.append(
-                    Related(
-                        ctx.dep_span(other_step, other_step.depends_on.index(graph.ids[y])),
-                        f"'{graph.ids[x]}' depends on '{graph.ids[y]}'",
-                    )
-                )
-            findings.append(
-                finding(
-                    "WS104",
-                    f"Dependency cycle: {shown}. Remove one of these dependencies.",
-                    ctx.dep_span(step, position),
-                    tuple(related),
-                    step=graph.ids[a],
-                    dependency=graph.ids[b],
-                    cycle=[graph.ids[n] for n in cycle],
-                )
-            )
+            if (a, b) in cycle_of or budget <= 0:
+                continue
+            cycle = [a, *_shortest_path(graph, b, a, members)]
+            budget -= len(members)
+            for edge in zip(cycle, [*cycle[1:], cycle[0]], strict=True):
+                cycle_of.setdefault(edge, cycle)
+        for a, b in edges:
+            findings.append(_cycle_finding(ctx, graph, a, b, cycle_of.get((a, b)), component))
     return findings
+
+
+def _cycle_finding(
+    ctx: Context,
+    graph: StepGraph,
+    a: int,
+    b: int,
+    cycle: list[int] | None,
+    component: list[int],
+) -> Finding:
+    ids = graph.ids
+    if cycle is None:  # out of search budget: name the component instead of a path
+        names = ", ".join(f"'{ids[n]}'" for n in component[:_SHOWN_STEPS])
+        more = len(component) - _SHOWN_STEPS
+        message = (
+            f"Dependency cycle: '{ids[a]}' → '{ids[b]}' is part of a cycle among "
+            f"{len(component)} steps ({names}{f' and {more} more' if more > 0 else ''}). "
+            "Remove one of these dependencies."
+        )
+        cycle = [a, b]
+    else:
+        length = len(cycle)
+        start = cycle.index(a)
+
+        def at(k: int) -> int:
+            return cycle[(start + k) % length]  # the cycle read from this edge's step
+
+        ends = _SHOWN_STEPS
+        if length + 1 > 2 * ends:
+            names = [ids[at(k)] for k in range(ends - 1)]
+            names.append(f"… {length + 3 - 2 * ends} more …")
+            names += [ids[at(k)] for k in range(length - ends + 2, length + 1)]
+        else:
+            names = [ids[at(k)] for k in range(length + 1)]
+        message = f"Dependency cycle: {' → '.join(names)}. Remove one of these dependencies."
+        cycle = [at(k) for k in range(min(length, _SHOWN_STEPS + 1))] + (
+            [a] if length <= _SHOWN_STEPS else []
+        )
+    related = []
+    for x, y in zip(cycle[1:], cycle[2:], strict=False):
+        dependent = ctx.step_of(ids[x])
+        related.append(
+            Related(
+                ctx.dep_span(dependent, dependent.depends_on.index(ids[y])),
+                f"'{ids[x]}' depends on '{ids[y]}'",
+            )
+        )
+    step = ctx.step_of(ids[a])
+    return finding(
+        "WS104",
+        message,
+        ctx.dep_span(step, step.depends_on.index(ids[b])),
+        tuple(related),
+        step=ids[a],
+        dependency=ids[b],
+    )
 
 
 def _shortest_path(graph: StepGraph, start: int, goal: int, members: set[int]) -> list[int]:

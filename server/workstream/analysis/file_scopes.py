@@ -41,7 +41,7 @@ def check(ctx: Context) -> list[Finding]:
                     finding(
                         "WS202",
                         f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
-                        "repository. Use a path relative to the repository root, without '..'.",
+                        "repository. Use a path relative to the repository root (no leading '/', no '..').",
                         ctx.file_span(step, position),
                         step=step.id,
                     )

@@ -1,0 +1,97 @@
+"""The JSONC parser: both paths agree on ranges; broken input is recovered from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SAMPLES
+from workstream import jsonc
+from workstream.jsonc import Path
+
+
+def all_paths(value: object, prefix: Path = ()) -> list[Path]:
+    out: list[Path] = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += all_paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            out += all_paths(child, (*prefix, index))
+    return out
+
+
+@pytest.mark.parametrize("name", ["diamond.workstream.json", "fan-out.workstream.json"])
+def test_fast_and_tolerant_paths_give_the_same_ranges(name: str) -> None:
+    # Strip the comments so the fast path applies, then compare every value and key range.
+    tolerant = jsonc.parse((SAMPLES / name).read_text("utf-8"))
+    assert not tolerant.errors
+    text = json.dumps(tolerant.value, indent=2)
+    fast = jsonc.parse(text)
+    slow = jsonc._TolerantParsed(text, jsonc._TolerantParser(text).parse(), [])
+    assert type(fast).__name__ == "_FastParsed"
+    for path in all_paths(fast.value):
+        assert fast.span(path) == slow.span(path), path
+        assert fast.key_span(path) == slow.key_span(path), path
+        span = fast.span(path)
+        assert span is not None
+        expected = fast.value
+        for part in path:
+            expected = expected[part]
+        assert json.loads(text[span.start : span.end]) == expected
+
+
+def test_comments_and_trailing_commas_are_tolerated() -> None:
+    parsed = jsonc.parse('{\n // c\n "a": [1, 2,], /* b */ "b": {"c": "d",},\n}')
+    assert parsed.errors == []
+    assert parsed.value == {"a": [1, 2], "b": {"c": "d"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "message"),
+    [
+        ('{"a": 1 "b": 2}', {"a": 1, "b": 2}, "Missing ','"),
+        ('{"a": [1 2]}', {"a": [1, 2]}, "Missing ','"),
+        ('{"a": }', {"a": None}, "Expected a value"),
+        ('{"a" 1}', {"a": 1}, "Expected ':'"),
+        ('{"a": 1', {"a": 1}, "Unexpected end of file"),
+        ('{"a": tru}', {"a": None}, "Unexpected 'tru'"),
+        ('{"a": "x}', {"a": "x}"}, "Unterminated string"),
+        ('{a: 1}', {"a": 1}, "Expected a property name"),
+        ('{"a": {"b": 1], "c": 2}', {"a": {"b": 1, "c": 2}}, "Expected '}'"),
+        ("{} x", {}, "after the end of the document"),
+        ('{"a": NaN}', {"a": None}, "Unexpected 'NaN'"),
+        ("/* open", None, "Unterminated comment"),
+        ("", None, "empty"),
+    ],
+)
+def test_recovery(text: str, value: object, message: str) -> None:
+    parsed = jsonc.parse(text)
+    assert parsed.value == value
+    assert parsed.errors and message in parsed.errors[0].message
+    for error in parsed.errors:
+        assert 0 <= error.span.start <= error.span.end <= len(text)
+
+
+def test_last_duplicate_key_wins_on_both_paths() -> None:
+    text = '{"a": 1, "a": 2}'
+    assert jsonc.parse(text).value == {"a": 2}
+    assert jsonc.parse(text).span(("a",)) == jsonc.parse(text + " // c").span(("a",))
+
+
+def test_bom_is_tolerated_and_offsets_kept() -> None:
+    parsed = jsonc.parse('\ufeff{"a": 1}')
+    assert parsed.errors == [] and parsed.value == {"a": 1}
+    assert parsed.span(("a",)) is not None and parsed.span(("a",)).start == 7
+
+
+def test_deep_nesting_neither_recurses_nor_hangs() -> None:
+    for text in ["[" * 10_000, "[" * 10_000 + "]" * 10_000, '{"a":' * 10_000]:
+        parsed = jsonc.parse(text)
+        assert parsed.errors
+
+
+def test_best_span_falls_back_to_the_nearest_ancestor() -> None:
+    parsed = jsonc.parse('{"a": {"b": 1}}')
+    assert parsed.best_span(("a", "zzz", 3)) == parsed.span(("a",))

@@ -1,0 +1,90 @@
+"""Every sample, checked end to end: the exact findings (code, line, offending token)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SAMPLES
+from workstream.analysis import analyze
+from workstream.textpos import LineIndex
+
+CLEAN = [
+    "02-parallel-execution.workstream.json",
+    "diamond.workstream.json",
+    "fan-out.workstream.json",
+    "custom-tool.workstream.json",
+]
+
+# (code, 1-based line, exact text of the range)
+EXPECTED: dict[str, list[tuple[str, int, str]]] = {
+    "mistakes/syntax.workstream.json": [
+        ("WS001", 10, '"files"'),
+        ("WS102", 14, '"s10"'),
+    ],
+    "mistakes/schema.workstream.json": [
+        ("WS002", 5, "0"),
+        ("WS002", 5, '"paralel"'),
+        ("WS002", 5, '"5m"'),
+        ("WS002", 7, '"dependson"'),
+        ("WS002", 8, "-1"),
+        ("WS002", 9, "{"),
+        ("WS002", 10, "42"),
+    ],
+    "mistakes/graph.workstream.json": [
+        ("WS102", 8, '"modles"'),
+        ("WS103", 9, '"views"'),
+        ("WS105", 9, '"models"'),
+        ("WS106", 10, '"schema"'),
+        ("WS101", 11, '"models"'),
+        ("WS104", 12, '"format"'),
+        ("WS104", 13, '"typecheck"'),
+        ("WS104", 14, '"lint"'),
+    ],
+    "mistakes/scopes.workstream.json": [
+        ("WS201", 6, '"src/api/*.py"'),
+        ("WS201", 7, '"src/api/auth.py"'),
+        ("WS202", 9, '"../shared/lib.py"'),
+        ("WS202", 9, '"/etc/hosts"'),
+        ("WS203", 10, '"cleanup"'),
+    ],
+    "mistakes/tools-and-ids.workstream.json": [
+        ("WS301", 3, '"ws mistakes: tools"'),
+        ("WS301", 9, '"fix bug"'),
+        ("WS302", 10, '"cluade"'),
+        ("WS303", 11, '"shell-without-run"'),
+        ("WS303", 12, '"ai-without-tasks"'),
+        ("WS301", 14, '"release.lock"'),
+    ],
+}
+
+
+def _found(name: str) -> list[tuple[str, int, str]]:
+    text = (SAMPLES / name).read_text("utf-8")
+    index = LineIndex(text)
+    return [
+        (f.code, index.position(f.span.start)[0] + 1, text[f.span.start : f.span.end])
+        for f in analyze(text).findings
+    ]
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_clean_samples_have_no_findings(name: str) -> None:
+    assert _found(name) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_mistake_samples_give_exactly_the_expected_findings(name: str) -> None:
+    assert _found(name) == EXPECTED[name]
+
+
+def test_every_sample_is_covered() -> None:
+    on_disk = {str(p.relative_to(SAMPLES)) for p in SAMPLES.rglob("*.workstream.json")}
+    assert on_disk == set(CLEAN) | set(EXPECTED)
+
+
+def test_every_static_code_is_produced_by_some_sample() -> None:
+    codes = {code for findings in EXPECTED.values() for code, _, _ in findings}
+    assert codes == {
+        "WS001", "WS002", "WS101", "WS102", "WS103", "WS104", "WS105", "WS106",
+        "WS201", "WS202", "WS203", "WS301", "WS302", "WS303",
+    }

@@ -1,0 +1,58 @@
+"""File scope patterns: matching, overlap, and the non-quadratic candidate search."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workstream.scopes import Entry, candidate_pairs, in_scope, matches, may_overlap
+
+
+def test_plain_paths_cover_themselves_and_what_is_below() -> None:
+    assert matches("src/a.py", "src/a.py")
+    assert matches("src", "src/a/b.py")
+    assert matches("./src/", "src/a.py")
+    assert not matches("src/a.py", "src/a.pyc")
+    assert not matches("src", "srcx/a.py")
+
+
+def test_globs_stay_in_their_segment_except_double_star() -> None:
+    assert matches("src/*.py", "src/a.py")
+    assert not matches("src/*.py", "src/sub/a.py")
+    assert matches("src/**/*.py", "src/a.py")
+    assert matches("src/**/*.py", "src/x/y/a.py")
+    assert matches("src/**", "src/x/y")
+    assert matches("**/test_*.py", "tests/unit/test_a.py")
+    assert matches("lib/?.c", "lib/x.c") and not matches("lib/?.c", "lib/xy.c")
+    assert matches("docs/[ab].md", "docs/a.md") and not matches("docs/[ab].md", "docs/c.md")
+    assert matches("docs/[!ab].md", "docs/c.md") and not matches("docs/[!ab].md", "docs/a.md")
+    assert in_scope(["x", "src/*.py"], "src/a.py") and not in_scope([], "a")
+
+
+segment = st.sampled_from(["a", "b", "ab", "*", "a*", "*b", "?", "[ab]", "**", "c.py", "*.py"])
+pattern = st.lists(segment, min_size=1, max_size=4).map("/".join)
+concrete = st.lists(st.sampled_from(["a", "b", "ab", "c.py", "bb", "x.py"]), min_size=1,
+                    max_size=5).map("/".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern, pattern, st.lists(concrete, min_size=1, max_size=20))
+def test_may_overlap_never_misses_a_real_overlap(a: str, b: str, paths: list[str]) -> None:
+    # Soundness: if some path is covered by both, may_overlap must say so.
+    if any(matches(a, p) and matches(b, p) for p in paths):
+        assert may_overlap(a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(pattern, concrete), min_size=0, max_size=3), max_size=8))
+def test_candidate_pairs_equal_the_brute_force_pairs(scopes: list[list[str]]) -> None:
+    entries = [Entry(s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)]
+    found = {frozenset((a, b)) for a, b in candidate_pairs(entries)}
+    brute = {
+        frozenset((a, b))
+        for a, b in itertools.combinations(entries, 2)
+        if a.step != b.step and may_overlap(a.pattern, b.pattern)
+    }
+    assert found == brute
