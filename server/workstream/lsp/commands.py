@@ -1,0 +1,65 @@
+"""``workspace/executeCommand``: run a step or the workstream, cancel a run, get the graph.
+
+* ``workstream.runStep [uri, stepId]`` and ``workstream.runWorkstream [uri]`` start a run in
+  the background and return its run id at once (refused when the workspace is untrusted);
+* ``workstream.cancelRun [runId]`` returns whether a run was cancelled;
+* ``workstream.graph [uri]`` returns the dependency graph as mermaid text.
+
+These commands are the only way anything is executed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+
+from workstream.analysis import analyze
+from workstream.lsp.query import mermaid
+from workstream.lsp.server import WorkstreamServer
+
+RUN_STEP = "workstream.runStep"
+RUN_WORKSTREAM = "workstream.runWorkstream"
+CANCEL_RUN = "workstream.cancelRun"
+GRAPH = "workstream.graph"
+
+
+async def run_step(ls: WorkstreamServer, uri: str, step_id: str) -> str:
+    """Run one step (and whichever dependencies it still needs); returns the run id."""
+    return await ls.runs.start(uri, (step_id,))
+
+
+async def run_workstream(ls: WorkstreamServer, uri: str) -> str:
+    """Run every step; returns the run id."""
+    return await ls.runs.start(uri, ())
+
+
+def cancel_run(ls: WorkstreamServer, run_id: str) -> bool:
+    """Cancel a run in progress."""
+    return ls.runs.cancel(run_id)
+
+
+def graph(ls: WorkstreamServer, uri: str) -> str:
+    """The mermaid text of the document's dependency graph (open, else read from disk)."""
+    doc = ls.document(uri)
+    if doc is not None and doc.snapshot is not None and doc.snapshot.exact:
+        return mermaid(doc.snapshot.analysis)
+    if doc is not None:
+        return mermaid(analyze(doc.text))
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else None
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None:
+        raise JsonRpcInvalidParams(f"Unknown document: {uri}")
+    return mermaid(analyze(text))
+
+
+def register(server: WorkstreamServer) -> None:
+    """Register the commands."""
+    server.command(RUN_STEP)(run_step)
+    server.command(RUN_WORKSTREAM)(run_workstream)
+    server.command(CANCEL_RUN)(cancel_run)
+    server.command(GRAPH)(graph)

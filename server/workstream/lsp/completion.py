@@ -1,0 +1,64 @@
+"""``textDocument/completion``: step ids inside ``depends_on``, tool names in ``tool``.
+
+Offered ids exclude the step's own id, the ids it already lists and every step that depends on
+it (which would make a cycle). Inside a string the completion replaces its contents; elsewhere
+it inserts a quoted id.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lsprotocol import types
+
+from workstream.findings import Span
+from workstream.lsp.context import resolve
+from workstream.lsp.convert import to_range
+from workstream.lsp.query import completion_candidates, string_token_at
+from workstream.lsp.server import WorkstreamServer
+
+_KIND = {"step": types.CompletionItemKind.Reference, "tool": types.CompletionItemKind.Value}
+
+
+def complete(ls: WorkstreamServer, params: types.CompletionParams) -> types.CompletionList | None:
+    """Completion items at the cursor."""
+    at = resolve(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    # Typing happens inside the region the analysis has not seen: ask at its start.
+    analysed = at.analysed if at.analysed is not None else at.change.start
+    candidates = completion_candidates(at.snapshot.analysis, at.snapshot.graph, analysed)
+    if not candidates:
+        return None
+    token = string_token_at(at.doc.text, at.offset)
+    items = []
+    for n, candidate in enumerate(candidates):
+        if token is not None:
+            closed = at.doc.text[token.end - 1] == '"' and token.end - token.start > 1
+            span_end = token.end - 1 if closed else token.end
+            inner = to_range(at.doc, Span(token.start + 1, span_end), ls.encoding)
+            edit = types.TextEdit(range=inner, new_text=candidate.label)
+            filter_text = candidate.label
+        else:
+            quoted = json.dumps(candidate.label, ensure_ascii=False)
+            here = to_range(at.doc, Span(at.offset, at.offset), ls.encoding)
+            edit = types.TextEdit(range=here, new_text=quoted)
+            filter_text = quoted
+        items.append(
+            types.CompletionItem(
+                label=candidate.label,
+                kind=_KIND[candidate.kind],
+                detail=candidate.detail or None,
+                text_edit=edit,
+                filter_text=filter_text,
+                sort_text=f"{n:06d}",
+            )
+        )
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+def register(server: WorkstreamServer) -> None:
+    """Register completion (triggered by a quote too)."""
+    server.feature(
+        types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=['"'])
+    )(complete)

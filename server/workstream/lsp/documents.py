@@ -1,0 +1,201 @@
+"""Open documents: their text, version and line starts, kept up to date edit by edit.
+
+pygls' own text documents rebuild the whole text line by line on every incremental change
+(26 ms for a 2.6 MB document), on the event loop: a burst of edits would block every other
+request. Here a change is applied by slicing, and line starts are maintained incrementally —
+typing on one line only records a pending shift, so a burst of 1,000 keystrokes on a 10 MB
+document costs 1,000 string slices.
+
+Positions are converted with the negotiated position encoding (``utf-8`` / ``utf-16`` /
+``utf-32``); out-of-range positions are clamped, never an error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+from workstream.textpos import Encoding, char_units, column_units
+
+if TYPE_CHECKING:
+    from workstream.lsp.snapshot import Snapshot
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+# Line breaks str.splitlines() knows but LSP does not: their presence forces the regex path.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def line_starts(text: str, base: int = 0) -> list[int]:
+    """Offsets (plus ``base``) where each line of ``text`` after the first starts."""
+    if _OTHER_BREAKS.search(text) is None and "\r" not in text:
+        # splitlines, len and accumulate all run in C: ~6x faster than a regex scan.
+        lengths = map(len, text.splitlines(keepends=True))
+        starts = list(accumulate(lengths, initial=base))
+        # The last element is the end of the text: a line starts there only after a break.
+        if not text.endswith("\n"):
+            starts.pop()
+        return starts[1:]
+    return [base + m.end() for m in _NEWLINE.finditer(text)]
+
+
+class Lines:
+    """Line starts of a changing text, with one pending shift for same-line typing."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0, *line_starts(text)]
+        self._pending_line = -1  # lines after this one are shifted by _pending_delta
+        self._pending_delta = 0
+
+    def _settle(self) -> None:
+        if self._pending_delta:
+            first, delta = self._pending_line + 1, self._pending_delta
+            starts = self._starts
+            starts[first:] = [s + delta for s in starts[first:]]
+        self._pending_line, self._pending_delta = -1, 0
+
+    @property
+    def count(self) -> int:
+        """The number of lines."""
+        return len(self._starts)
+
+    def start(self, line: int) -> int:
+        """The offset where a 0-based line starts (``line`` must exist)."""
+        start = self._starts[line]
+        return start + self._pending_delta if line > self._pending_line else start
+
+    def starts(self) -> list[int]:
+        """All line starts (settles any pending shift)."""
+        self._settle()
+        return self._starts
+
+    def replace(
+        self, line: int, start: int, end: int, removed: str, inserted: str, text: str
+    ) -> None:
+        """Record that ``removed`` at ``[start, end)`` (on ``line``) became ``inserted``.
+
+        ``text`` is the text after the change.
+        """
+        delta = len(inserted) - len(removed)
+        joins_crlf = (
+            not inserted and 0 < start < len(text) and text[start - 1 : start + 1] == "\r\n"
+        )
+        if not _has_break(removed) and not _has_break(inserted) and not joins_crlf:
+            # Same-line typing: only later lines move; accumulate while it stays on one line.
+            if self._pending_delta and self._pending_line != line:
+                self._settle()
+            if delta:
+                self._pending_line = line
+                self._pending_delta += delta
+            return
+        self._settle()
+        starts = self._starts
+        line = max(0, line - 1)  # a "\r" ending the previous line may pair with a new "\n"
+        line_start = starts[line]
+        stop = start + len(inserted)
+        # Recompute up to the end of the line holding the edit's end, so that a CRLF pair
+        # split or joined by the edit is seen whole.
+        next_break = _NEWLINE.search(text, stop)
+        region_end = next_break.end() if next_break else len(text)
+        tail = [s + delta for s in starts[bisect.bisect_right(starts, end) :]]
+        starts[line + 1 :] = line_starts(text[line_start:region_end], line_start)
+        starts.extend(s for s in tail if s > region_end)
+
+    def position(self, text: str, offset: int, encoding: Encoding) -> tuple[int, int]:
+        """(line, column) of an offset, columns in ``encoding`` units."""
+        offset = max(0, min(offset, len(text)))
+        starts = self.starts()
+        line = bisect.bisect_right(starts, offset) - 1
+        return line, column_units(text[starts[line] : offset], encoding)
+
+    def offset(self, text: str, line: int, column: int, encoding: Encoding) -> int:
+        """The offset of (line, column); out-of-range values are clamped."""
+        if line < 0:
+            return 0
+        if line >= self.count:
+            return len(text)
+        start = self.start(line)
+        end = self.start(line + 1) if line + 1 < self.count else len(text)
+        content = text[start:end].rstrip("\r\n")
+        if encoding == "utf-32" or content.isascii():
+            return start + max(0, min(column, len(content)))
+        units = 0
+        for index, char in enumerate(content):
+            if units >= column:
+                return start + index
+            units += char_units(char, encoding)
+        return start + len(content)
+
+
+def _has_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+@dataclass
+class Document:
+    """One open document."""
+
+    uri: str
+    version: int
+    text: str
+    language_id: str = ""
+    lines: Lines = field(init=False)
+    #: The newest analysis of some version of this document (maybe older than ``version``).
+    snapshot: Snapshot | None = None
+
+    def __post_init__(self) -> None:
+        self.lines = Lines(self.text)
+
+    def offset_at(self, line: int, column: int, encoding: Encoding) -> int:
+        """The offset of a client position (clamped to the document)."""
+        return self.lines.offset(self.text, line, column, encoding)
+
+    def position_of(self, offset: int, encoding: Encoding) -> tuple[int, int]:
+        """The client position of an offset."""
+        return self.lines.position(self.text, offset, encoding)
+
+    def replace_range(
+        self,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        inserted: str,
+        encoding: Encoding,
+    ) -> None:
+        """Apply an incremental change given as client positions."""
+        a = self.offset_at(*start, encoding)
+        b = max(a, self.offset_at(*end, encoding))
+        line = max(0, min(start[0], self.lines.count - 1))
+        removed = self.text[a:b]
+        self.text = self.text[:a] + inserted + self.text[b:]
+        self.lines.replace(line, a, b, removed, inserted, self.text)
+
+    def replace_all(self, text: str) -> None:
+        """Apply a full-text change."""
+        self.text = text
+        self.lines = Lines(text)
+
+
+class DocumentStore:
+    """The open documents by URI."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Document] = {}
+
+    def open(self, uri: str, version: int, text: str, language_id: str = "") -> Document:
+        """Start tracking a document (re-opening replaces it)."""
+        doc = Document(uri, version, text, language_id)
+        self._docs[uri] = doc
+        return doc
+
+    def get(self, uri: str) -> Document | None:
+        """The open document at ``uri``, if any."""
+        return self._docs.get(uri)
+
+    def close(self, uri: str) -> Document | None:
+        """Stop tracking a document; returns it if it was open."""
+        return self._docs.pop(uri, None)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self._docs.values()))

@@ -1,0 +1,467 @@
+"""Runs from the editor: the executor's events as standard LSP progress, notifications,
+diagnostics and code lenses.
+
+A run command returns its run id at once; the executor runs in a background thread and its
+events (delivered on the executor's threads) are handed to the event loop, where they become:
+
+* ``$/progress`` begin / report ("3/7 done — running: a, b", with a percentage) / end, after
+  ``window/workDoneProgress/create`` when the client supports it;
+* the notification ``workstream/stepStatus`` ``{uri, workstreamId, runId, stepId, status,
+  durationMs, message, logPath}`` for each change;
+* WS501-WS503 diagnostics on the id of each failed step (the tail of its log in the message,
+  a related location pointing at the log file), and ``workspace/codeLens/refresh``;
+* a ``window/showMessage`` summary at the end.
+
+Statuses survive a restart: they are read back from the executor's state file when a document
+opens. Nothing here runs anything unless :meth:`Runs.start` is called by a run command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.uris import from_fs_path, to_fs_path
+
+from workstream.lsp.convert import SOURCE, to_range
+from workstream.lsp.documents import Document
+from workstream.lsp.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from workstream.executor import Event, Executor
+    from workstream.lsp.server import WorkstreamServer
+
+log = logging.getLogger(__name__)
+
+STEP_STATUS = "workstream/stepStatus"
+#: Lines of a failed step's log shown in its diagnostic.
+LOG_TAIL_LINES = 8
+
+_CODES = {"timeout": "WS502", "merge_conflict": "WS503"}
+
+
+class RunRefused(JsonRpcException):
+    """A run command that cannot run (untrusted workspace, invalid workstream, ...)."""
+
+    CODE = -32803  # LSP RequestFailed
+    MESSAGE = "Run refused"
+
+
+@dataclass
+class StepStatus:
+    """The last known status of one step."""
+
+    status: str
+    run_id: str = ""
+    duration_ms: int | None = None
+    message: str = ""
+    log_path: str | None = None
+    reason: str | None = None
+    log_tail: str = ""
+
+
+@dataclass
+class ActiveRun:
+    """A run in progress."""
+
+    run_id: str
+    uri: str
+    workstream_id: str
+    executor: Executor
+    token: str | None = None
+    steps: tuple[str, ...] = ()
+    running: list[str] = field(default_factory=list)
+    done: int = 0
+    progress_ready: asyncio.Future[bool] | None = None
+    #: Events that arrived before the progress began, handled in order once it has.
+    backlog: list[tuple[Event, str]] = field(default_factory=list)
+
+
+def status_text(entry: StepStatus) -> str:
+    """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
+    seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
+    if entry.status == "succeeded":
+        return f"✓ {seconds}"
+    if entry.status == "failed":
+        reason = entry.message.strip() or (entry.reason or "")
+        return f"✗ failed: {_short(reason)}" if reason else "✗ failed"
+    if entry.status == "skipped":
+        return "⏭ skipped"
+    if entry.status == "cancelled":
+        return "⊘ cancelled"
+    if entry.status == "running":
+        return "⟳ running"
+    return "… queued"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def read_tail(path: str | None, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a log file ('' when it cannot be read)."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 8192))
+            data = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])
+
+
+class Runs:
+    """Step statuses per document, and the runs in progress."""
+
+    def __init__(self, server: WorkstreamServer) -> None:
+        self._server = server
+        self._statuses: dict[str, dict[str, StepStatus]] = {}
+        self._loading: set[str] = set()
+        self._active: dict[str, ActiveRun] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ statuses
+
+    def statuses(self, uri: str) -> dict[str, StepStatus]:
+        """The known statuses of a document's steps (empty until loaded)."""
+        return self._statuses.get(uri, {})
+
+    def status_text(self, uri: str, step_id: str) -> str | None:
+        """A step's last status as text, if known."""
+        entry = self.statuses(uri).get(step_id)
+        return None if entry is None else status_text(entry)
+
+    def load(self, uri: str) -> None:
+        """Read the last run's statuses from the state file, in the background (once)."""
+        if uri in self._statuses or uri in self._loading or not uri.startswith("file:"):
+            return
+        self._loading.add(uri)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._server.thread_pool, _load_statuses, uri)
+        future.add_done_callback(lambda done: self._loaded(uri, done))
+
+    def _loaded(self, uri: str, done: asyncio.Future[dict[str, StepStatus]]) -> None:
+        self._loading.discard(uri)
+        if done.cancelled() or done.exception() is not None:
+            return
+        statuses = done.result()
+        if uri not in self._statuses:  # a run may have started meanwhile: it knows better
+            self._statuses[uri] = statuses
+        if statuses:
+            self._changed(uri)
+
+    def diagnostics(self, doc: Document, snapshot: Snapshot) -> list[types.Diagnostic]:
+        """WS501-WS503 on the id of each step whose last run failed."""
+        statuses = self.statuses(doc.uri)
+        if not statuses:
+            return []
+        analysis = snapshot.analysis
+        model = analysis.model
+        if model is None:
+            return []
+        change = snapshot.change_to(doc.text)
+        encoding = self._server.encoding
+        out = []
+        for step_id, entry in statuses.items():
+            if entry.status != "failed":
+                continue
+            step = model.step(step_id)
+            span = None if step is None else analysis.parsed.span(("steps", step.index, "id"))
+            moved = None if span is None else change.span_to_new(span)
+            if moved is None:
+                continue
+            code = _CODES.get(entry.reason or "", "WS501")
+            what = {"WS502": "timed out", "WS503": "hit a merge conflict"}.get(code, "failed")
+            message = f"The last run of step '{step_id}' {what}: {entry.message}".rstrip(": ")
+            if entry.log_tail:
+                message += "\n" + entry.log_tail
+            related = None
+            if entry.log_path:
+                zero = types.Range(
+                    start=types.Position(line=0, character=0),
+                    end=types.Position(line=0, character=0),
+                )
+                related = [
+                    types.DiagnosticRelatedInformation(
+                        location=types.Location(uri=from_fs_path(entry.log_path) or "", range=zero),
+                        message="the step's log",
+                    )
+                ]
+            out.append(
+                types.Diagnostic(
+                    range=to_range(doc, moved, encoding),
+                    message=message,
+                    severity=types.DiagnosticSeverity.Error,
+                    code=code,
+                    source=SOURCE,
+                    related_information=related,
+                )
+            )
+        return out
+
+    def _changed(self, uri: str) -> None:
+        """Statuses of ``uri`` changed: republish its diagnostics and refresh the lenses."""
+        doc = self._server.document(uri)
+        if doc is not None:
+            self._server.diagnostics.publish(doc)
+        self.refresh_lenses()
+
+    def refresh_lenses(self) -> None:
+        """Ask the client to re-request code lenses, when it supports that."""
+        caps = self._server.client_capabilities
+        workspace = caps.workspace if caps else None
+        code_lens = workspace.code_lens if workspace else None
+        if code_lens is not None and code_lens.refresh_support:
+            self._server.workspace_code_lens_refresh(None)
+
+    # ---------------------------------------------------------------------- runs
+
+    async def start(self, uri: str, steps: tuple[str, ...]) -> str:
+        """Start a run of ``uri`` (only ``steps`` and what they need, when given); its id."""
+        if not self._server.settings.trusted:
+            raise RunRefused(
+                "Workstream runs are disabled: this workspace is not trusted. "
+                "Trust the workspace to run steps."
+            )
+        if not uri.startswith("file:"):
+            raise RunRefused(f"Only files on disk can be run, not {uri}")
+        path = to_fs_path(uri)
+        if path is None or not Path(path).is_file():
+            raise RunRefused(f"No such file: {path or uri}. Save the workstream first.")
+        from workstream.executor import ExecutorError, RunOptions
+
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+
+        def prepare() -> Executor:
+            from workstream.executor import Executor
+
+            return Executor(Path(path), RunOptions(steps=steps))
+
+        try:
+            executor = await loop.run_in_executor(self._server.thread_pool, prepare)
+        except ExecutorError as exc:
+            raise RunRefused(str(exc)) from None
+        run = ActiveRun(executor.run_id, uri, executor.model.id, executor)
+        self._active[run.run_id] = run
+        run.progress_ready = asyncio.ensure_future(self._create_progress(run))
+        run.progress_ready.add_done_callback(lambda _: self._drain(run))
+        executor.subscribe(lambda event: self._from_thread(run, event))
+        thread = threading.Thread(
+            target=self._run, args=(run,), name=f"run-{run.run_id}", daemon=True
+        )
+        thread.start()
+        return run.run_id
+
+    def cancel(self, run_id: str) -> bool:
+        """Cancel a run in progress; False when there is no such run."""
+        run = self._active.get(run_id)
+        if run is None:
+            return False
+        run.executor.cancel()
+        return True
+
+    def shutdown(self) -> None:
+        """Cancel every run in progress (the server is going away)."""
+        for run in list(self._active.values()):
+            run.executor.cancel()
+
+    def _run(self, run: ActiveRun) -> None:
+        """The run's thread: run the executor; report a failure to start as an event."""
+        try:
+            run.executor.run()
+        except Exception as exc:  # a run that could not start (lock held, bad base, ...)
+            self._call_soon(self._failed_to_start, run, str(exc))
+
+    def _call_soon(self, callback: Callable[..., None], *args: Any) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(callback, *args)
+
+    def _from_thread(self, run: ActiveRun, event: Event) -> None:
+        from workstream.executor import StepFinished
+
+        tail = ""
+        if isinstance(event, StepFinished) and event.status == "failed":
+            tail = read_tail(event.log_path)  # file I/O stays off the event loop
+        self._call_soon(self._on_event, run, event, tail)
+
+    def _failed_to_start(self, run: ActiveRun, message: str) -> None:
+        self._active.pop(run.run_id, None)
+        self._server.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error, message=f"Workstream run failed to start: {message}"
+            )
+        )
+        self._end_progress(run, f"failed to start: {message}")
+
+    # ------------------------------------------------------------------- events
+
+    async def _create_progress(self, run: ActiveRun) -> bool:
+        caps = self._server.client_capabilities
+        if not (caps.window and caps.window.work_done_progress):
+            return False
+        token = f"workstream-run-{run.run_id}"
+        try:
+            await self._server.work_done_progress.create_async(token)
+        except Exception as exc:  # the client refused: runs still work, without a bar
+            log.info("no progress for run %s: %s", run.run_id, exc)
+            return False
+        run.token = token
+        self._server.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title=f"Workstream {run.workstream_id}",
+                cancellable=False,
+                message="starting",
+                percentage=0,
+            ),
+        )
+        return True
+
+    def _report(self, run: ActiveRun) -> None:
+        if run.token is None:
+            return
+        total = len(run.steps) or 1
+        message = f"{run.done}/{len(run.steps)} done"
+        if run.running:
+            message += " — running: " + ", ".join(run.running)
+        self._server.work_done_progress.report(
+            run.token,
+            types.WorkDoneProgressReport(
+                message=message, percentage=min(100, run.done * 100 // total)
+            ),
+        )
+
+    def _end_progress(self, run: ActiveRun, message: str) -> None:
+        if run.token is not None:
+            self._server.work_done_progress.end(
+                run.token, types.WorkDoneProgressEnd(message=message)
+            )
+            run.token = None
+
+    def _drain(self, run: ActiveRun) -> None:
+        backlog, run.backlog = run.backlog, []
+        for event, tail in backlog:
+            self._handle(run, event, tail)
+
+    def _on_event(self, run: ActiveRun, event: Event, tail: str) -> None:
+        ready = run.progress_ready
+        if ready is not None and not ready.done():
+            run.backlog.append((event, tail))  # progress must begin before it reports
+            return
+        self._handle(run, event, tail)
+
+    def _handle(self, run: ActiveRun, event: Event, tail: str) -> None:
+        from workstream.executor import (
+            RunFinished,
+            RunStarted,
+            StepFinished,
+            StepQueued,
+            StepStarted,
+        )
+
+        statuses = self._statuses.setdefault(run.uri, {})
+        if isinstance(event, RunStarted):
+            run.steps = event.steps
+            self._report(run)
+        elif isinstance(event, StepQueued):
+            statuses[event.step_id] = StepStatus("queued", run.run_id)
+            self._notify(run, event.step_id, statuses[event.step_id])
+        elif isinstance(event, StepStarted):
+            statuses[event.step_id] = StepStatus("running", run.run_id)
+            if event.step_id not in run.running:
+                run.running.append(event.step_id)
+            self._notify(run, event.step_id, statuses[event.step_id])
+            self._report(run)
+            self.refresh_lenses()
+        elif isinstance(event, StepFinished):
+            entry = StepStatus(
+                event.status,
+                run.run_id,
+                event.duration_ms,
+                event.message,
+                event.log_path,
+                event.reason,
+                tail,
+            )
+            statuses[event.step_id] = entry
+            if event.step_id in run.running:
+                run.running.remove(event.step_id)
+            run.done += 1
+            self._notify(run, event.step_id, entry)
+            self._report(run)
+            self._changed(run.uri)
+        elif isinstance(event, RunFinished):
+            self._active.pop(run.run_id, None)
+            counts: dict[str, int] = {}
+            for step_id in run.steps:
+                status = statuses.get(step_id)
+                if status is not None and status.run_id == run.run_id:
+                    counts[status.status] = counts.get(status.status, 0) + 1
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            text = f"Workstream {run.workstream_id}: run {event.status}"
+            text += f" ({summary})" if summary else ""
+            text += f" in {event.duration_ms / 1000:.1f} s."
+            if event.result_branch:
+                text += f" Result: {event.result_branch}"
+            self._end_progress(run, f"{event.status}: {summary}")
+            kind = (
+                types.MessageType.Info if event.status == "succeeded" else types.MessageType.Warning
+            )
+            self._server.window_show_message(types.ShowMessageParams(type=kind, message=text))
+            self._changed(run.uri)
+
+    def _notify(self, run: ActiveRun, step_id: str, entry: StepStatus) -> None:
+        self._server.protocol.notify(
+            STEP_STATUS,
+            {
+                "uri": run.uri,
+                "workstreamId": run.workstream_id,
+                "runId": run.run_id,
+                "stepId": step_id,
+                "status": entry.status,
+                "durationMs": entry.duration_ms,
+                "message": entry.message,
+                "logPath": entry.log_path,
+            },
+        )
+
+
+def _load_statuses(uri: str) -> dict[str, StepStatus]:
+    """The statuses in the state file of the workstream at ``uri`` (runs in a thread)."""
+    from workstream.executor import ExecutorError, load_state
+
+    path = to_fs_path(uri)
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        state = load_state(Path(path))
+    except (ExecutorError, OSError, ValueError):
+        return {}
+    if state is None:
+        return {}
+    out = {}
+    for step_id, entry in state.steps.items():
+        tail = read_tail(entry.log) if entry.status == "failed" else ""
+        out[step_id] = StepStatus(
+            entry.status,
+            entry.run_id,
+            entry.duration_ms,
+            entry.message,
+            entry.log,
+            entry.reason,
+            tail,
+        )
+    return out

@@ -1,0 +1,149 @@
+"""The language server: its state, its settings and the factory that assembles the features.
+
+Each feature lives in its own module with a ``register(server)`` function; this module only
+holds what they share (the open documents, the negotiated position encoding, the settings) and
+wires them together. There is no module-global server: :func:`create_server` builds a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
+from pygls.lsp.server import LanguageServer
+
+from workstream import __version__
+from workstream.lsp.diagnostics import DiagnosticsScheduler
+from workstream.lsp.documents import Document, DocumentStore
+from workstream.lsp.protocol import WorkstreamProtocol
+from workstream.lsp.runs import Runs
+from workstream.textpos import Encoding
+
+log = logging.getLogger(__name__)
+
+_ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Initialization options, each with the default used when it is missing or invalid."""
+
+    #: False in an untrusted workspace: run commands are refused.
+    trusted: bool = True
+    #: Quiet time after the last edit before a document is analysed.
+    debounce_ms: int = 150
+
+    @classmethod
+    def from_options(cls, options: Any) -> tuple[Settings, list[str]]:
+        """Settings from ``initializationOptions``; also the problems found (for the log)."""
+        problems: list[str] = []
+        if options is None:
+            return cls(), problems
+        if not isinstance(options, dict):
+            return cls(), [f"initializationOptions must be an object, not {options!r}"]
+        trusted = options.get("trusted", cls.trusted)
+        if not isinstance(trusted, bool):
+            problems.append(f"'trusted' must be true or false, not {trusted!r}: using false")
+            trusted = False  # an unclear trust setting must not allow runs
+        debounce = options.get("debounceMs", cls.debounce_ms)
+        if (
+            isinstance(debounce, bool)
+            or not isinstance(debounce, int)
+            or not 0 <= debounce <= 10_000
+        ):
+            problems.append(f"'debounceMs' must be an integer 0-10000, not {debounce!r}: using 150")
+            debounce = cls.debounce_ms
+        return cls(trusted=trusted, debounce_ms=debounce), problems
+
+
+class WorkstreamServer(LanguageServer):
+    """The workstream language server: pygls plus the state the features share."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "workstream",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=WorkstreamProtocol,
+        )
+        self.documents = DocumentStore()
+        self.settings = Settings()
+        self.pending_problems: list[str] = []
+        #: One analysis at a time, off the event loop (they are CPU-bound: more would only
+        #: fight over the GIL).
+        self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self.diagnostics = DiagnosticsScheduler(self)
+        self.runs = Runs(self)
+
+    @property
+    def encoding(self) -> Encoding:
+        """The negotiated position encoding."""
+        try:
+            kind = self.workspace.position_encoding
+        except RuntimeError:  # not initialized yet
+            return "utf-16"
+        return _ENCODINGS.get(str(kind), "utf-16")
+
+    def document(self, uri: str) -> Document | None:
+        """The open document at ``uri`` (None for unknown or closed documents)."""
+        return self.documents.get(uri)
+
+    def offset(self, doc: Document, position: types.Position) -> int:
+        """The offset of a client position in the document (clamped)."""
+        return doc.offset_at(position.line, position.character, self.encoding)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """Send a line to the client's log (``window/logMessage``)."""
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log unexpected errors instead of popping a message up for each one."""
+        log.error("%s", error)
+        if source is FeatureRequestError:
+            return  # the request already got an error response
+        with contextlib.suppress(Exception):  # the connection may be gone
+            self.log(f"workstream: internal error: {error}", types.MessageType.Error)
+
+    def shutdown(self) -> None:
+        """Stop background work, then pygls."""
+        self.runs.shutdown()
+        self.analysis_pool.shutdown(wait=False, cancel_futures=True)
+        super().shutdown()  # type: ignore[no-untyped-call]
+
+
+from workstream.lsp import (  # noqa: E402 - the feature modules need WorkstreamServer
+    code_actions,
+    code_lens,
+    commands,
+    completion,
+    hover,
+    lifecycle,
+    navigation,
+    rename,
+    symbols,
+    sync,
+)
+
+
+def create_server() -> WorkstreamServer:
+    """A new server with every feature registered."""
+    server = WorkstreamServer()
+    for feature in (
+        lifecycle,
+        sync,
+        hover,
+        navigation,
+        rename,
+        completion,
+        symbols,
+        code_actions,
+        code_lens,
+        commands,
+    ):
+        feature.register(server)
+    return server
