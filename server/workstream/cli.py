@@ -26,19 +26,30 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     check = sub.add_parser("check", help="validate workstream files and print diagnostics")
-    check.add_argument("paths", nargs="*", metavar="PATH",
-                       help="files or folders (default: workstream files below the current one)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (default: workstream files below the current one)",
+    )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     run = sub.add_parser("run", help="run a workstream (or some of its steps)")
     run.add_argument("path", metavar="PATH")
-    run.add_argument("--step", action="append", dest="steps", metavar="ID", default=[],
-                     help="run this step and whichever dependencies lack an up-to-date success")
+    run.add_argument(
+        "--step",
+        action="append",
+        dest="steps",
+        metavar="ID",
+        default=[],
+        help="run this step and whichever dependencies lack an up-to-date success",
+    )
     run.add_argument("--max-workers", type=int, metavar="N")
     run.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
-    run.add_argument("--resume", action="store_true",
-                     help="skip steps whose last success is still up to date")
+    run.add_argument(
+        "--resume", action="store_true", help="skip steps whose last success is still up to date"
+    )
     run.add_argument("--keep-worktrees", action="store_true")
     run.add_argument("--fail-fast", action="store_true")
 
@@ -48,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("clean", help="remove kept worktrees and prune")
     clean.add_argument("path", metavar="PATH")
-    clean.add_argument("--force", action="store_true",
-                       help="also remove worktrees with uncommitted changes")
+    clean.add_argument(
+        "--force", action="store_true", help="also remove worktrees with uncommitted changes"
+    )
 
     graph = sub.add_parser("graph", help="print the DAG with waves and the critical path")
     graph.add_argument("path", metavar="PATH")

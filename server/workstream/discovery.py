@@ -8,9 +8,24 @@ from pathlib import Path
 
 #: Folders never searched: version control, dependencies, virtual environments, caches.
 SKIPPED_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".tox", ".nox",
-     "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages",
-     "dist", "build"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "site-packages",
+        "dist",
+        "build",
+    }
 )
 
 

@@ -7,10 +7,10 @@ about LSP. Offsets are character (code point) offsets into the analysed text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is; the values are the words the CLI prints."""
 
     ERROR = "error"

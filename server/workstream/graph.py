@@ -149,5 +149,5 @@ class StepGraph:
 class _StepGraphView(StepGraph):
     """A graph over given edges (used for the reverse direction)."""
 
-    def __init__(self, edges: list[list[int]]) -> None:  # noqa: D107 - no model needed
+    def __init__(self, edges: list[list[int]]) -> None:
         self.deps = edges

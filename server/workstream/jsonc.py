@@ -68,7 +68,7 @@ class ParsedJson:
 
 
 _WS = re.compile(r"[ \t\n\r]*")
-_scan_once = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[no-untyped-call]
+_scan_once: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _reject_constant(name: str) -> Any:
@@ -82,7 +82,7 @@ class _FastParsed(ParsedJson):
         super().__init__(text, value, ())
         self._arrays: dict[int, list[int]] = {}
         self._objects: dict[int, dict[str, tuple[int, int, int]]] = {}
-        self._spans: dict[Path, Span | None | bool] = {}
+        self._spans: dict[Path, Span | None] = {}
 
     def _skip(self, pos: int) -> int:
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
@@ -137,12 +137,11 @@ class _FastParsed(ParsedJson):
         return pos
 
     def span(self, path: Path) -> Span | None:
-        found = self._spans.get(path, False)
-        if found is False:
-            start = self._start(path)
-            found = self._spans[path] = (
-                None if start is None else Span(start, self._value_end(start))
-            )
+        if path in self._spans:
+            return self._spans[path]
+        start = self._start(path)
+        found = None if start is None else Span(start, self._value_end(start))
+        self._spans[path] = found
         return found
 
     def key_span(self, path: Path) -> Span | None:
@@ -200,7 +199,9 @@ class _Tokens:
             if kind == "skip":
                 continue
             if kind == "opencomment":
-                errors.append(SyntaxIssue("Unterminated comment: add '*/'", Span(m.start(), m.end())))
+                errors.append(
+                    SyntaxIssue("Unterminated comment: add '*/'", Span(m.start(), m.end()))
+                )
                 continue
             self.tokens.append((kind, m.start(), m.end()))
         self.i = 0
@@ -380,9 +381,11 @@ class _TolerantParser:
                 start,
                 end,
             )
-            if kind == "word" and toks.i + 1 < len(toks.tokens) and self.text[
-                toks.tokens[toks.i + 1][1]
-            ] == ":":
+            if (
+                kind == "word"
+                and toks.i + 1 < len(toks.tokens)
+                and self.text[toks.tokens[toks.i + 1][1]] == ":"
+            ):
                 # An unquoted key: read it as the key to keep analysing.
                 toks.next()
                 frame[2], frame[3], frame[1] = self.text[start:end], Span(start, end), "colon"
@@ -394,9 +397,10 @@ class _TolerantParser:
                 toks.next()
                 frame[1] = "value"
                 return None
-            self.error(f"Expected ':' after the property name, found {self.describe(token)}",
-                       start, end)
-            if char in ",}" or kind == "string" and self.next_is_colon():
+            self.error(
+                f"Expected ':' after the property name, found {self.describe(token)}", start, end
+            )
+            if char in ",}" or (kind == "string" and self.next_is_colon()):
                 node.members.append((frame[2], frame[3], None))
                 frame[2] = frame[3] = None
                 frame[1] = "after"
@@ -445,7 +449,7 @@ class _TolerantParser:
         char: str,
     ) -> Node | None:
         toks = self.tokens
-        kind, start, end = token
+        _, start, end = token
         state = frame[1]
         if char == "]":
             toks.next()
@@ -503,9 +507,11 @@ def _to_python(root: Node | None) -> Any:
             continue
         if not done:
             stack.append((node, True))
-            children = node.items if node.kind == "array" else [
-                child for _, _, child in node.members if child is not None
-            ]
+            children = (
+                node.items
+                if node.kind == "array"
+                else [child for _, _, child in node.members if child is not None]
+            )
             stack.extend((child, False) for child in children)
             continue
         if node.kind == "array":
@@ -572,4 +578,3 @@ def parse(text: str) -> ParsedJson:
     parser = _TolerantParser(source)
     root = parser.parse()
     return _TolerantParsed(source, root, parser.errors)
-

@@ -110,9 +110,12 @@ def _str(value: Any, default: str = "") -> str:
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
-    if not isinstance(value, list):
+    if value.__class__ is not list:
         return None
-    return tuple(item for item in value if isinstance(item, str))
+    out = tuple(value)
+    if all(item.__class__ is str for item in out):
+        return out
+    return tuple(item for item in out if isinstance(item, str))
 
 
 def _number(value: Any) -> float | None:
@@ -161,21 +164,25 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
 
 
 def _step(raw: dict[str, Any], index: int) -> Step:
-    run = raw.get("run")
-    env = raw.get("env")
+    get = raw.get
+    step_id, tool, run, env = get("id"), get("tool"), get("run"), get("env")
+    description = get("description")
+    tasks, depends_on = get("tasks"), get("depends_on")
+    files, tests = get("files"), get("acceptance_tests")
+    timeout, retries = get("timeout"), get("retries")
     return Step(
-        id=_str(raw.get("id")),
+        id=step_id if step_id.__class__ is str else "",
         index=index,
-        description=_str(raw.get("description")),
-        tool=_str(raw.get("tool")) or "shell",
-        tasks=_strings(raw.get("tasks")) or (),
-        run=run if isinstance(run, str) and run else (_strings(run) or None),
-        depends_on=_strings(raw.get("depends_on")) or (),
-        files=_strings(raw.get("files")),
-        acceptance_tests=_strings(raw.get("acceptance_tests")) or (),
-        timeout=_number(raw.get("timeout")),
-        retries=_count(raw.get("retries")),
-        env={k: v for k, v in env.items() if isinstance(v, str)} if isinstance(env, dict) else {},
+        description=description if description.__class__ is str else "",
+        tool=tool if tool.__class__ is str and tool else "shell",
+        tasks=_strings(tasks) or () if tasks is not None else (),
+        run=run if run.__class__ is str and run else (_strings(run) or None),
+        depends_on=_strings(depends_on) or () if depends_on is not None else (),
+        files=_strings(files) if files is not None else None,
+        acceptance_tests=_strings(tests) or () if tests is not None else (),
+        timeout=_number(timeout) if timeout is not None else None,
+        retries=_count(retries) if retries is not None else None,
+        env={k: v for k, v in env.items() if isinstance(v, str)} if env.__class__ is dict else {},
     )
 
 

@@ -6,23 +6,28 @@ names a directory, everything below it; a glob is matched segment by segment (``
 step's changed files with :func:`in_scope`; the analysis checks scopes against each other with
 :func:`may_overlap`, which answers "yes" whenever it cannot rule an overlap out.
 
-Conflict search (:func:`conflicts`) is not quadratic: plain paths are bucketed by their exact
-text, and globs by the literal directory before their first wildcard. An entry is compared only
-with the entries at its own path and with the globs registered at its ancestor directories, so
-the cost is O(E·d + P) for E entries of depth at most d and P candidate pairs, and P is bounded
-by the overlaps actually present (plus globs sharing a directory).
+The conflict search (:func:`candidate_pairs`) is not quadratic: entries are sorted by their
+literal part and each looks only at the entries at or below it, found by binary search. For E
+entries it costs O(E log E + P + G), where P is the number of overlapping pairs reported and
+G the entries below a glob's literal directory that the glob turns out not to match.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
+from typing import NamedTuple
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
+# Lines of plain, already-normal paths: no wildcard, no backslash, no empty or "." segment.
+# (Each segment is delimited by "/" or a newline, so there is one way to match: no backtracking.)
+_SEGMENT = r"(?:[^*?\[\\/\n.]|\.(?=[^/\n]))[^*?\[\\/\n]*"
+_LINE = rf"{_SEGMENT}(?:/{_SEGMENT})*"
+_PLAIN_AND_NORMAL = re.compile(rf"(?:{_LINE}(?:\n{_LINE})*)?")
 
 
 def is_glob(pattern: str) -> bool:
@@ -32,16 +37,32 @@ def is_glob(pattern: str) -> bool:
 
 def normalize(pattern: str) -> str:
     """Strip a leading ``./`` and a trailing ``/``; collapse repeated slashes."""
+    if (
+        "\\" not in pattern
+        and "//" not in pattern
+        and "/./" not in pattern
+        and not pattern.startswith("./")
+        and not pattern.endswith(("/", "/."))
+        and pattern != "."
+    ):
+        return pattern  # already normal: the common case, kept cheap
     parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
     return "/".join(parts)
 
 
+_MAY_LEAVE = re.compile(r"^[/\\~]|^.:|\.\.", re.MULTILINE)
+
+
+def any_leaves_repository(patterns: list[str]) -> bool:
+    """A quick test over many entries: False means none of them leaves the repository."""
+    return _MAY_LEAVE.search("\n".join(patterns)) is not None
+
+
 def leaves_repository(pattern: str) -> bool:
-    """True for an absolute path, a drive letter or any ``..`` segment (WS202)."""
-    raw = pattern.replace("\\", "/")
-    if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or raw.startswith("~"):
+    """True for an absolute path, a drive letter, ``~`` or any ``..`` segment (WS202)."""
+    if pattern.startswith(("/", "\\", "~")) or pattern[1:2] == ":":
         return True
-    return ".." in raw.split("/")
+    return ".." in pattern and ".." in pattern.replace("\\", "/").split("/")
 
 
 @cache
@@ -134,50 +155,70 @@ def literal_dir(pattern: str) -> str:
     return "/".join(literal)  # for a plain path: the path itself
 
 
-def _ancestors(path: str) -> Iterator[str]:
-    """The path itself, then each parent directory, then the root ""."""
-    while path:
-        yield path
-        cut = path.rfind("/")
-        path = path[:cut] if cut != -1 else ""
-    yield ""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One scope entry of one step: the step's index, the entry's index and its text."""
+class Entry(NamedTuple):
+    """One scope entry: the index of its step, its position in the step's files, its text."""
 
     step: int
-    index: int
+    position: int
     pattern: str
 
 
 def candidate_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
-    """Pairs of entries of different steps that may overlap, each pair once."""
-    by_path: dict[str, list[Entry]] = defaultdict(list)
-    globs_at: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        key = literal_dir(entry.pattern)
-        (globs_at if is_glob(entry.pattern) else by_path)[key].append(entry)
-    seen: set[tuple[Entry, Entry]] = set()
+    """Pairs of entries of different steps that may overlap, each pair once.
 
-    def fresh(a: Entry, b: Entry) -> bool:
-        if a.step == b.step:
-            return False
-        pair = (a, b) if (a.step, a.index) < (b.step, b.index) else (b, a)
-        if pair in seen:
-            return False
-        seen.add(pair)
-        return True
+    Every entry gets a key: a plain path is its own key, a glob's key is its literal directory.
+    Two entries can only overlap when one key equals the other or is a directory above it, so
+    after sorting the keys each entry looks at two ranges found by binary search: the equal
+    keys after it, and the keys below it (``key/...``, which sort between ``key/`` and
+    ``key0``). Pairs of plain paths in those ranges overlap for sure; a pair with a glob is
+    confirmed with :func:`may_overlap`.
+    """
+    if _PLAIN_AND_NORMAL.fullmatch("\n".join(e.pattern for e in entries)):
+        yield from _plain_pairs(sorted(entries, key=lambda e: e.pattern))
+        return
+    else:
+        keyed = sorted(
+            (
+                (literal_dir(pattern) if is_glob(pattern) else pattern, entry, is_glob(pattern))
+                for entry in entries
+                for pattern in (normalize(entry.pattern),)
+            ),
+            key=lambda item: item[0],
+        )
+    keys = [key for key, _, _ in keyed]
+    for i, (key, entry, glob) in enumerate(keyed):
+        same_end = bisect_right(keys, key, i + 1)
+        if key:
+            below = range(bisect_left(keys, key + "/", same_end), bisect_left(keys, key + "0"))
+        else:
+            below = range(same_end, len(keys))  # the root: everything is below it
+        for j in itertools.chain(range(i + 1, same_end), below):
+            _, other, other_glob = keyed[j]
+            if other.step == entry.step:
+                continue
+            if (glob or other_glob) and not may_overlap(entry.pattern, other.pattern):
+                continue
+            yield entry, other
 
-    for entry in entries:
-        own = literal_dir(entry.pattern)
-        for ancestor in _ancestors(own):
-            # Globs whose literal directory lies above (or at) this entry.
-            for glob in globs_at.get(ancestor, ()):
-                if may_overlap(glob.pattern, entry.pattern) and fresh(glob, entry):
-                    yield glob, entry
-            # Plain paths that are this entry, or a directory holding it.
-            for path_entry in by_path.get(ancestor, ()):
-                if path_entry is not entry and fresh(path_entry, entry):
-                    yield path_entry, entry
+
+def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
+    """:func:`candidate_pairs` when every entry is a plain, normal path (sorted by path).
+
+    Only two things can overlap: the same path twice (neighbours after sorting) and a path
+    that is a directory of another (found by one binary search for ``path/``).
+    """
+    keys = [e.pattern for e in entries]
+    count = len(keys)
+    for i, key in enumerate(keys):
+        end = i + 1
+        while end < count and keys[end] == key:
+            end += 1
+        below = key + "/"
+        start = bisect_left(keys, below, end)
+        if end == i + 1 and (start == count or not keys[start].startswith(below)):
+            continue  # the common case: nothing shares this path or lies below it
+        stop = bisect_left(keys, key + "0", start)
+        entry = entries[i]
+        for j in itertools.chain(range(i + 1, end), range(start, stop)):
+            if entries[j].step != entry.step:
+                yield entry, entries[j]

@@ -12,7 +12,9 @@ def doc(*steps: dict[str, object], **top: object) -> str:
     return json.dumps({"id": "ws", **top, "steps": list(steps)}, indent=1)
 
 
-def step(step_id: str, *deps: str, files: list[str] | None = None, **extra: object) -> dict[str, object]:
+def step(
+    step_id: str, *deps: str, files: list[str] | None = None, **extra: object
+) -> dict[str, object]:
     out: dict[str, object] = {"id": step_id, "run": "true", "depends_on": list(deps)}
     out["files"] = files if files is not None else [f"{step_id}.txt"]
     out.update(extra)
@@ -142,8 +144,23 @@ def test_unscoped_step_is_reported_only_when_it_can_run_alongside_another() -> N
 
 
 def test_ids_that_git_refuses() -> None:
-    bad = ["a b", "a..b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "x.lock", ".hidden",
-           "end.", "a/b", "@", "a@{b"]
+    bad = [
+        "a b",
+        "a..b",
+        "a~1",
+        "a^",
+        "a:b",
+        "a?",
+        "a*",
+        "a[",
+        "a\\b",
+        "x.lock",
+        ".hidden",
+        "end.",
+        "a/b",
+        "@",
+        "a@{b",
+    ]
     for name in bad:
         text = doc(step(name))
         assert len(found(text, "WS301")) == 1, name

@@ -19,7 +19,11 @@ def check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
         [sys.executable, "-m", "workstream", "check", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
     )
 
 
@@ -59,8 +63,11 @@ def test_json_output_has_exactly_the_documented_keys() -> None:
 def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     path = tmp_path / "e.workstream.json"
     path.write_text('{"id": "é🎉", "steps": [{"id": "a b", "run": "x", "files": []}]}', "utf-8")
-    [row] = [r for r in json.loads(check("--format", "json", str(path)).stdout)
-             if r["code"] == "WS301" and "Step" in r["message"]]
+    [row] = [
+        r
+        for r in json.loads(check("--format", "json", str(path)).stdout)
+        if r["code"] == "WS301" and "Step" in r["message"]
+    ]
     text = path.read_text("utf-8")
     assert row["column"] == text.index('"a b"') + 1
     assert row["end_column"] == row["column"] + len('"a b"')
@@ -135,8 +142,12 @@ def test_bad_input_gives_diagnostics_never_a_traceback(tmp_path: Path, name: str
 
 def test_a_ten_megabyte_file_is_checked(tmp_path: Path) -> None:
     steps = [
-        {"id": f"s{i}", "run": "x" * 90, "files": [f"src/m{i}.py"],
-         "depends_on": [f"s{i - 1}"] if i else []}
+        {
+            "id": f"s{i}",
+            "run": "x" * 90,
+            "files": [f"src/m{i}.py"],
+            "depends_on": [f"s{i - 1}"] if i else [],
+        }
         for i in range(60_000)
     ]
     path = tmp_path / "big.workstream.json"

@@ -12,8 +12,31 @@ from workstream.analysis import analyze
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SAMPLES.rglob("*.workstream.json"))]
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
-PIECES = ["{", "}", "[", "]", ",", ":", '"', "\\", "//", "/*", "*/", "null", "-1", "1e999",
-          '"id"', '"depends_on"', '"steps"', '"files"', "\ufeff", "\x00", "🎉", "\n", '"a"']
+PIECES = [
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    '"',
+    "\\",
+    "//",
+    "/*",
+    "*/",
+    "null",
+    "-1",
+    "1e999",
+    '"id"',
+    '"depends_on"',
+    '"steps"',
+    '"files"',
+    "\ufeff",
+    "\x00",
+    "🎉",
+    "\n",
+    '"a"',
+]
 
 
 @st.composite

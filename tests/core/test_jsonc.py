@@ -58,7 +58,7 @@ def test_comments_and_trailing_commas_are_tolerated() -> None:
         ('{"a": 1', {"a": 1}, "Unexpected end of file"),
         ('{"a": tru}', {"a": None}, "Unexpected 'tru'"),
         ('{"a": "x}', {"a": "x}"}, "Unterminated string"),
-        ('{a: 1}', {"a": 1}, "Expected a property name"),
+        ("{a: 1}", {"a": 1}, "Expected a property name"),
         ('{"a": {"b": 1], "c": 2}', {"a": {"b": 1, "c": 2}}, "Expected '}'"),
         ("{} x", {}, "after the end of the document"),
         ('{"a": NaN}', {"a": None}, "Unexpected 'NaN'"),

@@ -85,6 +85,18 @@ def test_every_sample_is_covered() -> None:
 def test_every_static_code_is_produced_by_some_sample() -> None:
     codes = {code for findings in EXPECTED.values() for code, _, _ in findings}
     assert codes == {
-        "WS001", "WS002", "WS101", "WS102", "WS103", "WS104", "WS105", "WS106",
-        "WS201", "WS202", "WS203", "WS301", "WS302", "WS303",
+        "WS001",
+        "WS002",
+        "WS101",
+        "WS102",
+        "WS103",
+        "WS104",
+        "WS105",
+        "WS106",
+        "WS201",
+        "WS202",
+        "WS203",
+        "WS301",
+        "WS302",
+        "WS303",
     }

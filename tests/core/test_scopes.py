@@ -33,8 +33,9 @@ def test_globs_stay_in_their_segment_except_double_star() -> None:
 
 segment = st.sampled_from(["a", "b", "ab", "*", "a*", "*b", "?", "[ab]", "**", "c.py", "*.py"])
 pattern = st.lists(segment, min_size=1, max_size=4).map("/".join)
-concrete = st.lists(st.sampled_from(["a", "b", "ab", "c.py", "bb", "x.py"]), min_size=1,
-                    max_size=5).map("/".join)
+concrete = st.lists(
+    st.sampled_from(["a", "b", "ab", "c.py", "bb", "x.py"]), min_size=1, max_size=5
+).map("/".join)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,6 +5,9 @@ Pure: imports nothing from pygls or lsprotocol. :func:`analyze` never raises on 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from workstream import jsonc
@@ -33,8 +36,27 @@ class Analysis:
         return self.parsed.text
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the analysis allocates many small, acyclic objects,
+    and collections triggered by them (scanning the whole parsed document each time) cost
+    about a fifth of the analysis of a large file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyze(text: str) -> Analysis:
     """Parse and check a workstream document."""
+    with _gc_paused():
+        return _analyze(text)
+
+
+def _analyze(text: str) -> Analysis:
     parsed = jsonc.parse(text)
     findings: list[Finding] = []
     if parsed.errors:

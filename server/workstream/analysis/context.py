@@ -43,7 +43,9 @@ class Context:
 
     def dep_span(self, step: Step, position: int) -> Span:
         """The range of the ``position``-th entry of a step's ``depends_on``."""
-        return self.span(("steps", step.index, "depends_on", self._raw_index(step, "depends_on", position)))
+        return self.span(
+            ("steps", step.index, "depends_on", self._raw_index(step, "depends_on", position))
+        )
 
     def file_span(self, step: Step, position: int) -> Span:
         """The range of the ``position``-th entry of a step's ``files``."""

@@ -8,6 +8,7 @@ each edge inside a component gets one finding showing a shortest cycle through i
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import deque
 
 from workstream.analysis.context import Context
@@ -93,7 +94,8 @@ def _redundant(ctx: Context, graph: StepGraph, step: Step) -> list[Finding]:
             (
                 other
                 for other in targets
-                if other != there and graph.depends_on(other, there)
+                if other != there
+                and graph.depends_on(other, there)
                 and not graph.depends_on(there, other)  # inside a cycle it is WS104's
             ),
             None,
@@ -148,20 +150,21 @@ def _cycle_finding(
 ) -> Finding:
     ids = graph.ids
     if cycle is None:  # out of search budget: name the component instead of a path
-        names = ", ".join(f"'{ids[n]}'" for n in component[:_SHOWN_STEPS])
+        listed = ", ".join(f"'{ids[n]}'" for n in component[:_SHOWN_STEPS])
         more = len(component) - _SHOWN_STEPS
         message = (
             f"Dependency cycle: '{ids[a]}' → '{ids[b]}' is part of a cycle among "
-            f"{len(component)} steps ({names}{f' and {more} more' if more > 0 else ''}). "
+            f"{len(component)} steps ({listed}{f' and {more} more' if more > 0 else ''}). "
             "Remove one of these dependencies."
         )
         cycle = [a, b]
     else:
         length = len(cycle)
         start = cycle.index(a)
+        ring = cycle
 
         def at(k: int) -> int:
-            return cycle[(start + k) % length]  # the cycle read from this edge's step
+            return ring[(start + k) % length]  # the cycle read from this edge's step
 
         ends = _SHOWN_STEPS
         if length + 1 > 2 * ends:
@@ -175,7 +178,7 @@ def _cycle_finding(
             [a] if length <= _SHOWN_STEPS else []
         )
     related = []
-    for x, y in zip(cycle[1:], cycle[2:], strict=False):
+    for x, y in itertools.pairwise(cycle[1:]):  # the other edges, after this one
         dependent = ctx.step_of(ids[x])
         related.append(
             Related(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Related, finding
 from workstream.model import Step
-from workstream.scopes import Entry, candidate_pairs, leaves_repository
+from workstream.scopes import Entry, any_leaves_repository, candidate_pairs, leaves_repository
 
 #: Names shown in one WS201 message before "and N more".
 _SHOWN = 3
@@ -26,22 +26,24 @@ def check(ctx: Context) -> list[Finding]:
     entries: list[Entry] = []
     steps: dict[int, Step] = {}
     unscoped: list[Step] = []
+    check_leaving = any_leaves_repository([p for s in ctx.model.steps for p in s.files or ()])
     for step in ctx.model.steps:
         node = graph.index.get(step.id)
         if node is None or node in steps:
             continue  # no usable id, or a duplicate id
         steps[node] = step
         if step.files is None:
-            if _has_no_files_key(ctx, step):
-                unscoped.append(step)
+            if "files" not in ctx.parsed.value["steps"][step.index]:
+                unscoped.append(step)  # (a "files" of the wrong type is WS002's)
             continue
         for position, pattern in enumerate(step.files):
-            if leaves_repository(pattern):
+            if check_leaving and leaves_repository(pattern):
                 findings.append(
                     finding(
                         "WS202",
                         f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
-                        "repository. Use a path relative to the repository root (no leading '/', no '..').",
+                        "repository. Use a path relative to the repository root "
+                        "(no leading '/', no '..').",
                         ctx.file_span(step, position),
                         step=step.id,
                     )
@@ -58,18 +60,13 @@ def check(ctx: Context) -> list[Finding]:
                 finding(
                     "WS203",
                     f"Step '{step.id}' has no \"files\" scope and may run alongside other steps: "
-                    "file conflicts cannot be checked. Add \"files\" (or [] if it changes "
+                    'file conflicts cannot be checked. Add "files" (or [] if it changes '
                     "nothing).",
                     ctx.step_id_span(step),
                     step=step.id,
                 )
             )
     return findings
-
-
-def _has_no_files_key(ctx: Context, step: Step) -> bool:
-    raw = ctx.parsed.value["steps"][step.index]
-    return "files" not in raw
 
 
 def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> list[Finding]:
@@ -80,7 +77,7 @@ def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> li
             clashes[a].append(b)
             clashes[b].append(a)
     findings = []
-    for entry in sorted(clashes, key=lambda e: (steps[e.step].index, e.index)):
+    for entry in sorted(clashes, key=lambda e: (steps[e.step].index, e.position)):
         step = steps[entry.step]
         others = clashes[entry]
         other_ids = list(dict.fromkeys(steps[o.step].id for o in others))
@@ -100,13 +97,19 @@ def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> li
         )
         related = tuple(
             Related(
-                ctx.file_span(steps[o.step], o.index),
+                ctx.file_span(steps[o.step], o.position),
                 f"step '{steps[o.step].id}' may also change '{o.pattern}'",
             )
             for o in others[:_SHOWN]
         )
         findings.append(
-            finding("WS201", message, ctx.file_span(step, entry.index), related,
-                    step=step.id, conflicts=other_ids)
+            finding(
+                "WS201",
+                message,
+                ctx.file_span(step, entry.position),
+                related,
+                step=step.id,
+                conflicts=other_ids,
+            )
         )
     return findings

@@ -86,7 +86,7 @@ def check(ctx: Context) -> list[Finding]:
             hint = (
                 f" Did you mean '{close[0]}'?"
                 if close
-                else f" Known tools: {', '.join(tools)}; define others under \"tools\"."
+                else f' Known tools: {", ".join(tools)}; define others under "tools".'
             )
             findings.append(
                 finding(
@@ -109,7 +109,7 @@ def _runnable(ctx: Context, step: Step) -> list[Finding]:
             return []
         message = (
             f"Step '{step.id}' runs with the shell tool but has no \"run\" command. "
-            "Add \"run\", or set \"tool\" to an AI tool that takes its \"tasks\"."
+            'Add "run", or set "tool" to an AI tool that takes its "tasks".'
         )
     else:
         command = ctx.model.tool_command(step) or ()
@@ -117,6 +117,6 @@ def _runnable(ctx: Context, step: Step) -> list[Finding]:
             return []
         message = (
             f"Step '{step.id}' uses the tool '{step.tool}', which needs a prompt, but has no "
-            "\"tasks\". Add \"tasks\": [\"what to do\"]."
+            '"tasks". Add "tasks": ["what to do"].'
         )
     return [finding("WS303", message, ctx.step_id_span(step), step=step.id)]

@@ -94,6 +94,23 @@ def _dotted(path: Path) -> str:
     return text
 
 
+def _typed_path(value: Any, raw: list[Any]) -> Path:
+    """The instance path with keys as ``str`` and indices as ``int``, checked against the value.
+
+    (jsonschema-rs reports an object key that looks like a number as an int.)
+    """
+    path: list[str | int] = []
+    for part in raw:
+        if isinstance(value, list):
+            part = int(part)
+            value = value[part]
+        else:
+            part = str(part)
+            value = value[part]
+        path.append(part)
+    return tuple(path)
+
+
 def _value_at(value: Any, path: Path) -> Any:
     for part in path:
         value = value[part]
@@ -111,7 +128,7 @@ def check(parsed: ParsedJson) -> list[Finding]:
         return [finding("WS002", f"The document cannot be validated: {exc}", Span(0, 0))]
     findings = []
     for error in errors:
-        path: Path = tuple(error.instance_path)
+        path = _typed_path(value, error.instance_path)
         findings.extend(_findings(parsed, error, path))
     return findings
 
@@ -154,22 +171,24 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
     if name == "Type":
         expected = [str(t).lower() for t in kind.types] if hasattr(kind, "types") else []
         words = " or ".join(_TYPE_NAMES.get(t, t) for t in expected) or "another type"
-        found = _TYPE_NAMES[_json_type(instance)]
+        actual = _TYPE_NAMES[_json_type(instance)]
         if not path:
-            return [finding(
-                "WS002", f"A workstream file must be a JSON object, found {found}.", span
-            )]
-        return [finding("WS002", f"{where.capitalize()} must be {words}, found {found}.", span)]
+            return [
+                finding("WS002", f"A workstream file must be a JSON object, found {actual}.", span)
+            ]
+        return [finding("WS002", f"{where.capitalize()} must be {words}, found {actual}.", span)]
     if name in ("OneOfNotValid", "AnyOf"):
         desc = governing.get("description", "")
-        return [finding(
-            "WS002", f"{where.capitalize()} has an invalid value. {desc}".strip(), span
-        )]
+        return [
+            finding("WS002", f"{where.capitalize()} has an invalid value. {desc}".strip(), span)
+        ]
     if name == "PropertyNames":
-        return [finding(
-            "WS002",
-            f"{where.capitalize()} has a name that is not allowed: {error.message}",
-            span,
-        )]
+        return [
+            finding(
+                "WS002",
+                f"{where.capitalize()} has a name that is not allowed: {error.message}",
+                span,
+            )
+        ]
     message = str(error.message)
     return [finding("WS002", f"{where.capitalize()}: {message}.", span)]

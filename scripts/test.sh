@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run them all:
+# lint, types, the Python suite (core, executor on real git, language server over stdio,
+# headless Neovim) and the VS Code extension's tests. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${WORKSTREAM_VENV:-.venv}
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e '.[test]'
+
+# A real editor for the language-server test: Debian's Neovim.
+if ! command -v nvim >/dev/null 2>&1; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq neovim >/dev/null
+fi
+
+
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/mypy"
+"$VENV/bin/pytest" -q -p no:cacheprovider
+
+if [ -f extension/scripts/test.sh ]; then
+  WORKSTREAM_PYTHON="$PWD/$VENV/bin/python" bash extension/scripts/test.sh
+fi
+echo "All tests passed."
