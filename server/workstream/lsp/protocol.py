@@ -5,6 +5,10 @@ text line by line, on the event loop, before any handler runs (26 ms per keystro
 document; ~100 ms on 10 MB). The server keeps its own store instead
 (:mod:`workstream.lsp.documents`), so these three notifications only hand over to the server's
 handlers. ``protocol_cls`` is pygls' documented way to customise the protocol.
+
+It also answers a request whose parameters cannot be read (wrong types) with an
+``InvalidParams`` error: pygls logs such a message and drops it, leaving the client waiting for
+a response that never comes.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
+
+#: The internal method an unreadable request is rerouted to, to be answered with an error.
+UNREADABLE_REQUEST = "$/workstream/unreadableRequest"
 
 
 class WorkstreamProtocol(LanguageServerProtocol):
@@ -44,3 +51,22 @@ class WorkstreamProtocol(LanguageServerProtocol):
     ) -> Generator[Any, Any, None]:
         """Hand ``textDocument/didClose`` to the server's handler."""
         yield from self._handover(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Structure a message; turn an unreadable request into one that gets an error."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" not in data or not isinstance(data.get("method"), str):
+                raise  # a notification or a response: logged, nobody waits for an answer
+            return JsonRPCRequestMessage(
+                id=data["id"],
+                method=UNREADABLE_REQUEST,
+                jsonrpc=str(data.get("jsonrpc")),
+                params={"method": data["method"]},
+            )
+
+    @lsp_method(UNREADABLE_REQUEST)
+    def lsp_unreadable_request(self, params: dict[str, Any]) -> None:
+        """Answer a request whose parameters could not be read."""
+        raise JsonRpcInvalidParams(f"Invalid params for {params['method']}")
