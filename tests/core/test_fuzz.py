@@ -43,7 +43,9 @@ PIECES = [
 def mutated(draw: st.DrawFn) -> str:
     text = draw(st.sampled_from(TEXTS))
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["delete", "insert", "swap", "token-delete", "token-swap"]))
+        kind = draw(
+            st.sampled_from(["delete", "insert", "swap", "byte", "token-delete", "token-swap"])
+        )
         if not text:
             text = draw(st.sampled_from(PIECES))
             continue
@@ -53,6 +55,11 @@ def mutated(draw: st.DrawFn) -> str:
             text = text[:i] + text[j:]
         elif kind == "insert":
             text = text[:i] + draw(st.sampled_from(PIECES)) + text[i:]
+        elif kind == "byte":
+            # Overwrite one byte of the UTF-8 encoding (may split a multi-byte character).
+            data = bytearray(text.encode("utf-8"))
+            data[min(i, len(data) - 1)] = draw(st.integers(0, 255))
+            text = data.decode("utf-8", "replace")
         elif kind == "swap":
             j = draw(st.integers(0, len(text) - 1))
             chars = list(text)
