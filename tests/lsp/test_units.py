@@ -1,0 +1,124 @@
+"""Unit tests of the server's pure parts: the document store, offset mapping, and queries."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workstream.analysis import analyze
+from workstream.lsp.documents import Document
+from workstream.lsp.query import (
+    completion_candidates,
+    fixes,
+    free_text_edit,
+    path_at,
+    references,
+    rename_edits,
+    rename_problem,
+    target_at,
+)
+from workstream.lsp.snapshot import diff
+from workstream.textpos import LineIndex
+
+ALPHABET = st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", "é", "😀"])
+TEXTS = st.lists(ALPHABET, max_size=25).map("".join)
+EDIT = st.tuples(
+    st.integers(-1, 12),
+    st.integers(0, 6),
+    st.integers(0, 4),
+    st.integers(0, 6),
+    TEXTS,
+    st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS, st.lists(EDIT, max_size=6))
+def test_incremental_edits_match_a_fresh_line_index(text: str, edits: list) -> None:  # type: ignore[type-arg]
+    doc = Document("u", 1, text)
+    for line, column, lines_down, end_column, inserted, encoding in edits:
+        index = LineIndex(doc.text)
+        start = index.offset(line, column, encoding)
+        end = max(start, index.offset(line + lines_down, end_column, encoding))
+        expected = doc.text[:start] + inserted + doc.text[end:]
+        doc.replace_range((line, column), (line + lines_down, end_column), inserted, encoding)
+        assert doc.text == expected
+        fresh = LineIndex(expected)
+        assert doc.lines.starts() == fresh.starts
+        for offset in range(len(expected) + 1):
+            assert doc.position_of(offset, encoding) == fresh.position(offset, encoding)
+
+
+@given(TEXTS, TEXTS)
+def test_diff_finds_the_one_changed_region(old: str, new: str) -> None:
+    change = diff(old, new)
+    assert old[: change.start] == new[: change.start]
+    assert old[change.old_end :] == new[change.new_end :]
+    assert change.start <= change.old_end and change.start <= change.new_end
+
+
+TEXT = """{
+  "id": "w",
+  "description": "plain",
+  "steps": [
+    {"id": "a", "description": "first", "run": "x", "files": ["a"]},
+    {"id": "b", "run": "y", "depends_on": ["a", "a"], "files": ["b"]},
+    {"id": "c", "run": "z", "depends_on": ["b", "zz", "c"], "files": ["a"]}
+  ]
+}
+"""
+
+
+def test_targets_and_paths() -> None:
+    analysis = analyze(TEXT)
+    at = TEXT.index('"b", "zz"') + 1
+    target = target_at(analysis, at)
+    assert target is not None and (target.kind, target.name, target.position) == (
+        "dependency",
+        "b",
+        0,
+    )
+    assert path_at(analysis.parsed, TEXT.index('"id": "c"'))[1] is True  # on the key
+    assert target_at(analysis, TEXT.index("plain")) is None
+
+
+def test_references_and_rename() -> None:
+    analysis = analyze(TEXT)
+    spans = references(analysis, "a")
+    assert [TEXT[s.start : s.end] for s in spans] == ['"a"'] * 3
+    assert len(rename_edits(analysis, "a", "alpha")) == 3
+    assert rename_problem(analysis, "a", "b") is not None
+    assert rename_problem(analysis, "a", "no way") is not None
+    assert rename_problem(analysis, "a", "fine-name") is None
+
+
+def test_completion_excludes_self_listed_and_cycles() -> None:
+    snapshot_analysis = analyze(TEXT)
+    from workstream.graph import StepGraph
+
+    graph = StepGraph(snapshot_analysis.model)  # type: ignore[arg-type]
+    at = TEXT.index('["a", "a"]') + 1
+    names = {c.label for c in completion_candidates(snapshot_analysis, graph, at)}
+    assert names == set()  # b: itself no, a listed, c depends on b (cycle)
+
+
+def test_fixes_remove_entries_with_their_comma() -> None:
+    analysis = analyze(TEXT)
+    ws105 = next(f for f in analysis.findings if f.code == "WS105")
+    [fix] = fixes(analysis, ws105)
+    [(span, new)] = fix.edits
+    assert new == "" and TEXT[: span.start] + TEXT[span.end :] == TEXT.replace(
+        '["a", "a"]', '["a"]'
+    )
+    ws103 = next(f for f in analysis.findings if f.code == "WS103")
+    [(span, _)] = fixes(analysis, ws103)[0].edits
+    assert '["b", "zz"]' in TEXT[: span.start] + TEXT[span.end :]
+
+
+def test_free_text_edits() -> None:
+    analysis = analyze(TEXT)
+    inside = TEXT.index("first") + 2
+    assert free_text_edit(analysis, inside, inside, "x")
+    assert not free_text_edit(analysis, inside, inside, '"')
+    run = TEXT.index('"x"') + 1
+    assert not free_text_edit(analysis, run, run, "y")  # a run command is checked
