@@ -54,7 +54,8 @@ class Repo:
     def branch_exists(self, branch: str) -> bool:
         code = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
-            cwd=self.root, capture_output=True,
+            cwd=self.root,
+            capture_output=True,
         ).returncode
         return code == 0
 

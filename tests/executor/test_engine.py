@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -19,19 +20,31 @@ from .conftest import Repo, git, run, statuses, ws
 
 def write(step_id: str, path: str, text: str, **extra: object) -> dict[str, object]:
     """A shell step that writes one file."""
-    return {"id": step_id, "run": f"mkdir -p $(dirname {path}) && printf '{text}' > {path}",
-            "files": [path], **extra}
+    return {
+        "id": step_id,
+        "run": f"mkdir -p $(dirname {path}) && printf '{text}' > {path}",
+        "files": [path],
+        **extra,
+    }
 
 
 def diamond(repo: Repo, **execution: object) -> Path:
-    return repo.workstream(ws(
-        write("a", "a.txt", "a"),
-        write("b", "b.txt", "b", depends_on=["a"]),
-        write("c", "c.txt", "c", depends_on=["a"]),
-        write("d", "d.txt", "d", depends_on=["b", "c"],
-              acceptance_tests=["test -f a.txt", "test -f b.txt", "test -f c.txt"]),
-        max_workers=2, **execution,
-    ))
+    return repo.workstream(
+        ws(
+            write("a", "a.txt", "a"),
+            write("b", "b.txt", "b", depends_on=["a"]),
+            write("c", "c.txt", "c", depends_on=["a"]),
+            write(
+                "d",
+                "d.txt",
+                "d",
+                depends_on=["b", "c"],
+                acceptance_tests=["test -f a.txt", "test -f b.txt", "test -f c.txt"],
+            ),
+            max_workers=2,
+            **execution,
+        )
+    )
 
 
 def test_diamond_merges_both_branches_into_the_last_step(repo: Repo) -> None:
@@ -47,7 +60,9 @@ def test_diamond_merges_both_branches_into_the_last_step(repo: Repo) -> None:
     assert repo.head(result.result_branch) == d.commit
     assert repo.show(result.result_branch, "b.txt") == "b"
     # b and c ran side by side: both started before either finished
-    order = [(type(e).__name__, e.step_id) for e in events if isinstance(e, StepStarted | StepFinished)]
+    order = [
+        (type(e).__name__, e.step_id) for e in events if isinstance(e, StepStarted | StepFinished)
+    ]
     assert order.index(("StepStarted", "c")) < order.index(("StepFinished", "b"))
     assert order.index(("StepStarted", "b")) < order.index(("StepFinished", "c"))
     assert repo.worktrees() == [str(repo.root)]  # succeeded worktrees are removed
@@ -55,19 +70,24 @@ def test_diamond_merges_both_branches_into_the_last_step(repo: Repo) -> None:
 
 
 def test_a_failure_skips_its_dependents_while_an_independent_branch_succeeds(repo: Repo) -> None:
-    path = repo.workstream(ws(
-        {"id": "broken", "run": "printf partial > broken.txt; exit 3", "files": ["broken.txt"]},
-        write("after-broken", "x.txt", "x", depends_on=["broken"]),
-        write("later", "y.txt", "y", depends_on=["after-broken"]),
-        write("independent", "z.txt", "z"),
-        write("after-independent", "w.txt", "w", depends_on=["independent"]),
-        max_workers=2,
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "broken", "run": "printf partial > broken.txt; exit 3", "files": ["broken.txt"]},
+            write("after-broken", "x.txt", "x", depends_on=["broken"]),
+            write("later", "y.txt", "y", depends_on=["after-broken"]),
+            write("independent", "z.txt", "z"),
+            write("after-independent", "w.txt", "w", depends_on=["independent"]),
+            max_workers=2,
+        )
+    )
     result, _ = run(path)
     assert result.status == "failed"
     assert statuses(result) == {
-        "broken": "failed", "after-broken": "skipped", "later": "skipped",
-        "independent": "succeeded", "after-independent": "succeeded",
+        "broken": "failed",
+        "after-broken": "skipped",
+        "later": "skipped",
+        "independent": "succeeded",
+        "after-independent": "succeeded",
     }
     broken = result.state.steps["broken"]
     assert "exit 3" in broken.message and broken.reason == "exit"
@@ -81,22 +101,30 @@ def test_a_failure_skips_its_dependents_while_an_independent_branch_succeeds(rep
 
 
 def test_fail_fast_stops_launching_after_the_first_failure(repo: Repo) -> None:
-    path = repo.workstream(ws(
-        {"id": "first", "run": "exit 1", "files": []},
-        write("second", "s.txt", "s"),
-        max_workers=1, fail_fast=True,
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "first", "run": "exit 1", "files": []},
+            write("second", "s.txt", "s"),
+            max_workers=1,
+            fail_fast=True,
+        )
+    )
     result, _ = run(path)
     assert statuses(result) == {"first": "failed", "second": "skipped"}
     assert "fail_fast" in result.state.steps["second"].message
 
 
 def test_changes_outside_the_scope_fail_the_step_and_name_the_files(repo: Repo) -> None:
-    path = repo.workstream(ws(
-        {"id": "sloppy", "run": "printf 1 > allowed.txt; printf 2 > stray.txt; rm README.md",
-         "files": ["allowed.txt"]},
-        {"id": "test-only", "run": "printf x > notes.txt", "files": []},
-    ))
+    path = repo.workstream(
+        ws(
+            {
+                "id": "sloppy",
+                "run": "printf 1 > allowed.txt; printf 2 > stray.txt; rm README.md",
+                "files": ["allowed.txt"],
+            },
+            {"id": "test-only", "run": "printf x > notes.txt", "files": []},
+        )
+    )
     result, _ = run(path)
     sloppy = result.state.steps["sloppy"]
     assert sloppy.status == "failed" and sloppy.reason == "scope"
@@ -109,11 +137,13 @@ def test_changes_outside_the_scope_fail_the_step_and_name_the_files(repo: Repo) 
 def test_a_merge_conflict_between_two_dependencies_fails_the_step_naming_the_files(
     repo: Repo,
 ) -> None:
-    path = repo.workstream(ws(
-        {"id": "left", "run": "printf left > shared.txt"},
-        {"id": "right", "run": "printf right > shared.txt"},
-        {"id": "join", "run": "true", "depends_on": ["left", "right"]},
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "left", "run": "printf left > shared.txt"},
+            {"id": "right", "run": "printf right > shared.txt"},
+            {"id": "join", "run": "true", "depends_on": ["left", "right"]},
+        )
+    )
     result, _ = run(path)
     join = result.state.steps["join"]
     assert statuses(result) == {"left": "succeeded", "right": "succeeded", "join": "failed"}
@@ -163,28 +193,39 @@ def test_step_option_runs_the_step_and_only_the_dependencies_it_needs(repo: Repo
 
 def test_retries_rerun_a_failed_step_from_a_fresh_worktree(repo: Repo, tmp_path: Path) -> None:
     counter = tmp_path / "attempts"
-    path = repo.workstream(ws({
-        "id": "flaky",
-        # the first attempt leaves a stray file and fails; the second must not see it
-        "run": f"echo x >> {counter}; test -f stray.txt && exit 9; "
-               f"[ $(wc -l < {counter}) -ge 2 ] || {{ touch stray.txt; exit 1; }}; printf ok > ok.txt",
-        "files": ["ok.txt", "stray.txt"],
-        "retries": 1,
-    }))
+    path = repo.workstream(
+        ws(
+            {
+                "id": "flaky",
+                # the first attempt leaves a stray file and fails; the second must not see it
+                "run": f"echo x >> {counter}; test -f stray.txt && exit 9; "
+                f"[ $(wc -l < {counter}) -ge 2 ] || {{ touch stray.txt; exit 1; }}; "
+                "printf ok > ok.txt",
+                "files": ["ok.txt", "stray.txt"],
+                "retries": 1,
+            }
+        )
+    )
     result, events = run(path)
     flaky = result.state.steps["flaky"]
     assert flaky.status == "succeeded" and flaky.attempts == 2
     assert [e.attempt for e in events if isinstance(e, StepStarted)] == [1, 2]
-    assert repo.files(flaky.commit or "") >= {"ok.txt"} and "stray.txt" not in repo.files(flaky.commit or "")
+    assert repo.files(flaky.commit or "") >= {"ok.txt"} and "stray.txt" not in repo.files(
+        flaky.commit or ""
+    )
 
 
 def test_setup_copy_and_ports_prepare_each_worktree(repo: Repo) -> None:
     step = "test -f .env && test -f made-by-setup && printf $WORKSTREAM_PORT > {0}.port; sleep 0.3"
-    path = repo.workstream(ws(
-        {"id": "one", "run": step.format("one"), "files": ["one.port"]},
-        {"id": "two", "run": step.format("two"), "files": ["two.port"]},
-        setup="touch made-by-setup", copy=[".env"], max_workers=2,
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "one", "run": step.format("one"), "files": ["one.port"]},
+            {"id": "two", "run": step.format("two"), "files": ["two.port"]},
+            setup="touch made-by-setup",
+            copy=[".env"],
+            max_workers=2,
+        )
+    )
     repo.write(".env", "SECRET=1\n")  # untracked, not ignored: copied, never committed
     repo.expected = repo.snapshot()
     result, _ = run(path)
@@ -199,12 +240,21 @@ def test_setup_copy_and_ports_prepare_each_worktree(repo: Repo) -> None:
 
 
 def test_the_step_environment_names_the_run(repo: Repo) -> None:
-    path = repo.workstream(ws({
-        "id": "env", "run": 'printf "$WORKSTREAM_ID $WORKSTREAM_STEP $WORKSTREAM_RUN $FOO" > env.txt',
-        "env": {"FOO": "bar"}, "files": ["env.txt"],
-    }))
+    path = repo.workstream(
+        ws(
+            {
+                "id": "env",
+                "run": 'printf "$WORKSTREAM_ID $WORKSTREAM_STEP $WORKSTREAM_RUN $FOO" > env.txt',
+                "env": {"FOO": "bar"},
+                "files": ["env.txt"],
+            }
+        )
+    )
     result, _ = run(path)
-    assert repo.show(result.state.steps["env"].commit or "", "env.txt") == f"ws-test env {result.run_id} bar"
+    assert (
+        repo.show(result.state.steps["env"].commit or "", "env.txt")
+        == f"ws-test env {result.run_id} bar"
+    )
 
 
 def test_uncommitted_changes_are_warned_about_and_left_alone(repo: Repo) -> None:
@@ -219,17 +269,24 @@ def test_uncommitted_changes_are_warned_about_and_left_alone(repo: Repo) -> None
 
 
 def test_rate_limit_delay_spaces_step_starts(repo: Repo) -> None:
-    path = repo.workstream(ws(
-        write("one", "1.txt", "1"), write("two", "2.txt", "2"), write("three", "3.txt", "3"),
-        max_workers=3, rate_limit_delay=0.4,
-    ))
+    path = repo.workstream(
+        ws(
+            write("one", "1.txt", "1"),
+            write("two", "2.txt", "2"),
+            write("three", "3.txt", "3"),
+            max_workers=3,
+            rate_limit_delay=0.4,
+        )
+    )
     starts: list[float] = []
     from workstream.executor import Executor, RunOptions
 
     executor = Executor(path, RunOptions())
-    executor.subscribe(lambda e: starts.append(time.monotonic()) if isinstance(e, StepStarted) else None)
+    executor.subscribe(
+        lambda e: starts.append(time.monotonic()) if isinstance(e, StepStarted) else None
+    )
     assert executor.run().status == "succeeded"
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(gaps) == 2 and min(gaps) >= 0.3 and sum(gaps) >= 0.75  # event-time jitter
 
 

@@ -48,10 +48,12 @@ def test_a_timeout_kills_the_whole_group_including_a_child_ignoring_term(
     repo: Repo, tmp_path: Path
 ) -> None:
     pidfile = tmp_path / "child.pid"
-    path = repo.workstream(ws(
-        {"id": "hangs", "run": STUBBORN.format(pidfile=pidfile), "timeout": 1},
-        {"id": "fine", "run": "printf ok > ok.txt", "files": ["ok.txt"]},
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "hangs", "run": STUBBORN.format(pidfile=pidfile), "timeout": 1},
+            {"id": "fine", "run": "printf ok > ok.txt", "files": ["ok.txt"]},
+        )
+    )
     began = time.monotonic()
     result, _ = run(path, kill_grace=0.5)
     took = time.monotonic() - began
@@ -68,12 +70,14 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
     repo: Repo, tmp_path: Path
 ) -> None:
     pidfile = tmp_path / "child.pid"
-    path = repo.workstream(ws(
-        {"id": "slow", "run": f"printf wip > wip.txt; {STUBBORN.format(pidfile=pidfile)}"},
-        {"id": "slower", "run": "sleep 60"},
-        {"id": "after", "run": "true", "depends_on": ["slow"]},
-        max_workers=2,
-    ))
+    path = repo.workstream(
+        ws(
+            {"id": "slow", "run": f"printf wip > wip.txt; {STUBBORN.format(pidfile=pidfile)}"},
+            {"id": "slower", "run": "sleep 60"},
+            {"id": "after", "run": "true", "depends_on": ["slow"]},
+            max_workers=2,
+        )
+    )
     executor = Executor(path, RunOptions(kill_grace=0.5))
     started: set[str] = set()
     both = threading.Event()
@@ -97,7 +101,9 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
     state = load_state(path)
     assert state is not None and state.status == "cancelled"
     assert {k: v.status for k, v in state.steps.items()} == {
-        "slow": "cancelled", "slower": "cancelled", "after": "cancelled",
+        "slow": "cancelled",
+        "slower": "cancelled",
+        "after": "cancelled",
     }
     assert all(entry.pid is None for entry in state.steps.values())
     assert not alive(int(pidfile.read_text()))
@@ -109,15 +115,24 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
 
 def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    path = repo.workstream(ws(
-        {"id": "busy", "run": f'printf wip > wip.txt; [ -n "$NAP" ] && {STUBBORN.format(pidfile=pidfile)}; true',
-         "files": ["wip.txt"]},
-        {"id": "next", "run": "printf n > n.txt", "depends_on": ["busy"], "files": ["n.txt"]},
-    ))
+    path = repo.workstream(
+        ws(
+            {
+                "id": "busy",
+                "run": "printf wip > wip.txt; "
+                f'[ -n "$NAP" ] && {STUBBORN.format(pidfile=pidfile)}; true',
+                "files": ["wip.txt"],
+            },
+            {"id": "next", "run": "printf n > n.txt", "depends_on": ["busy"], "files": ["n.txt"]},
+        )
+    )
     env = {**os.environ, "NAP": "1", "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
     runner = subprocess.Popen(
         [sys.executable, "-m", "workstream", "run", str(path)],
-        cwd=repo.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     state_file = repo.root / ".git" / "workstream" / "ws-test" / "state.json"
 
@@ -139,7 +154,9 @@ def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_
 
     cleaned = subprocess.run(
         [sys.executable, "-m", "workstream", "clean", str(path)],
-        cwd=repo.root, capture_output=True, text=True,
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
     )
     assert cleaned.returncode == 0, cleaned.stderr
     assert "saved interrupted work" in cleaned.stdout
@@ -157,10 +174,18 @@ def test_clean_refuses_a_kept_worktree_someone_changed_unless_forced(repo: Repo)
     result, _ = run(path)
     kept = Path(result.state.steps["bad"].worktree or "")
     (kept / "x.txt").write_text("edited by hand")
-    code = subprocess.run([sys.executable, "-m", "workstream", "clean", str(path)],
-                          cwd=repo.root, capture_output=True, text=True)
+    code = subprocess.run(
+        [sys.executable, "-m", "workstream", "clean", str(path)],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
     assert code.returncode == 1 and "uncommitted" in code.stderr and kept.exists()
-    code = subprocess.run([sys.executable, "-m", "workstream", "clean", "--force", str(path)],
-                          cwd=repo.root, capture_output=True, text=True)
+    code = subprocess.run(
+        [sys.executable, "-m", "workstream", "clean", "--force", str(path)],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
     assert code.returncode == 0 and not kept.exists()
     assert repo.worktrees() == [str(repo.root)]

@@ -349,5 +349,10 @@ def _print_pointers(console: Console, result: RunResult) -> None:
             highlight=False,
         )
     for step_id, entry in state.steps.items():
-        if entry.run_id == state.run_id and entry.status == "failed" and entry.log:
-            console.print(f"log of {step_id}: {entry.log}", highlight=False)
+        if entry.run_id == state.run_id and entry.status in ("failed", "cancelled"):
+            if entry.log:
+                console.print(f"{step_id}: log {entry.log}", highlight=False, soft_wrap=True)
+            if entry.worktree:
+                console.print(
+                    f"{step_id}: worktree kept at {entry.worktree}", highlight=False, soft_wrap=True
+                )

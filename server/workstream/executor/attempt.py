@@ -265,7 +265,7 @@ def _keep(a: _Attempt, wt: Git, result: AttemptResult, start: str) -> AttemptRes
     except GitError as exc:  # keep the worktree as it is; clean --force can still remove it
         a.say(f"could not save its changes: {exc}")
     result.worktree = a.path
-    result.message += f"; worktree kept at {a.path}"
+    result.message += "; worktree kept"
     return result
 
 

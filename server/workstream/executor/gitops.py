@@ -10,6 +10,8 @@ is touched by the merge of its dependencies or by the result branch.
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,14 +49,22 @@ class MergeOutcome:
 class Git:
     """Run git in one directory (a repository root or a worktree)."""
 
-    def __init__(self, cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        admin_lock: threading.Lock | None = None,
+    ) -> None:
         self.cwd = cwd
         self._git = git.Git(str(cwd))
         self._env = dict(env or {})
+        # git reads every worktree's admin dir while adding or listing one, and fails on a
+        # half-written one: worktree administration is serialised between our threads.
+        self._admin_lock = admin_lock or threading.Lock()
 
     def at(self, cwd: Path) -> Git:
-        """The same git (same environment) in another directory."""
-        return Git(cwd, self._env)
+        """The same git (same environment, same worktree lock) in another directory."""
+        return Git(cwd, self._env, self._admin_lock)
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run ``git args...`` and return its stdout (one trailing newline stripped)."""
@@ -105,7 +115,8 @@ class Git:
 
     def worktrees(self) -> list[Worktree]:
         """Every worktree of the repository."""
-        out = self.run("worktree", "list", "--porcelain")
+        with self._admin_lock:
+            out = self.run("worktree", "list", "--porcelain")
         result: list[Worktree] = []
         path: Path | None = None
         head: str | None = None
@@ -124,20 +135,21 @@ class Git:
 
     def add_worktree(self, path: Path, branch: str, start: str) -> None:
         """Create a worktree at ``path`` on ``branch`` (forced to ``start``)."""
-        self.run("worktree", "add", "--quiet", "-B", branch, str(path), start)
+        with self._admin_lock:
+            self.run("worktree", "add", "--quiet", "-B", branch, str(path), start)
 
     def remove_worktree(self, path: Path) -> None:
         """Remove a worktree and its files, whatever they hold."""
-        code, _, _ = self.call("worktree", "remove", "--force", "--force", str(path))
-        if code != 0 and path.exists():
-            import shutil
-
-            shutil.rmtree(path, ignore_errors=True)
-            self.call("worktree", "prune")
+        with self._admin_lock:
+            code, _, _ = self.call("worktree", "remove", "--force", "--force", str(path))
+            if code != 0 and path.exists():
+                shutil.rmtree(path, ignore_errors=True)
+                self.call("worktree", "prune")
 
     def prune(self) -> None:
         """Forget worktrees whose directories are gone."""
-        self.run("worktree", "prune")
+        with self._admin_lock:
+            self.run("worktree", "prune")
 
     # -- inside a worktree ----------------------------------------------------------------
 
@@ -192,6 +204,10 @@ class Git:
             tree = fields[0].strip()
             current = self.run("commit-tree", tree, "-p", current, "-p", other, "-m", message)
             current = current.strip()
+        if len(heads) > 2:  # one commit whose parents are all the heads, like an octopus merge
+            tree = self.run("rev-parse", f"{current}^{{tree}}").strip()
+            parents = [arg for head in heads for arg in ("-p", head)]
+            current = self.run("commit-tree", tree, *parents, "-m", message).strip()
         return MergeOutcome(current)
 
 

@@ -128,7 +128,10 @@ def run_command(
     # Whether it finished or not, nothing of its group may outlive it.
     stop_group(pgid, grace if (timed_out or cancelled) else min(grace, 1.0))
     waiter.join()
-    reader.join()
+    # A process that left the group (setsid) may still hold the pipe: do not wait on it forever.
+    reader.join(timeout=grace + 1.0)
+    if reader.is_alive():
+        on_line("(output still held open by a process outside the step's group; not waiting)")
     return Outcome(proc.returncode, timed_out=timed_out, cancelled=cancelled)
 
 
@@ -137,5 +140,7 @@ def _pump(stream: IO[bytes], on_line: Callable[[str], None]) -> None:
     try:
         for raw in iter(stream.readline, b""):
             on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+    except (OSError, ValueError):  # the log was closed under an abandoned reader
+        pass
     finally:
         stream.close()

@@ -1,0 +1,152 @@
+"""``workstream demo``: the whole tool in one command, without touching anything of yours.
+
+Creates a scratch git repository in a temporary folder, writes the seed's example 02 (three
+aider steps in parallel) plus a fourth step that depends on all three, and runs it end to end
+with live progress. The ``aider`` it runs is a stand-in script put on PATH for the run: it
+receives the real aider command line (``--yes-always --no-auto-commits --message {prompt}
+{files}``), waits a moment, and writes the module its message names, so no AI service is
+called. Prints where the result branch is; ``--keep`` keeps the scratch repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from workstream.commands.run import execute
+from workstream.executor import RunOptions
+
+WORKSTREAM = """\
+{
+  // The seed's example 02: three modules written by three aider instances at once,
+  // then one shell step that starts from all three results merged.
+  "id": "ws-demo",
+  "description": "Create math, string and file utility modules in parallel, then a package",
+  "execution": { "parallel": true, "max_workers": 3, "timeout_per_step": 60 },
+  "steps": [
+    {
+      "id": "step-01-math-utils",
+      "tool": "aider",
+      "tasks": ["Create examples/math_utils.py with add, subtract, multiply and divide"],
+      "files": ["examples/math_utils.py"],
+      "acceptance_tests": ["python -c \\"import examples.math_utils\\""]
+    },
+    {
+      "id": "step-02-string-utils",
+      "tool": "aider",
+      "tasks": [
+        "Create examples/string_utils.py with reverse, capitalize_words and remove_whitespace"
+      ],
+      "files": ["examples/string_utils.py"],
+      "acceptance_tests": ["python -c \\"import examples.string_utils\\""]
+    },
+    {
+      "id": "step-03-file-utils",
+      "tool": "aider",
+      "tasks": ["Create examples/file_utils.py with safe_read, safe_write and ensure_dir"],
+      "files": ["examples/file_utils.py"],
+      "acceptance_tests": ["python -c \\"import examples.file_utils\\""]
+    },
+    {
+      "id": "step-04-package",
+      "description": "Make examples a package exporting the three modules",
+      "run": "echo 'from . import file_utils, math_utils, string_utils' > examples/__init__.py",
+      "depends_on": ["step-01-math-utils", "step-02-string-utils", "step-03-file-utils"],
+      "files": ["examples/__init__.py"],
+      "acceptance_tests": ["python -c \\"import examples; print(examples.math_utils.add)\\""]
+    }
+  ]
+}
+"""
+
+STANDIN_AIDER = r'''
+"""A stand-in for aider: takes aider's command line, writes the file its message names."""
+import os, pathlib, re, sys, time
+
+args = sys.argv[1:]
+if args[:3] != ["--yes-always", "--no-auto-commits", "--message"] or len(args) < 4:
+    sys.exit(f"stand-in aider: unexpected command line {args!r}")
+message, files = args[3], args[4:]
+found = re.search(r"Create (\S+\.py)(?: with ([\w, ]*))?", message)
+if not found:
+    sys.exit(f"stand-in aider: the message names no file to create: {message!r}")
+path, names = found.group(1), re.split(r",\s*|\s+and\s+", found.group(2) or "")
+if files != [path]:
+    sys.exit(f"stand-in aider: {path} is not the step's file scope {files!r}")
+print(f"stand-in aider: writing {path}", flush=True)
+time.sleep(float(os.environ.get("AIDER_DELAY", "0")))
+body = "".join(
+    f"\n\ndef {name}(*args, **kwargs):\n    raise NotImplementedError({name!r})\n"
+    for name in names if name.isidentifier()
+)
+target = pathlib.Path(path)
+target.parent.mkdir(parents=True, exist_ok=True)
+target.write_text(f'"""Written by the stand-in aider for: {message!r}"""{body}')
+print(f"stand-in aider: wrote {path}", flush=True)
+'''
+
+
+def write_standin_aider(bin_dir: Path) -> Path:
+    """Write the stand-in ``aider`` (run by this Python) into ``bin_dir``; return its path."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "aider"
+    script.write_text(f"#!{sys.executable}\n{STANDIN_AIDER}", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def create_scratch_repo(root: Path) -> Path:
+    """A new repository at ``root`` holding the demo workstream; returns the file's path."""
+    root.mkdir(parents=True)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "config", "user.name", "Workstream Demo")
+    _git(root, "config", "user.email", "demo@workstream.invalid")
+    (root / "README.md").write_text("# A scratch repository for `workstream demo`\n")
+    (root / ".gitignore").write_text("__pycache__/\n")
+    path = root / "demo.workstream.json"
+    path.write_text(WORKSTREAM, encoding="utf-8")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "A scratch project with a workstream")
+    return path
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``workstream demo``."""
+    if shutil.which("git") is None:
+        print("workstream: the demo needs git on PATH", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="workstream-demo-"))
+    repo = scratch / "repo"
+    try:
+        path = create_scratch_repo(repo)
+        standin = write_standin_aider(scratch / "bin")
+        print(f"scratch repository: {repo}")
+        print(f"workstream: {path.name} (4 steps; 3 run at once, the 4th starts from their merge)")
+        print(f"aider: a stand-in at {standin} (takes 1 s, writes the file its message names)\n")
+        search = os.pathsep.join([str(standin.parent), str(Path(sys.executable).parent)])
+        env = {"PATH": search + os.pathsep + os.environ.get("PATH", ""), "AIDER_DELAY": "1"}
+        code = execute(path, RunOptions(env=env))
+        if code == 0:
+            print("\nthe result branch, merged from every step:")
+            print(_git(repo, "log", "--graph", "--oneline", "workstream/ws-demo/result"), end="")
+            print(_git(repo, "ls-tree", "-r", "--name-only", "workstream/ws-demo/result"), end="")
+        if args.keep:
+            print(f"\nkept: {repo}\n  cd {repo} && git log --graph --all --oneline")
+            print("  workstream status demo.workstream.json")
+        else:
+            print("\nthe scratch repository is removed (--keep keeps it)")
+        return code
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
