@@ -154,6 +154,15 @@ async def test_run_workstream_reports_progress_status_diagnostics_and_lenses(
     assert any(t.startswith("✓ ") and t.endswith(" s") for t in titles)
     assert any(t.startswith("✗ failed") for t in titles)
     assert "⏭ skipped" in titles
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(
+                line=line, character=WORKSTREAM.splitlines()[line].index('"bad"') + 1
+            ),
+        )
+    )
+    assert hover is not None and "last run: ✗ failed" in hover.contents.value  # type: ignore[union-attr]
 
 
 async def test_statuses_survive_a_restart(tmp_path: Path):
