@@ -17,17 +17,11 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fnmatch import fnmatchcase
 from functools import cache
-from typing import NamedTuple
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
-# Lines of plain, already-normal paths: no wildcard, no backslash, no empty or "." segment.
-# (Each segment is delimited by "/" or a newline, so there is one way to match: no backtracking.)
-_SEGMENT = r"(?:[^*?\[\\/\n.]|\.(?=[^/\n]))[^*?\[\\/\n]*"
-_LINE = rf"{_SEGMENT}(?:/{_SEGMENT})*"
-_PLAIN_AND_NORMAL = re.compile(rf"(?:{_LINE}(?:\n{_LINE})*)?")
 
 
 def is_glob(pattern: str) -> bool:
@@ -50,12 +44,10 @@ def normalize(pattern: str) -> str:
     return "/".join(parts)
 
 
-_MAY_LEAVE = re.compile(r"^[/\\~]|^.:|\.\.", re.MULTILINE)
-
-
 def any_leaves_repository(patterns: list[str]) -> bool:
     """A quick test over many entries: False means none of them leaves the repository."""
-    return _MAY_LEAVE.search("\n".join(patterns)) is not None
+    joined = "\n" + "\n".join(patterns)
+    return any(mark in joined for mark in ("..", "\n/", "\n\\", "\n~", ":"))
 
 
 def leaves_repository(pattern: str) -> bool:
@@ -155,15 +147,11 @@ def literal_dir(pattern: str) -> str:
     return "/".join(literal)  # for a plain path: the path itself
 
 
-class Entry(NamedTuple):
-    """One scope entry: the index of its step, its position in the step's files, its text."""
-
-    step: int
-    position: int
-    pattern: str
+#: One scope entry: (index of its step, position in the step's ``files``, its text).
+Entry = tuple[int, int, str]
 
 
-def candidate_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
+def candidate_pairs(entries: Sequence[Entry]) -> Iterator[tuple[Entry, Entry]]:
     """Pairs of entries of different steps that may overlap, each pair once.
 
     Every entry gets a key: a plain path is its own key, a glob's key is its literal directory.
@@ -173,18 +161,20 @@ def candidate_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
     ``key0``). Pairs of plain paths in those ranges overlap for sure; a pair with a glob is
     confirmed with :func:`may_overlap`.
     """
-    if _PLAIN_AND_NORMAL.fullmatch("\n".join(e.pattern for e in entries)):
-        yield from _plain_pairs(sorted(entries, key=lambda e: e.pattern))
+    joined = "\n".join(entry[2] for entry in entries)
+    if all_plain_and_normal(joined):
+        if len(set(joined.split("\n"))) == len(entries) and not _has_directory_entry(joined):
+            return  # all plain, all different, none a directory of another: nothing overlaps
+        yield from _plain_pairs(sorted(entries, key=lambda entry: entry[2]))
         return
-    else:
-        keyed = sorted(
-            (
-                (literal_dir(pattern) if is_glob(pattern) else pattern, entry, is_glob(pattern))
-                for entry in entries
-                for pattern in (normalize(entry.pattern),)
-            ),
-            key=lambda item: item[0],
-        )
+    keyed = sorted(
+        (
+            (literal_dir(pattern) if is_glob(pattern) else pattern, entry, is_glob(pattern))
+            for entry in entries
+            for pattern in (normalize(entry[2]),)
+        ),
+        key=lambda item: item[0],
+    )
     keys = [key for key, _, _ in keyed]
     for i, (key, entry, glob) in enumerate(keyed):
         same_end = bisect_right(keys, key, i + 1)
@@ -194,11 +184,42 @@ def candidate_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
             below = range(same_end, len(keys))  # the root: everything is below it
         for j in itertools.chain(range(i + 1, same_end), below):
             _, other, other_glob = keyed[j]
-            if other.step == entry.step:
+            if other[0] == entry[0]:
                 continue
-            if (glob or other_glob) and not may_overlap(entry.pattern, other.pattern):
+            if (glob or other_glob) and not may_overlap(entry[2], other[2]):
                 continue
             yield entry, other
+
+
+def all_plain_and_normal(joined: str) -> bool:
+    """True when no newline-separated entry has a wildcard or anything :func:`normalize` fixes.
+
+    A handful of substring scans at C speed instead of a per-entry loop.
+    """
+    if any(char in joined for char in "*?[\\"):
+        return False
+    lines = f"\n{joined}\n"
+    return not any(
+        bad in lines for bad in ("\n\n", "//", "\n/", "/\n", "/./", "\n./", "/.\n", "\n.\n")
+    )
+
+
+_PARENT = re.compile(r"^(.+)/[^/\n]*$", re.MULTILINE)
+
+
+def _has_directory_entry(joined: str) -> bool:
+    """True when one of the newline-separated plain paths is a directory of another.
+
+    Works on whole sets at C speed: collect every parent directory level by level (the levels
+    shrink fast), then intersect with the entries.
+    """
+    entries = set(joined.split("\n"))
+    level = set(_PARENT.findall(joined))
+    while level:
+        if not entries.isdisjoint(level):
+            return True
+        level = set(_PARENT.findall("\n".join(level)))
+    return False
 
 
 def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
@@ -207,7 +228,7 @@ def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
     Only two things can overlap: the same path twice (neighbours after sorting) and a path
     that is a directory of another (found by one binary search for ``path/``).
     """
-    keys = [e.pattern for e in entries]
+    keys = [entry[2] for entry in entries]
     count = len(keys)
     for i, key in enumerate(keys):
         end = i + 1
@@ -220,5 +241,5 @@ def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
         stop = bisect_left(keys, key + "0", start)
         entry = entries[i]
         for j in itertools.chain(range(i + 1, end), range(start, stop)):
-            if entries[j].step != entry.step:
+            if entries[j][0] != entry[0]:
                 yield entry, entries[j]

@@ -7,7 +7,15 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workstream.scopes import Entry, candidate_pairs, in_scope, matches, may_overlap
+from workstream.scopes import (
+    Entry,
+    all_plain_and_normal,
+    candidate_pairs,
+    in_scope,
+    matches,
+    may_overlap,
+    normalize,
+)
 
 
 def test_plain_paths_cover_themselves_and_what_is_below() -> None:
@@ -49,11 +57,22 @@ def test_may_overlap_never_misses_a_real_overlap(a: str, b: str, paths: list[str
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.one_of(pattern, concrete), min_size=0, max_size=3), max_size=8))
 def test_candidate_pairs_equal_the_brute_force_pairs(scopes: list[list[str]]) -> None:
-    entries = [Entry(s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)]
+    entries: list[Entry] = [
+        (s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)
+    ]
     found = {frozenset((a, b)) for a, b in candidate_pairs(entries)}
     brute = {
         frozenset((a, b))
         for a, b in itertools.combinations(entries, 2)
-        if a.step != b.step and may_overlap(a.pattern, b.pattern)
+        if a[0] != b[0] and may_overlap(a[2], b[2])
     }
     assert found == brute
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b/c", "./a", "a//b", "a/", "/a", ".", "a/./b", "x*",
+                                 "a\\b", ".env", "a/.b", "", "a/."]), min_size=1, max_size=5))
+def test_bulk_plain_check_agrees_with_the_per_entry_rules(patterns: list[str]) -> None:
+    # Soundness: the fast path may only be taken when every entry is plain and normal.
+    if all_plain_and_normal("\n".join(patterns)):
+        assert all("*" not in p and "\\" not in p and p and normalize(p) == p for p in patterns)

@@ -23,33 +23,33 @@ def check(ctx: Context) -> list[Finding]:
     """WS201, WS202 and WS203."""
     findings: list[Finding] = []
     graph = ctx.graph
-    entries: list[Entry] = []
-    steps: dict[int, Step] = {}
-    unscoped: list[Step] = []
-    check_leaving = any_leaves_repository([p for s in ctx.model.steps for p in s.files or ()])
-    for step in ctx.model.steps:
-        node = graph.index.get(step.id)
-        if node is None or node in steps:
-            continue  # no usable id, or a duplicate id
-        steps[node] = step
-        if step.files is None:
-            if "files" not in ctx.parsed.value["steps"][step.index]:
-                unscoped.append(step)  # (a "files" of the wrong type is WS002's)
-            continue
-        for position, pattern in enumerate(step.files):
-            if check_leaving and leaves_repository(pattern):
-                findings.append(
-                    finding(
-                        "WS202",
-                        f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
-                        "repository. Use a path relative to the repository root "
-                        "(no leading '/', no '..').",
-                        ctx.file_span(step, position),
-                        step=step.id,
-                    )
+    steps = [ctx.step_of(step_id) for step_id in graph.ids]  # by graph node
+    entries: list[Entry] = [
+        (node, position, pattern)
+        for node, step in enumerate(steps)
+        if step.files
+        for position, pattern in enumerate(step.files)
+    ]
+    if any_leaves_repository([entry[2] for entry in entries]):
+        leaving = [entry for entry in entries if leaves_repository(entry[2])]
+        entries = [entry for entry in entries if not leaves_repository(entry[2])]
+        for node, position, pattern in leaving:
+            step = steps[node]
+            findings.append(
+                finding(
+                    "WS202",
+                    f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
+                    "repository. Use a path relative to the repository root "
+                    "(no leading '/', no '..').",
+                    ctx.file_span(step, position),
+                    step=step.id,
                 )
-            else:
-                entries.append(Entry(node, position, pattern))
+            )
+    unscoped = [
+        step
+        for step in steps
+        if step.files is None and "files" not in ctx.parsed.value["steps"][step.index]
+    ]  # (a "files" of the wrong type is WS002's)
     findings.extend(_conflicts(ctx, entries, steps))
     count = len(graph.ids)
     for step in unscoped:
@@ -69,27 +69,24 @@ def check(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> list[Finding]:
+def _conflicts(ctx: Context, entries: list[Entry], steps: list[Step]) -> list[Finding]:
     graph = ctx.graph
     clashes: dict[Entry, list[Entry]] = defaultdict(list)
     for a, b in candidate_pairs(entries):
-        if not graph.related(a.step, b.step):
+        if not graph.related(a[0], b[0]):
             clashes[a].append(b)
             clashes[b].append(a)
     findings = []
-    for entry in sorted(clashes, key=lambda e: (steps[e.step].index, e.position)):
-        step = steps[entry.step]
+    for entry in sorted(clashes, key=lambda e: (steps[e[0]].index, e[1])):
+        node, position, pattern = entry
+        step = steps[node]
         others = clashes[entry]
-        other_ids = list(dict.fromkeys(steps[o.step].id for o in others))
+        other_ids = list(dict.fromkeys(steps[o[0]].id for o in others))
         names = ", ".join(f"'{i}'" for i in other_ids[:_SHOWN])
         if len(other_ids) > _SHOWN:
             names += f" and {len(other_ids) - _SHOWN} more"
         first = others[0]
-        overlap = (
-            f"'{entry.pattern}'"
-            if entry.pattern == first.pattern
-            else f"'{entry.pattern}' and '{first.pattern}'"
-        )
+        overlap = f"'{pattern}'" if pattern == first[2] else f"'{pattern}' and '{first[2]}'"
         message = (
             f"File conflict: step '{step.id}' may run at the same time as {names}, and their "
             f"file scopes overlap ({overlap}). Make one depend on the other, or narrow the "
@@ -97,8 +94,8 @@ def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> li
         )
         related = tuple(
             Related(
-                ctx.file_span(steps[o.step], o.position),
-                f"step '{steps[o.step].id}' may also change '{o.pattern}'",
+                ctx.file_span(steps[o[0]], o[1]),
+                f"step '{steps[o[0]].id}' may also change '{o[2]}'",
             )
             for o in others[:_SHOWN]
         )
@@ -106,7 +103,7 @@ def _conflicts(ctx: Context, entries: list[Entry], steps: dict[int, Step]) -> li
             finding(
                 "WS201",
                 message,
-                ctx.file_span(step, entry.position),
+                ctx.file_span(step, position),
                 related,
                 step=step.id,
                 conflicts=other_ids,
