@@ -66,6 +66,7 @@ export class RunView implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('workstream.run', vscode.StatusBarAlignment.Left, 10);
   private readonly tails = new Map<string, LogTail>();
   private hideTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor() {
     this.item.name = 'Workstream Run';
@@ -74,22 +75,25 @@ export class RunView implements vscode.Disposable {
 
   onStepStatus = (params: StepStatusParams): void => {
     const { run, previous } = this.runs.update(params);
-    if (!previous && run.steps.size === 1) {
-      this.output.appendLine(`── ${run.workstreamId}: run ${run.runId}`);
-      this.output.show(true);
-    }
-    if (previous?.status !== params.status) this.output.appendLine(renderStatusLine(params));
-
-    const key = `${params.runId}\u0000${params.stepId}`;
-    const prefix = `[${params.stepId}] `;
-    if (params.status === 'running' && params.logPath && !this.tails.has(key)) {
-      this.tails.set(key, new LogTail(params.logPath, prefix, this.output));
-    } else if (isFinished(params.status)) {
-      const tail = this.tails.get(key) ?? (params.logPath ? new LogTail(params.logPath, prefix, this.output) : undefined);
-      this.tails.delete(key);
-      void tail?.finish();
-    }
     this.render();
+    // Output goes through one queue so a step's last log lines come before its result line.
+    this.writing = this.writing.then(async () => {
+      if (!previous && run.steps.size === 1) {
+        this.output.appendLine(`── ${run.workstreamId}: run ${run.runId}`);
+        this.output.show(true);
+      }
+      const key = `${params.runId}\u0000${params.stepId}`;
+      const prefix = `[${params.stepId}] `;
+      if (isFinished(params.status)) {
+        const tail = this.tails.get(key) ?? (params.logPath ? new LogTail(params.logPath, prefix, this.output) : undefined);
+        this.tails.delete(key);
+        await tail?.finish();
+      }
+      if (previous?.status !== params.status) this.output.appendLine(renderStatusLine(params));
+      if (params.status === 'running' && params.logPath && !this.tails.has(key)) {
+        this.tails.set(key, new LogTail(params.logPath, prefix, this.output));
+      }
+    }).catch((error: unknown) => this.output.appendLine(`(a step log could not be read: ${String(error)})`));
   };
 
   private render(): void {

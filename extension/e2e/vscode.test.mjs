@@ -1,0 +1,223 @@
+// End-to-end test of the extension in a real VS Code: code-server with the built .vsix, driven
+// by headless Chromium. Run through extension/scripts/test.sh, which sets CODE_SERVER,
+// NODE24_BIN, WORKSTREAM_VSIX and WORKSTREAM_PYTHON. Every file it writes is in one temporary
+// folder, removed at the end (kept, and its path printed, when a test failed).
+// WORKSTREAM_E2E_SCREENSHOT=path also copies the screenshot taken after the run there.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeRepository } from './fixtures.mjs';
+import { isolatedEnv, launchBrowser, startCodeServer } from './harness.mjs';
+
+const PYTHON = process.env.WORKSTREAM_PYTHON || 'python3';
+const TIMEOUT = 90_000;
+
+const root = mkdtempSync(join(tmpdir(), 'workstream-e2e-'));
+const repo = join(root, 'repo');
+const settings = {
+  'workstream.python': PYTHON,
+  'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'editor.minimap.enabled': false,
+};
+let codeServer;
+let browser;
+let page;
+let failed = false;
+
+/** Polls `probe` until it returns a truthy value; fails with `what` and the last value seen. */
+async function waitFor(what, probe, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Runs a test body; on failure keeps a screenshot and the logs in the temporary folder. */
+function check(body) {
+  return async () => {
+    try {
+      await body();
+    } catch (error) {
+      failed = true;
+      await page?.screenshot({ path: join(root, `failure-${Date.now()}.png`) }).catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
+async function openFile(name) {
+  await page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).dblclick({ timeout: 30_000 });
+  await waitFor(`the editor tab of ${name}`, () => page.locator(`.tab.active[aria-label^="${name}"]`).count());
+}
+
+function lensTexts() {
+  return page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
+}
+
+/** The Problems panel as [{file, label}]: each row with the file it is listed under. */
+async function problems() {
+  const rows = [];
+  let file;
+  for (const label of await page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))) {
+    const header = /problems? in file (\S+)/.exec(label);
+    if (header) file = header[1];
+    else rows.push({ file, label });
+  }
+  return rows;
+}
+
+/** "line:character" of a Problems row. */
+function position(label) {
+  const match = / at line (\d+) and character (\d+)/.exec(label);
+  return match ? `${match[1]}:${match[2]}` : label;
+}
+
+async function showProblems() {
+  if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor();
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+function serverLog() {
+  const logs = join(codeServer.userData, 'logs');
+  const found = [];
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name === 'Workstream Language Server.log' && found.push(join(dir, e.name)));
+  walk(logs);
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, () => {
+  before(async () => {
+    makeRepository(repo, isolatedEnv(join(root, 'git-env')));
+    codeServer = await startCodeServer(root, repo, settings);
+    browser = await launchBrowser(root);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(codeServer.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await codeServer?.stop();
+    if (failed || process.env.WORKSTREAM_E2E_KEEP) {
+      console.log(`e2e files kept in ${root} (screenshots, code-server.log, user-data/logs)`);
+    } else {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('shows a missing dependency: squiggle, Problems row with WS102, Run step lenses', { timeout: TIMEOUT }, check(async () => {
+    await openFile('missing-dep.workstream.json');
+    await waitFor('two "▶ Run step" lenses and "▶ Run workstream"', async () => {
+      const lenses = await lensTexts();
+      return lenses.filter((t) => t.startsWith('▶ Run step')).length === 2 && lenses.some((t) => t.startsWith('▶ Run workstream'));
+    });
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
+    await showProblems();
+    const rows = await waitFor('the WS102 row', async () => {
+      const found = (await problems()).filter((r) => r.file === 'missing-dep.workstream.json');
+      return found.some((r) => r.label.includes('WS102') || r.label.includes("depends on 'setpu'")) && found;
+    });
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'WS102' });
+    assert.match(await row.innerText(), /Step 'build' depends on 'setpu', which is not defined\. Did you mean 'setup'\?/);
+    assert.deepEqual(rows.map((r) => position(r.label)), ['13:22'], 'exactly one problem, at "setpu"');
+  }));
+
+  it('never shows one mistake twice in the Problems panel (VS Code JSON service vs the server)', { timeout: TIMEOUT }, check(async () => {
+    await openFile('schema-mistake.workstream.json');
+    await openFile('syntax-mistake.workstream.json');
+    await showProblems();
+    // Each mistake once: the schema one (line 7, "two"), WS103 (line 8), the missing comma.
+    const expected = { 'schema-mistake.workstream.json': ['7:18', '8:22'], 'syntax-mistake.workstream.json': ['7:7'] };
+    const seen = await waitFor('the rows of both files', async () => {
+      const rows = await problems();
+      const byFile = Object.fromEntries(Object.keys(expected).map((f) => [f, rows.filter((r) => r.file === f)]));
+      const complete = Object.entries(expected).every(([f, want]) => want.every((p) => byFile[f].some((r) => position(r.label) === p)));
+      return complete && byFile;
+    });
+    await page.waitForTimeout(2000); // a late duplicate would arrive within the debounce
+    const rows = await problems();
+    for (const [file, want] of Object.entries(expected)) {
+      const got = rows.filter((r) => r.file === file).map((r) => position(r.label)).sort();
+      assert.deepEqual(got, [...want].sort(), `${file}: ${JSON.stringify(seen[file].map((r) => r.label), null, 1)}`);
+    }
+  }));
+
+  it('runs a workstream from its lens: status bar, ✓ status lenses, step logs, result branch', { timeout: TIMEOUT }, check(async () => {
+    await openFile('hello.workstream.json');
+    await waitFor('the run lens', async () => (await lensTexts()).some((t) => t.startsWith('▶ Run workstream')));
+    await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run workstream' }).first().click();
+
+    const statusItem = page.locator('.statusbar-item', { hasText: 'Workstream:' });
+    await waitFor('"Workstream: 0/2 ▶ greet" in the status bar', async () =>
+      (await statusItem.allInnerTexts()).some((t) => t.includes('Workstream: 0/2 ▶ greet')));
+    await waitFor('both status lenses at ✓', async () => {
+      const steps = (await lensTexts()).filter((t) => t.startsWith('▶ Run step'));
+      return steps.length === 2 && steps.every((t) => t.includes('✓'));
+    });
+    await waitFor('"Workstream: ✓ 2/2" in the status bar', async () =>
+      (await statusItem.allInnerTexts()).some((t) => t.includes('Workstream: ✓ 2/2')));
+    const output = page.locator('.panel .monaco-editor .view-lines');
+    await waitFor('both step logs in the "Workstream" output channel', async () => {
+      const text = (await output.allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+      return text.includes('[greet] wrote a.txt') && text.includes('[answer] wrote b.txt') && text.includes('✓ [answer] succeeded');
+    });
+
+    const shot = join(root, 'screenshot-run.png');
+    await page.screenshot({ path: shot });
+    if (process.env.WORKSTREAM_E2E_SCREENSHOT) copyFileSync(shot, process.env.WORKSTREAM_E2E_SCREENSHOT);
+
+    // The run happened in git, not only on screen: the result branch holds both files.
+    const show = (path) => execFileSync('git', ['show', `workstream/ws-hello/result:${path}`], { cwd: repo, encoding: 'utf8' });
+    assert.equal(show('a.txt'), 'hi\n');
+    assert.equal(show('b.txt'), 'there\n');
+  }));
+
+  it('shows the graph from the command palette', { timeout: TIMEOUT }, check(async () => {
+    await page.locator('.tab[aria-label^="hello.workstream.json"]').click();
+    await runCommand('Workstream: Show Graph');
+    await waitFor('an editor with the mermaid graph', async () => {
+      const text = (await page.locator('.editor-group-container .monaco-editor .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+      return /greet/.test(text) && /answer/.test(text) && /-->/.test(text) && /(graph|flowchart)/.test(text);
+    });
+  }));
+
+  it('tells how to install the server when the interpreter lacks it (restarting on the setting)', { timeout: TIMEOUT }, check(async () => {
+    const bare = join(root, 'bare-venv');
+    execFileSync('python3', ['-m', 'venv', '--without-pip', bare]);
+    // Change the setting as a user does, in the Settings editor.
+    await runCommand('Preferences: Open User Settings');
+    await page.locator('.settings-editor').waitFor();
+    await page.keyboard.type('workstream.python');
+    const input = page.locator('.settings-editor .setting-item-contents input');
+    await waitFor('the workstream.python setting', async () => (await input.count()) === 1);
+    await input.fill(join(bare, 'bin', 'python'));
+    await input.press('Enter');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'workstream package is not installed' });
+    await toast.first().waitFor({ timeout: 30_000 });
+    assert.match(await toast.first().innerText(), /bare-venv\/bin\/python \(from workstream\.python\)/);
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Installation Docs' }).count(), 1, 'an Installation Docs button');
+    assert.match(serverLog(), /Server command \(from workstream\.python\): \S*bare-venv\/bin\/python -m workstream serve/);
+  }));
+});
