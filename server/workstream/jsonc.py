@@ -15,6 +15,7 @@ Paths are tuples of object keys (``str``) and array indices (``int``), like JSON
 
 from __future__ import annotations
 
+import bisect
 import json
 import json.scanner
 import re
@@ -563,6 +564,75 @@ class _TolerantParsed(ParsedJson):
             return None
         member = self._member(parent, path[-1])
         return None if member is None else member[0]
+
+
+def reparse_element(
+    parsed: ParsedJson, array: Path, text: str, start: int, old_end: int, new_end: int
+) -> tuple[ParsedJson, int] | None:
+    """Re-parse after an edit that stays inside one element of an array; None otherwise.
+
+    ``parsed.text[start:old_end]`` became ``text[start:new_end]``. When ``parsed`` came from
+    the fast path and the edit lies strictly inside element ``k`` of the array at ``array``
+    (not touching its first or last character), only that element is decoded again; the rest
+    of the value is shared, and the source index built so far is carried over, shifted. The
+    result is exactly what :func:`parse` gives for ``text``: the new element must decode as
+    one JSON value on its own, and the text around it is unchanged.
+    """
+    if not isinstance(parsed, _FastParsed):
+        return None
+    try:
+        array_start = parsed._start(array)
+        if array_start is None or parsed.text[array_start] != "[":
+            return None
+        offsets = parsed._array(array_start)
+        k = bisect.bisect_right(offsets, start) - 1
+        if k < 0:
+            return None
+        element_start = offsets[k]
+        element_end = parsed._value_end(element_start)
+        if not element_start < start <= old_end < element_end:
+            return None
+        delta = new_end - old_end
+        value = json.loads(
+            text[element_start : element_end + delta], parse_constant=_reject_constant
+        )
+    except (ValueError, RecursionError, StopIteration, IndexError):
+        return None
+    root = _replaced(parsed.value, array, k, value)
+    fresh = _FastParsed(text, root)
+
+    def moved(offset: int) -> int:
+        return offset + delta if offset >= old_end else offset
+
+    def inside(offset: int) -> bool:
+        return element_start <= offset < element_end
+
+    fresh._arrays = {
+        moved(s): [moved(o) for o in items] for s, items in parsed._arrays.items() if not inside(s)
+    }
+    fresh._objects = {
+        moved(s): {key: (moved(a), moved(b), moved(c)) for key, (a, b, c) in members.items()}
+        for s, members in parsed._objects.items()
+        if not inside(s)
+    }
+    changed = (*array, k)
+    fresh._spans = {
+        path: None if span is None else Span(moved(span.start), moved(span.end))
+        for path, span in parsed._spans.items()
+        if path[: len(changed)] != changed and span is not None
+    }
+    return fresh, k
+
+
+def _replaced(value: Any, array: Path, index: int, element: Any) -> Any:
+    """A copy of ``value`` with ``value[array][index]`` replaced (copying only that path)."""
+    if not array:
+        copy = list(value)
+        copy[index] = element
+        return copy
+    outer: Any = dict(value) if isinstance(value, dict) else list(value)
+    outer[array[0]] = _replaced(value[array[0]], array[1:], index, element)
+    return outer
 
 
 def parse(text: str) -> ParsedJson:

@@ -163,7 +163,8 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
     return tools
 
 
-def _step(raw: dict[str, Any], index: int) -> Step:
+def build_step(raw: dict[str, Any], index: int) -> Step:
+    """One step from its raw object (values of the wrong type are left out)."""
     get = raw.get
     step_id, tool, run, env = get("id"), get("tool"), get("run"), get("env")
     description = get("description")
@@ -196,7 +197,7 @@ def build(value: Any) -> Workstream | None:
         return None
     raw_steps = value.get("steps")
     steps = [
-        _step(raw, index)
+        build_step(raw, index)
         for index, raw in enumerate(raw_steps if isinstance(raw_steps, list) else [])
         if isinstance(raw, dict)
     ]

@@ -41,6 +41,14 @@ def _validator() -> Any:
     return jsonschema_rs.validator_for(schema())
 
 
+@cache
+def _step_validator() -> Any:
+    root = schema()
+    return jsonschema_rs.validator_for(
+        {"$schema": root["$schema"], "$defs": root["$defs"], "$ref": "#/$defs/step"}
+    )
+
+
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -122,13 +130,22 @@ def check(parsed: ParsedJson) -> list[Finding]:
     value = parsed.value
     if value is None and parsed.errors:
         return []  # nothing readable: the syntax error says it all
+    return _check(parsed, _validator(), value, ())
+
+
+def check_step(parsed: ParsedJson, index: int) -> list[Finding]:
+    """Validate only ``steps[index]`` against the step schema (for incremental analysis)."""
+    return _check(parsed, _step_validator(), parsed.value["steps"][index], ("steps", index))
+
+
+def _check(parsed: ParsedJson, validator: Any, instance: Any, prefix: Path) -> list[Finding]:
     try:
-        errors = list(_validator().iter_errors(value))
+        errors = list(validator.iter_errors(instance))
     except ValueError as exc:  # jsonschema-rs refuses absurdly deep values
         return [finding("WS002", f"The document cannot be validated: {exc}", Span(0, 0))]
     findings = []
     for error in errors:
-        path = _typed_path(value, error.instance_path)
+        path = prefix + _typed_path(instance, error.instance_path)
         findings.extend(_findings(parsed, error, path))
     return findings
 

@@ -1,0 +1,112 @@
+"""Incremental analysis: after an edit inside one step, redo only what the edit can change.
+
+A document being typed into is analysed on every pause. When the previous text was valid JSON
+and the edit stays inside one step object, only that step is decoded again, validated against
+the step schema and rebuilt into the model. Each family of model checks (ids and tools,
+dependencies, file scopes) runs again only if a fact it reads from that step changed (and the
+graph is reused when no id or dependency did); the findings of the others are the previous
+ones, shifted by the edit. Anything else (an edit across
+steps, outside ``steps``, or text that no longer parses on its own) returns None, and the
+caller runs the full analysis. The result is always exactly what :func:`analyze` would give.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import replace
+
+from workstream import jsonc
+from workstream.analysis import FAMILIES, Analysis, gc_paused, model_checks
+from workstream.analysis.context import Context
+from workstream.analysis.schema import check_step
+from workstream.findings import Finding, Related, Span
+from workstream.model import Step, build_step
+
+
+def _facts(step: Step, raw: dict[str, object]) -> dict[str, tuple[object, ...]]:
+    """What each family of model checks reads from a step, beside its schema."""
+    return {
+        "ids": (step.id, step.tool, step.run is None, bool(step.tasks)),
+        "dependencies": (step.id, step.depends_on),
+        # conflicts depend on which steps may run together: the graph too
+        "file_scopes": (step.id, step.depends_on, step.files, "files" in raw),
+    }
+
+
+def reanalyze(
+    previous: Analysis, text: str, start: int, old_end: int, new_end: int
+) -> Analysis | None:
+    """The analysis of ``text``, which is ``previous.text`` with ``[start:old_end]`` replaced by
+    ``text[start:new_end]``; None when the edit is not confined to one step."""
+    if previous.model is None:
+        return None
+    with gc_paused():
+        reparsed = jsonc.reparse_element(previous.parsed, ("steps",), text, start, old_end, new_end)
+        if reparsed is None:
+            return None
+        parsed, index = reparsed
+        old_raw = previous.parsed.value["steps"][index]
+        new_raw = parsed.value["steps"][index]
+        if not isinstance(old_raw, dict) or not isinstance(new_raw, dict):
+            return None
+        steps = list(previous.model.steps)
+        position = bisect.bisect_left([step.index for step in steps], index)
+        old_step, new_step = steps[position], build_step(new_raw, index)
+        steps[position] = new_step
+        model = replace(previous.model, steps=steps)
+        element = parsed.span(("steps", index))
+        assert element is not None
+        delta = new_end - old_end
+        old_element = Span(element.start, element.end - delta)
+
+        def outside(finding: Finding) -> bool:
+            return finding.span.end <= old_element.start or finding.span.start >= old_element.end
+
+        findings = [
+            _shifted(f, old_end, delta)
+            for f in previous.findings
+            if f.code == "WS002" and outside(f)
+        ]
+        findings.extend(check_step(parsed, index))
+        before, after = _facts(old_step, old_raw), _facts(new_step, new_raw)
+        stale = [name for name in FAMILIES if before[name] != after[name]]
+        stale_codes = set().union(*(FAMILIES[name][1] for name in stale))
+        for f in previous.findings:
+            if f.code == "WS002" or f.code in stale_codes:
+                continue
+            moved = _moved(f, start, old_end, delta)
+            if moved is None:
+                return None
+            findings.append(moved)
+        ctx = Context(parsed, model)
+        if previous.graph is not None and before["dependencies"] == after["dependencies"]:
+            ctx.__dict__["graph"] = previous.graph  # same ids and edges: the same graph
+        findings.extend(model_checks(ctx, stale))
+        findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
+        graph = ctx.__dict__.get("graph")
+        return Analysis(parsed, model, findings, graph)
+
+
+def _shift_span(span: Span, old_end: int, delta: int) -> Span:
+    if span.start >= old_end:
+        return Span(span.start + delta, span.end + delta)
+    return span
+
+
+def _shifted(finding: Finding, old_end: int, delta: int) -> Finding:
+    """A finding that lies wholly before or after the edit, moved with the text."""
+    return replace(
+        finding,
+        span=_shift_span(finding.span, old_end, delta),
+        related=tuple(
+            Related(_shift_span(r.span, old_end, delta), r.message) for r in finding.related
+        ),
+    )
+
+
+def _moved(finding: Finding, start: int, old_end: int, delta: int) -> Finding | None:
+    """Like :func:`_shifted`, or None when the edit cuts into one of the finding's spans."""
+    for span in (finding.span, *(r.span for r in finding.related)):
+        if span.start < old_end and span.end > start:
+            return None
+    return _shifted(finding, old_end, delta)
