@@ -6,11 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workstream.analysis import analyze
+from workstream.lsp.diagnostics import analyse
 from workstream.lsp.documents import Document
 from workstream.lsp.query import (
     completion_candidates,
     fixes,
-    free_text_edit,
     path_at,
     references,
     rename_edits,
@@ -115,10 +115,20 @@ def test_fixes_remove_entries_with_their_comma() -> None:
     assert '["b", "zz"]' in TEXT[: span.start] + TEXT[span.end :]
 
 
-def test_free_text_edits() -> None:
-    analysis = analyze(TEXT)
+def test_the_worker_analyses_incrementally_and_exactly() -> None:
+    first = analyse(1, TEXT)
     inside = TEXT.index("first") + 2
-    assert free_text_edit(analysis, inside, inside, "x")
-    assert not free_text_edit(analysis, inside, inside, '"')
-    run = TEXT.index('"x"') + 1
-    assert not free_text_edit(analysis, run, run, "y")  # a run command is checked
+    typed = TEXT[:inside] + "x" + TEXT[inside:]
+    second = analyse(2, typed, first.analysis)
+    assert second.analysis.text == typed
+    # incremental: the steps the edit did not touch are shared with the previous analysis
+    old_steps, new_steps = (
+        first.analysis.parsed.value["steps"],
+        second.analysis.parsed.value["steps"],
+    )
+    assert new_steps[1] is old_steps[1] and new_steps[0] is not old_steps[0]
+    assert second.findings == analyze(typed).findings
+    # an edit the core declines (here: breaking the JSON) falls back to the full analysis
+    broken = typed.replace("{", "", 1)
+    third = analyse(3, broken, second.analysis)
+    assert third.findings == analyze(broken).findings

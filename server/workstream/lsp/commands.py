@@ -43,7 +43,7 @@ def cancel_run(ls: WorkstreamServer, run_id: str) -> bool:
 def graph(ls: WorkstreamServer, uri: str) -> str:
     """The mermaid text of the document's dependency graph (open, else read from disk)."""
     doc = ls.document(uri)
-    if doc is not None and doc.snapshot is not None and doc.snapshot.exact:
+    if doc is not None and doc.snapshot is not None and doc.snapshot.version == doc.version:
         return mermaid(doc.snapshot.analysis)
     if doc is not None:
         return mermaid(analyze(doc.text))

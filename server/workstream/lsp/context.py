@@ -50,10 +50,11 @@ async def resolve_exact(
     if doc is None:
         return None
     snapshot = doc.snapshot
-    if snapshot is None or snapshot.version != doc.version or not snapshot.exact:
+    if snapshot is None or snapshot.version != doc.version:
         version, text = doc.version, doc.text
+        base = None if snapshot is None else snapshot.analysis
         loop = asyncio.get_running_loop()
-        snapshot = await loop.run_in_executor(ls.analysis_pool, analyse, version, text)
+        snapshot = await loop.run_in_executor(ls.analysis_pool, analyse, version, text, base)
         if ls.document(uri) is not doc or doc.version != version:
             return None  # changed meanwhile: the client will ask again
         doc.snapshot = snapshot

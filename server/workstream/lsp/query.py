@@ -23,15 +23,6 @@ from workstream.model import Step
 
 TargetKind = Literal["step-id", "dependency", "tool", "workstream-id"]
 
-#: Paths whose string value no check reads beyond "is a string": typing inside them cannot
-#: change any finding. ("*" stands for any array index.)
-FREE_TEXT: tuple[Path, ...] = (
-    ("description",),
-    ("steps", "*", "description"),
-    ("steps", "*", "tasks", "*"),
-    ("steps", "*", "acceptance_tests", "*"),
-)
-
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 
 
@@ -376,32 +367,6 @@ def add_dependency_edit(
 
 
 # ------------------------------------------------------------------ incremental
-
-
-def matches(path: Path, pattern: Path) -> bool:
-    """True when ``path`` fits ``pattern`` ("*" matches any array index)."""
-    return len(path) == len(pattern) and all(
-        (p == "*" and isinstance(q, int)) or p == q for p, q in zip(pattern, path, strict=True)
-    )
-
-
-def free_text_edit(analysis: Analysis, start: int, old_end: int, inserted: str) -> bool:
-    """True when replacing ``[start, old_end)`` by ``inserted`` only edits inside a string no
-    check reads (a description, a task), so every finding stays the same, merely shifted."""
-    text = analysis.text
-    removed = text[start:old_end]
-    for part in (removed, inserted):
-        if '"' in part or "\\" in part or any(ord(c) < 0x20 for c in part):
-            return False
-    path, on_key = path_at(analysis.parsed, start)
-    if on_key or not any(matches(path, pattern) for pattern in FREE_TEXT):
-        return False
-    span = analysis.parsed.span(path)
-    if span is None or not (span.start < start and old_end < span.end):
-        return False  # not strictly between the quotes
-    token = text[span.start : span.end]
-    # An escape nearby could be changed by the edit: stay on the safe side.
-    return len(token) >= 2 and token.endswith('"') and "\\" not in token
 
 
 # ------------------------------------------------------------------------ graph

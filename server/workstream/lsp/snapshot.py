@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from workstream.analysis import Analysis
-from workstream.findings import Finding, Related, Span
+from workstream.findings import Finding, Span
 from workstream.graph import StepGraph
 from workstream.model import Step
 
@@ -83,29 +83,12 @@ def diff(old: str, new: str) -> Change:
     return Change(prefix, len(old) - lo, len(new) - lo)
 
 
-def shift_finding(finding: Finding, change: Change) -> Finding | None:
-    """A finding moved through ``change``; None when the edit cut through one of its spans."""
-    span = change.span_to_new(finding.span)
-    if span is None:
-        return None
-    related = []
-    for item in finding.related:
-        moved = change.span_to_new(item.span)
-        if moved is None:
-            return None
-        related.append(Related(moved, item.message))
-    return Finding(
-        finding.code, finding.severity, finding.message, span, tuple(related), finding.data
-    )
-
-
 @dataclass(eq=False)
 class Snapshot:
     """Findings for the text of one document version, and the analysis they come from.
 
-    ``analysis.text`` equals ``text`` unless the findings were carried over an edit that could
-    not change them (typing inside a description): then the analysis is of an older text, and
-    offsets map through :attr:`change`.
+    ``analysis.text`` equals ``text``. A request that arrives after newer edits is answered
+    from it by mapping offsets through :meth:`change_to` the current text.
     """
 
     version: int
@@ -113,11 +96,6 @@ class Snapshot:
     analysis: Analysis
     findings: list[Finding]
     _changes: dict[int, tuple[str, Change]] = field(default_factory=dict, repr=False)
-
-    @property
-    def exact(self) -> bool:
-        """True when the analysis is of this very text."""
-        return self.analysis.text is self.text or self.analysis.text == self.text
 
     @cached_property
     def graph(self) -> StepGraph | None:
