@@ -68,6 +68,18 @@ export const FILES = {
   ]
 }
 `,
+  // One long step, to cancel.
+  'slow.workstream.json': `{
+  "id": "ws-slow",
+  "steps": [
+    {
+      "id": "nap",
+      "run": "sleep 60",
+      "files": []
+    }
+  ]
+}
+`,
 };
 
 /** Writes the files into a new git repository at `dir` with one commit. */

@@ -203,6 +203,29 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
     });
   }));
 
+  it('opens a step log from the command palette', { timeout: TIMEOUT }, check(async () => {
+    await page.locator('.tab[aria-label^="hello.workstream.json"]').click();
+    await runCommand('Workstream: Show Step Log');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'answer' }).click();
+    await waitFor('the log of step "answer" in an editor', async () => {
+      const text = (await page.locator('.editor-group-container .monaco-editor .view-lines').allInnerTexts()).join('\n');
+      return text.replace(/\u00a0/g, ' ').includes('$ echo there > b.txt && echo wrote b.txt');
+    });
+  }));
+
+  it('runs and cancels from the command palette', { timeout: TIMEOUT }, check(async () => {
+    await openFile('slow.workstream.json');
+    await waitFor('the run lens', async () => (await lensTexts()).some((t) => t.startsWith('▶ Run workstream')));
+    await runCommand('Workstream: Run Workstream');
+    const statusItem = page.locator('.statusbar-item', { hasText: 'Workstream:' });
+    await waitFor('"Workstream: 0/1 ▶ nap"', async () => (await statusItem.allInnerTexts()).some((t) => t.includes('0/1 ▶ nap')));
+    await runCommand('Workstream: Cancel Run');
+    await waitFor('the run shown as cancelled', async () =>
+      (await statusItem.allInnerTexts()).some((t) => t.includes('Workstream: ✗ 1 cancelled (0/1 ✓)')), 20_000);
+    await waitFor('the step lens shown as cancelled', async () =>
+      (await lensTexts()).some((t) => t.startsWith('▶ Run step') && /cancel/.test(t)));
+  }));
+
   it('tells how to install the server when the interpreter lacks it (restarting on the setting)', { timeout: TIMEOUT }, check(async () => {
     const bare = join(root, 'bare-venv');
     execFileSync('python3', ['-m', 'venv', '--without-pip', bare]);
