@@ -168,10 +168,14 @@ def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
     if ctx.cancel.is_set():
         return AttemptResult("cancelled", "cancelled before it started", start_commit=start)
     # 2. A fresh worktree.
-    if a.path.exists() or _registered(ctx.repo, a.path):
+    if a.path.exists():
         ctx.repo.remove_worktree(a.path)
     a.path.parent.mkdir(parents=True, exist_ok=True)
-    ctx.repo.add_worktree(a.path, a.branch, start)
+    try:
+        ctx.repo.add_worktree(a.path, a.branch, start)
+    except GitError:  # registered still, its directory gone (a crash): forget it, try again
+        ctx.repo.prune()
+        ctx.repo.add_worktree(a.path, a.branch, start)
     a.say(f"worktree {a.path} on {a.branch} at {start[:12]}")
     a.env = clean_env(ctx.env)
     a.env.update(step.env)
@@ -220,7 +224,7 @@ def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
     a.say(f"{files}, committed {commit[:12]}" if changed else "no changes: its result is its start")
     kept: Path | None = a.path
     if not ctx.keep_worktrees:
-        ctx.repo.remove_worktree(a.path)
+        ctx.repo.discard_worktree(a.path)  # the run prunes once at its end
         kept = None
     return AttemptResult(
         "succeeded", message, None, start, commit, kept, tuple(sorted(a.environment))
@@ -267,10 +271,6 @@ def _keep(a: _Attempt, wt: Git, result: AttemptResult, start: str) -> AttemptRes
     result.worktree = a.path
     result.message += "; worktree kept"
     return result
-
-
-def _registered(repo: Git, path: Path) -> bool:
-    return any(w.path == path for w in repo.worktrees())
 
 
 def _copy(root: Path, dest: Path, entries: Sequence[str], say: Callable[[str], None]) -> set[str]:

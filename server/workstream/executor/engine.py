@@ -179,7 +179,10 @@ class Executor:
         self._emit(RunStarted(self.run_id, model.id, plan.steps, plan.workers, base, warnings))
         for step_id in plan.steps:
             self._emit(StepQueued(self.run_id, step_id))
-        self._schedule(ctx, base, refs)
+        try:
+            self._schedule(ctx, base, refs)
+        finally:
+            repo.prune()  # forget the worktrees of succeeded steps (their directories are gone)
         status, message = self._conclude(repo)
         state.status = status
         state.message = message

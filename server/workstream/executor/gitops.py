@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
+from git.refs.symbolic import SymbolicReference
 
 from workstream.executor.errors import ExecutorError
 
@@ -146,6 +147,14 @@ class Git:
                 shutil.rmtree(path, ignore_errors=True)
                 self.call("worktree", "prune")
 
+    def discard_worktree(self, path: Path) -> None:
+        """Delete a worktree's directory only; :meth:`prune` forgets it later.
+
+        Cheaper than ``git worktree remove`` and safe to run beside other steps: git's
+        administrative files are left alone until the prune at the end of the run.
+        """
+        shutil.rmtree(path, ignore_errors=True)
+
     def prune(self) -> None:
         """Forget worktrees whose directories are gone."""
         with self._admin_lock:
@@ -169,11 +178,17 @@ class Git:
     def commit(self, message: str) -> str:
         """Commit the index (without hooks or signing) and return the new HEAD."""
         self.run("-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message)
-        return git.Repo(str(self.cwd)).head.commit.hexsha  # read from refs, no process
+        return self.head()
 
     def head(self) -> str:
-        """The commit checked out here."""
-        return git.Repo(str(self.cwd)).head.commit.hexsha
+        """The commit checked out here, read from the ref files (no git process)."""
+        repo = git.Repo(str(self.cwd))
+        try:
+            return str(SymbolicReference.dereference_recursive(repo, "HEAD"))
+        except (ValueError, OSError):
+            return self.run("rev-parse", "HEAD").strip()
+        finally:
+            repo.close()
 
     # -- merges ---------------------------------------------------------------------------
 
