@@ -11,10 +11,11 @@ Reachability is held as Python-int bitsets computed over the strongly connected 
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from workstream.model import Workstream
+from workstream.model import Step, Workstream
 
 if TYPE_CHECKING:
     import networkx
@@ -24,28 +25,47 @@ class StepGraph:
     """The steps with usable ids and their dependency edges, by index."""
 
     def __init__(self, workstream: Workstream) -> None:
-        self.ids: list[str] = []
-        self.index: dict[str, int] = {}
+        index: dict[str, int] = {}
+        firsts: list[Step] = []
         for step in workstream.steps:
-            if step.id and step.id not in self.index:
-                self.index[step.id] = len(self.ids)
-                self.ids.append(step.id)
-        self.deps: list[list[int]] = [[] for _ in self.ids]
-        seen_steps: set[str] = set()
-        for step in workstream.steps:
-            if not step.id or step.id in seen_steps:
-                continue
-            seen_steps.add(step.id)
-            here = self.index[step.id]
-            targets = self.deps[here]
-            for dep in step.depends_on:
-                there = self.index.get(dep)
-                if there is not None and there != here and there not in targets:
-                    targets.append(there)
+            if step.id and step.id not in index:
+                index[step.id] = len(firsts)
+                firsts.append(step)
+        #: The first step defined with each id, by node.
+        self.steps: list[Step] = firsts
+        self.ids: list[str] = [step.id for step in firsts]
+        self.index = index
+        self.deps: list[list[int]] = []
+        #: True when every dependency is defined before its dependent (the usual way to write a
+        #: plan): then file order is a topological order and there is no cycle to look for.
+        self.in_file_order = True
+        lookup = index.get
+        for here, step in enumerate(firsts):
+            targets = [t for t in map(lookup, step.depends_on) if t is not None]
+            if targets:
+                if here in targets or len(set(targets)) != len(targets):
+                    targets = list(dict.fromkeys(t for t in targets if t != here))
+                if targets and max(targets) > here:
+                    self.in_file_order = False
+            self.deps.append(targets)
+
+    def with_step(self, step: Step) -> StepGraph:
+        """This graph with one step object replaced by an edit that kept its id and edges.
+
+        What was computed from the edges (components, reachability) is shared.
+        """
+        node = self.index.get(step.id)
+        if node is None or self.steps[node].index != step.index:
+            return self  # not a first definition: the graph does not hold it
+        clone = copy.copy(self)
+        clone.steps = [*self.steps[:node], step, *self.steps[node + 1 :]]
+        return clone
 
     @cached_property
     def components(self) -> list[list[int]]:
         """Strongly connected components, each emitted after every component it depends on."""
+        if self.in_file_order:
+            return [[node] for node in range(len(self.deps))]
         deps = self.deps
         count = len(deps)
         order = [-1] * count
@@ -111,17 +131,26 @@ class StepGraph:
         return self._reach(reverse)
 
     def _reach(self, edges: list[list[int]]) -> list[int]:
-        components = self.components if edges is self.deps else _StepGraphView(edges).components
+        if edges is self.deps:
+            components = self.components
+        elif self.in_file_order:  # reversed edges all point forward: reverse file order
+            components = [[node] for node in range(len(edges) - 1, -1, -1)]
+        else:
+            components = _StepGraphView(edges).components
         reach = [0] * len(edges)
         for component in components:
-            bits = 0
-            members = 0
-            for node in component:
-                members |= 1 << node
+            if len(component) == 1:
+                node = component[0]
+                bits = 0
                 for target in edges[node]:
                     bits |= reach[target] | (1 << target)
-            if len(component) > 1:
-                bits |= members
+                reach[node] = bits
+                continue
+            bits = 0
+            for node in component:
+                bits |= 1 << node
+                for target in edges[node]:
+                    bits |= reach[target] | (1 << target)
             for node in component:
                 reach[node] = bits
         return reach
@@ -151,3 +180,5 @@ class _StepGraphView(StepGraph):
 
     def __init__(self, edges: list[list[int]]) -> None:
         self.deps = edges
+        self.in_file_order = False
+        self.steps = []

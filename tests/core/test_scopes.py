@@ -70,8 +70,30 @@ def test_candidate_pairs_equal_the_brute_force_pairs(scopes: list[list[str]]) ->
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b/c", "./a", "a//b", "a/", "/a", ".", "a/./b", "x*",
-                                 "a\\b", ".env", "a/.b", "", "a/."]), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "b/c",
+                "./a",
+                "a//b",
+                "a/",
+                "/a",
+                ".",
+                "a/./b",
+                "x*",
+                "a\\b",
+                ".env",
+                "a/.b",
+                "",
+                "a/.",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_bulk_plain_check_agrees_with_the_per_entry_rules(patterns: list[str]) -> None:
     # Soundness: the fast path may only be taken when every entry is plain and normal.
     if all_plain_and_normal("\n".join(patterns)):

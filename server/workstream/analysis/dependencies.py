@@ -30,40 +30,45 @@ def check(ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     graph = ctx.graph
     known = graph.index
-    checked: set[str] = set()
-    for step in ctx.model.steps:
-        if not step.id or step.id in checked:
-            continue  # a duplicate id (WS101): its first definition is the one in the graph
-        checked.add(step.id)
-        seen: set[str] = set()
-        for position, dep in enumerate(step.depends_on):
-            if dep in seen:
-                findings.append(
-                    finding(
-                        "WS105",
-                        f"Step '{step.id}' lists '{dep}' in depends_on twice. Remove this entry.",
-                        ctx.dep_span(step, position),
-                        step=step.id,
-                        dependency=dep,
-                    )
-                )
-                continue
-            seen.add(dep)
-            if dep == step.id:
-                findings.append(
-                    finding(
-                        "WS103",
-                        f"Step '{step.id}' depends on itself. Remove '{dep}' from its depends_on.",
-                        ctx.dep_span(step, position),
-                        step=step.id,
-                        dependency=dep,
-                    )
-                )
-            elif dep not in known:
-                findings.append(_undefined(ctx, step, position, dep))
-        if len(graph.deps[graph.index[step.id]]) > 1:
+    for node, step in enumerate(graph.steps):
+        if len(graph.deps[node]) != len(step.depends_on):
+            # Only a step with a duplicate, self or undefined entry loses edges: look closer.
+            findings.extend(_entry_problems(ctx, step, known))
+        if len(graph.deps[node]) > 1:
             findings.extend(_redundant(ctx, graph, step))
     findings.extend(_cycles(ctx, graph))
+    return findings
+
+
+def _entry_problems(ctx: Context, step: Step, known: dict[str, int]) -> list[Finding]:
+    """WS105 (listed twice), WS103 (itself) and WS102 (undefined) for one step's entries."""
+    findings = []
+    seen: set[str] = set()
+    for position, dep in enumerate(step.depends_on):
+        if dep in seen:
+            findings.append(
+                finding(
+                    "WS105",
+                    f"Step '{step.id}' lists '{dep}' in depends_on twice. Remove this entry.",
+                    ctx.dep_span(step, position),
+                    step=step.id,
+                    dependency=dep,
+                )
+            )
+            continue
+        seen.add(dep)
+        if dep == step.id:
+            findings.append(
+                finding(
+                    "WS103",
+                    f"Step '{step.id}' depends on itself. Remove '{dep}' from its depends_on.",
+                    ctx.dep_span(step, position),
+                    step=step.id,
+                    dependency=dep,
+                )
+            )
+        elif dep not in known:
+            findings.append(_undefined(ctx, step, position, dep))
     return findings
 
 

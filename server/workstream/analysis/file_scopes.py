@@ -23,7 +23,7 @@ def check(ctx: Context) -> list[Finding]:
     """WS201, WS202 and WS203."""
     findings: list[Finding] = []
     graph = ctx.graph
-    steps = [ctx.step_of(step_id) for step_id in graph.ids]  # by graph node
+    steps = graph.steps  # by graph node
     entries: list[Entry] = [
         (node, position, pattern)
         for node, step in enumerate(steps)

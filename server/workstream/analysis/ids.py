@@ -13,6 +13,10 @@ from workstream.model import Step
 # ~ ^ : ? * [ \ or "..", "@{"; not starting with "." or "-"; not ending with "." or ".lock".
 # "/" is refused too, since an id is a single component of the branch name.
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\/]|\.\.|@\{|^[.-]|\.$|\.lock$|^@$")
+# The same rule over newline-separated ids at once (an id holding a newline is checked apart).
+_ANY_BAD_REF = re.compile(
+    r"[\x00-\x09\x0b-\x20\x7f~^:?*\[\\/]|\.\.|@\{|^[.-]|\.$|\.lock$|^@$", re.MULTILINE
+)
 
 
 def ref_problem(name: str) -> str | None:
@@ -51,25 +55,54 @@ def check(ctx: Context) -> list[Finding]:
                     ctx.span(("id",)),
                 )
             )
-    first: dict[str, int] = {}
+    named = [step for step in model.steps if step.id]
     tools = model.tool_names()
-    for step in model.steps:
-        if not step.id:
+    # Each check first finds its (usually zero) offenders with one pass at C speed.
+    if len(named) != len(ctx.graph.ids):
+        findings.extend(_duplicates(ctx, named))
+    if _ANY_BAD_REF.search("\n".join(step.id for step in named)) or any(
+        "\n" in step.id for step in named
+    ):
+        findings.extend(_bad_ids(ctx, named))
+    known = set(tools)
+    for step in named:
+        if step.tool not in known:
+            findings.append(_unknown_tool(ctx, step, tools))
+    unrunnable = [
+        step
+        for step in named
+        if (step.run is None if step.tool == "shell" else not step.tasks) and step.tool in known
+    ]
+    for step in unrunnable:
+        findings.extend(_runnable(ctx, step))
+    return findings
+
+
+def _duplicates(ctx: Context, named: list[Step]) -> list[Finding]:
+    """WS101: every definition of an id after its first, pointing back at the first."""
+    findings = []
+    first: dict[str, Step] = {}
+    for step in named:
+        original = first.setdefault(step.id, step)
+        if original is step:
             continue
-        if step.id in first:
-            original = model.steps[first[step.id]]
-            findings.append(
-                finding(
-                    "WS101",
-                    f"Step id '{step.id}' is already used by step #{original.index + 1}. "
-                    "Step ids must be unique: rename this one.",
-                    ctx.step_id_span(step),
-                    (Related(ctx.step_id_span(original), f"'{step.id}' is first defined here"),),
-                    step=step.id,
-                )
+        findings.append(
+            finding(
+                "WS101",
+                f"Step id '{step.id}' is already used by step #{original.index + 1}. "
+                "Step ids must be unique: rename this one.",
+                ctx.step_id_span(step),
+                (Related(ctx.step_id_span(original), f"'{step.id}' is first defined here"),),
+                step=step.id,
             )
-        else:
-            first[step.id] = step.index
+        )
+    return findings
+
+
+def _bad_ids(ctx: Context, named: list[Step]) -> list[Finding]:
+    """WS301 for each step id git cannot use."""
+    findings = []
+    for step in named:
         problem = ref_problem(step.id)
         if problem:
             findings.append(
@@ -81,25 +114,24 @@ def check(ctx: Context) -> list[Finding]:
                     step=step.id,
                 )
             )
-        if step.tool not in tools:
-            close = difflib.get_close_matches(step.tool, tools, n=3)
-            hint = (
-                f" Did you mean '{close[0]}'?"
-                if close
-                else f' Known tools: {", ".join(tools)}; define others under "tools".'
-            )
-            findings.append(
-                finding(
-                    "WS302",
-                    f"Step '{step.id}' uses the unknown tool '{step.tool}'.{hint}",
-                    ctx.span(("steps", step.index, "tool")),
-                    step=step.id,
-                    suggestions=close,
-                )
-            )
-            continue
-        findings.extend(_runnable(ctx, step))
     return findings
+
+
+def _unknown_tool(ctx: Context, step: Step, tools: list[str]) -> Finding:
+    """WS302, with the close tool names."""
+    close = difflib.get_close_matches(step.tool, tools, n=3)
+    hint = (
+        f" Did you mean '{close[0]}'?"
+        if close
+        else f' Known tools: {", ".join(tools)}; define others under "tools".'
+    )
+    return finding(
+        "WS302",
+        f"Step '{step.id}' uses the unknown tool '{step.tool}'.{hint}",
+        ctx.span(("steps", step.index, "tool")),
+        step=step.id,
+        suggestions=close,
+    )
 
 
 def _runnable(ctx: Context, step: Step) -> list[Finding]:

@@ -80,7 +80,7 @@ def reanalyze(
             findings.append(moved)
         ctx = Context(parsed, model)
         if previous.graph is not None and before["dependencies"] == after["dependencies"]:
-            ctx.__dict__["graph"] = previous.graph  # same ids and edges: the same graph
+            ctx.__dict__["graph"] = previous.graph.with_step(new_step)  # same ids and edges
         findings.extend(model_checks(ctx, stale))
         findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
         graph = ctx.__dict__.get("graph")
