@@ -35,8 +35,8 @@ async function freePort() {
   return port;
 }
 
-/** Installs the .vsix into a fresh code-server and starts it on `folder`. */
-export async function startCodeServer(root, folder, settings) {
+/** Installs the .vsix into a fresh code-server and starts it on `folder` (with Workspace Trust when `trust`). */
+export async function startCodeServer(root, folder, settings, { trust = false } = {}) {
   const codeServer = required('CODE_SERVER');
   const node24 = required('NODE24_BIN');
   const vsix = required('WORKSTREAM_VSIX');
@@ -57,7 +57,7 @@ export async function startCodeServer(root, folder, settings) {
   const log = openSync(join(root, 'code-server.log'), 'a');
   // detached: its own process group, so stop() ends the extension host and the server too.
   const child = spawn(codeServer, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--reconnection-grace-time', '10', folder],
   { env, detached: true, stdio: ['ignore', log, log] });
   const url = `http://127.0.0.1:${port}`;

@@ -5,7 +5,7 @@
 // WORKSTREAM_E2E_SCREENSHOT=path also copies the screenshot taken after the run there.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -98,14 +98,23 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
-function serverLog() {
-  const logs = join(codeServer.userData, 'logs');
+/** The extension's "Workstream Language Server" log of the code-server using `userData`. */
+function serverLog(userData = codeServer.userData) {
+  const logs = join(userData, 'logs');
   const found = [];
   const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : e.name === 'Workstream Language Server.log' && found.push(join(dir, e.name)));
   walk(logs);
   return found.map((f) => readFileSync(f, 'utf8')).join('\n');
 }
+
+after(() => {
+  if (failed || process.env.WORKSTREAM_E2E_KEEP) {
+    console.log(`e2e files kept in ${root} (screenshots, code-server.log, user-data/logs)`);
+  } else {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, () => {
   before(async () => {
@@ -120,11 +129,6 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
   after(async () => {
     await browser?.close().catch(() => undefined);
     await codeServer?.stop();
-    if (failed || process.env.WORKSTREAM_E2E_KEEP) {
-      console.log(`e2e files kept in ${root} (screenshots, code-server.log, user-data/logs)`);
-    } else {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 
   it('shows a missing dependency: squiggle, Problems row with WS102, Run step lenses', { timeout: TIMEOUT }, check(async () => {
@@ -242,5 +246,46 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
     assert.match(await toast.first().innerText(), /bare-venv\/bin\/python \(from workstream\.python\)/);
     assert.equal(await toast.locator('.monaco-button', { hasText: 'Installation Docs' }).count(), 1, 'an Installation Docs button');
     assert.match(serverLog(), /Server command \(from workstream\.python\): \S*bare-venv\/bin\/python -m workstream serve/);
+  }));
+});
+
+describe('the Workstream extension in an untrusted workspace', { timeout: 5 * 60_000 }, () => {
+  const untrusted = join(root, 'untrusted');
+  let session;
+  let untrustedBrowser;
+
+  before(async () => {
+    mkdirSync(untrusted);
+    makeRepository(join(untrusted, 'repo'), isolatedEnv(join(untrusted, 'git-env')));
+    // Workspace Trust on, no prompt: an unknown folder opens in Restricted Mode.
+    session = await startCodeServer(untrusted, join(untrusted, 'repo'),
+      { ...settings, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false },
+      { trust: true });
+    untrustedBrowser = await launchBrowser(untrusted);
+    page = untrustedBrowser.pages()[0] ?? (await untrustedBrowser.newPage());
+    await page.goto(session.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+
+  after(async () => {
+    await untrustedBrowser?.close().catch(() => undefined);
+    await session?.stop();
+  });
+
+  it('validates but offers no run: no run lenses, run commands hidden, trusted: false sent', { timeout: TIMEOUT }, check(async () => {
+    await openFile('missing-dep.workstream.json');
+    await showProblems();
+    await waitFor('the WS102 row', async () => (await problems()).some((r) => r.label.includes("depends on 'setpu'")));
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
+    assert.match(serverLog(session.userData), /initializationOptions: \{"trusted":false,/);
+    await page.waitForTimeout(2000); // lenses come with the diagnostics; give them time to show up
+    assert.deepEqual((await lensTexts()).filter((t) => /▶ Run/.test(t)), [], 'no run lenses');
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Workstream: ');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Workstream: Show Graph' }).first().waitFor();
+    const titles = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+    assert.ok(!titles.some((t) => /Run Workstream|Run Step/.test(t)), `run commands offered: ${titles.join(' | ')}`);
+    await page.keyboard.press('Escape');
   }));
 });
