@@ -189,3 +189,34 @@ def test_clean_refuses_a_kept_worktree_someone_changed_unless_forced(repo: Repo)
     )
     assert code.returncode == 0 and not kept.exists()
     assert repo.worktrees() == [str(repo.root)]
+
+
+def test_ctrl_c_in_the_cli_cancels_the_run_and_exits_130(repo: Repo, tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    path = repo.workstream(
+        ws(
+            {"id": "long", "run": f"sleep 60 & echo $! > {pidfile}; wait"},
+            {"id": "then", "run": "true", "depends_on": ["long"]},
+        )
+    )
+    env = {**os.environ, "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "workstream", "run", str(path)],
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for(pidfile.exists)
+    runner.send_signal(signal.SIGINT)
+    out, _ = runner.communicate(timeout=20)
+    assert runner.returncode == 130, out
+    assert "Traceback" not in out and "cancelled" in out
+    state = load_state(path)
+    assert state is not None and state.status == "cancelled"
+    assert {k: v.status for k, v in state.steps.items()} == {
+        "long": "cancelled",
+        "then": "cancelled",
+    }
+    wait_for(lambda: not alive(int(pidfile.read_text())), timeout=5)
