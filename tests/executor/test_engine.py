@@ -316,3 +316,25 @@ def test_bad_input_is_one_clear_error(repo: Repo, tmp_path: Path) -> None:
     path = repo.workstream(ws({"id": "a", "run": "true"}, base="no-such-branch"))
     with pytest.raises(ExecutorError, match="not a commit"):
         run(path)
+
+
+def test_parallel_false_runs_one_step_at_a_time(repo: Repo) -> None:
+    path = repo.workstream(
+        ws(write("one", "1.txt", "1"), write("two", "2.txt", "2"), parallel=False, max_workers=4)
+    )
+    result, events = run(path)
+    order = [type(e).__name__ for e in events if isinstance(e, StepStarted | StepFinished)]
+    assert result.status == "succeeded"
+    assert order == ["StepStarted", "StepFinished", "StepStarted", "StepFinished"]
+
+
+def test_old_run_logs_are_pruned_but_logs_in_the_state_are_kept(tmp_path: Path) -> None:
+    from workstream.executor.engine import _prune_logs
+    from workstream.executor.state import RunState, StepState
+
+    for i in range(30):
+        (tmp_path / f"run-{i:02d}").mkdir()
+    named = RunState("r", "w", steps={"s": StepState(log=str(tmp_path / "run-03" / "s.log"))})
+    _prune_logs(tmp_path, 20, [named, None])
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["run-03", *(f"run-{i:02d}" for i in range(10, 30))]

@@ -14,6 +14,7 @@ import contextlib
 import os
 import queue
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -51,6 +52,9 @@ from workstream.executor.target import Target, load_target
 from workstream.executor.tools import fingerprint, user_shell
 
 Subscriber = Callable[[Event], None]
+
+#: Logs of this many recent runs are kept (plus any log the state file still points to).
+KEEP_RUN_LOGS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,7 @@ class Executor:
         state.pid = os.getpid()
         self._seed_steps()
         self._save()
+        _prune_logs(target.state_dir.logs, KEEP_RUN_LOGS, [state, self._previous])
         ctx = RunContext(
             model=model,
             run_id=self.run_id,
@@ -183,7 +188,10 @@ class Executor:
             self._schedule(ctx, base, refs)
         finally:
             repo.prune()  # forget the worktrees of succeeded steps (their directories are gone)
-        status, message = self._conclude(repo)
+        try:
+            status, message = self._conclude(repo)
+        except ExecutorError as error:  # e.g. git failing while merging the results
+            status, message = "failed", f"could not make the result branch: {error}"
         state.status = status
         state.message = message
         state.finished_at = time.time()
@@ -517,6 +525,18 @@ def _downstream(step_id: str, dependents: dict[str, list[str]]) -> list[str]:
             seen.append(node)
             stack.extend(dependents[node])
     return seen
+
+
+def _prune_logs(logs: Path, keep: int, states: list[RunState | None]) -> None:
+    """Delete the logs of old runs, keeping the newest ``keep`` and those a state names."""
+    if not logs.is_dir():
+        return
+    entries = [e for state in states if state is not None for e in state.steps.values()]
+    wanted = {Path(e.log).parent.name for e in entries if e.log}
+    runs = sorted((p for p in logs.iterdir() if p.is_dir()), key=lambda p: p.name)
+    for old in runs[: max(0, len(runs) - keep)]:
+        if old.name not in wanted:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _ms(seconds: float) -> int:
