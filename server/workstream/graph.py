@@ -35,31 +35,45 @@ class StepGraph:
         self.steps: list[Step] = firsts
         self.ids: list[str] = [step.id for step in firsts]
         self.index = index
-        self.deps: list[list[int]] = []
+        self.deps: list[list[int]] = [self._targets(here, step) for here, step in enumerate(firsts)]
         #: True when every dependency is defined before its dependent (the usual way to write a
         #: plan): then file order is a topological order and there is no cycle to look for.
-        self.in_file_order = True
-        lookup = index.get
-        for here, step in enumerate(firsts):
-            targets = [t for t in map(lookup, step.depends_on) if t is not None]
-            if targets:
-                if here in targets or len(set(targets)) != len(targets):
-                    targets = list(dict.fromkeys(t for t in targets if t != here))
-                if targets and max(targets) > here:
-                    self.in_file_order = False
-            self.deps.append(targets)
+        self.in_file_order = all(not t or max(t) < here for here, t in enumerate(self.deps))
+
+    def _targets(self, here: int, step: Step) -> list[int]:
+        """The well-formed edges of one step: defined, not itself, each once."""
+        lookup = self.index.get
+        targets = [t for t in map(lookup, step.depends_on) if t is not None]
+        if targets and (here in targets or len(set(targets)) != len(targets)):
+            targets = list(dict.fromkeys(t for t in targets if t != here))
+        return targets
 
     def with_step(self, step: Step) -> StepGraph:
-        """This graph with one step object replaced by an edit that kept its id and edges.
+        """This graph after an edit of one step that kept its id (its edges may differ).
 
-        What was computed from the edges (components, reachability) is shared.
+        When the edges are the same, what was computed from them (components, reachability)
+        is shared; otherwise only that step's edges are rebuilt.
         """
         node = self.index.get(step.id)
         if node is None or self.steps[node].index != step.index:
             return self  # not a first definition: the graph does not hold it
         clone = copy.copy(self)
         clone.steps = [*self.steps[:node], step, *self.steps[node + 1 :]]
+        targets = self._targets(node, step)
+        if targets != self.deps[node]:
+            clone.deps = [*self.deps[:node], targets, *self.deps[node + 1 :]]
+            if self.in_file_order:
+                clone.in_file_order = not targets or max(targets) < node
+            else:
+                clone.in_file_order = all(not t or max(t) < n for n, t in enumerate(clone.deps))
+            for name in ("components", "cycles", "ancestors", "descendants"):
+                clone.__dict__.pop(name, None)
         return clone
+
+    @cached_property
+    def bigrams(self) -> list[frozenset[str]]:
+        """Per step, the set of letter pairs of its id (for "did you mean" on large files)."""
+        return [frozenset(i[k : k + 2] for k in range(len(i) - 1)) for i in self.ids]
 
     @cached_property
     def components(self) -> list[list[int]]:

@@ -26,8 +26,13 @@ class Analysis:
     parsed: ParsedJson
     model: Workstream | None
     findings: list[Finding] = field(default_factory=list)
-    #: The dependency graph the checks built (reused by the next incremental analysis).
-    graph: StepGraph | None = field(default=None, repr=False, compare=False)
+    #: What the model checks built and learnt (reused by the next incremental analysis).
+    context: Context | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def graph(self) -> StepGraph | None:
+        """The dependency graph of the model, if there is a model."""
+        return None if self.context is None else self.context.graph
 
     @property
     def errors(self) -> list[Finding]:
@@ -67,13 +72,12 @@ def _analyze(text: str) -> Analysis:
         findings.append(finding("WS001", first.message, first.span))
     findings.extend(schema.check(parsed))
     model = build(parsed.value)
-    graph = None
+    ctx = None
     if model is not None:
         ctx = Context(parsed, model)
         findings.extend(model_checks(ctx))
-        graph = ctx.graph
     findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
-    return Analysis(parsed, model, findings, graph)
+    return Analysis(parsed, model, findings, ctx)
 
 
 #: The model checks, each with the codes it produces.

@@ -17,6 +17,9 @@ class Context:
 
     parsed: ParsedJson
     model: Workstream
+    #: Set by the file-scope checks: False when no two scopes may overlap and every step has
+    #: a scope, so which steps may run together (the graph) cannot change their findings.
+    scopes_need_graph: bool = True
 
     @cached_property
     def graph(self) -> StepGraph:

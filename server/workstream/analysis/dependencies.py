@@ -29,13 +29,18 @@ def check(ctx: Context) -> list[Finding]:
     """WS102, WS103, WS105, WS106 per entry; WS104 per cycle edge."""
     findings: list[Finding] = []
     graph = ctx.graph
-    known = graph.index
+    known, deps, ancestors = graph.index, graph.deps, graph.ancestors
     for node, step in enumerate(graph.steps):
-        if len(graph.deps[node]) != len(step.depends_on):
+        targets = deps[node]
+        if len(targets) != len(step.depends_on):
             # Only a step with a duplicate, self or undefined entry loses edges: look closer.
             findings.extend(_entry_problems(ctx, step, known))
-        if len(graph.deps[node]) > 1:
-            findings.extend(_redundant(ctx, graph, step))
+        if len(targets) > 1:
+            reachable = 0
+            for target in targets:
+                reachable |= ancestors[target]
+            if any(reachable >> target & 1 for target in targets):  # rare: look closer
+                findings.extend(_redundant(ctx, graph, step))
     findings.extend(_cycles(ctx, graph))
     return findings
 
@@ -72,27 +77,28 @@ def _entry_problems(ctx: Context, step: Step, known: dict[str, int]) -> list[Fin
     return findings
 
 
-def close_ids(word: str, ids: list[str], n: int = 3) -> list[str]:
+def close_ids(word: str, graph: StepGraph, n: int = 3) -> list[str]:
     """The ids most like ``word`` ("did you mean"), best first.
 
     difflib compares the word with every id, about 30 µs each; above a few hundred ids a
     bigram pre-filter keeps the 200 ids that share the most letter pairs with the word, so a
     typo in a 10,000-step file costs milliseconds, not a third of a second.
     """
+    ids = graph.ids
     if len(ids) > _DIFFLIB_LIMIT:
         grams = {word[i : i + 2] for i in range(len(word) - 1)}
         size = len(word)
-
-        def likeness(other: str) -> int:
-            shared = grams.intersection([other[i : i + 2] for i in range(len(other) - 1)])
-            return len(shared) - abs(len(other) - size)
-
-        ids = heapq.nlargest(_DIFFLIB_LIMIT, ids, key=likeness)
+        scores = [
+            len(grams.intersection(pairs)) - abs(len(other) - size)
+            for other, pairs in zip(ids, graph.bigrams, strict=True)
+        ]
+        best = heapq.nlargest(_DIFFLIB_LIMIT, range(len(ids)), key=scores.__getitem__)
+        ids = [ids[i] for i in best]
     return difflib.get_close_matches(word, ids, n=n, cutoff=0.6)
 
 
 def _undefined(ctx: Context, step: Step, position: int, dep: str) -> Finding:
-    close = close_ids(dep, ctx.graph.ids)
+    close = close_ids(dep, ctx.graph)
     close = [c for c in close if c != step.id] or close
     hint = f" Did you mean '{close[0]}'?" if close else " Define it, or remove this entry."
     return finding(

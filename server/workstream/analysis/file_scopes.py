@@ -50,6 +50,7 @@ def check(ctx: Context) -> list[Finding]:
         for step in steps
         if step.files is None and "files" not in ctx.parsed.value["steps"][step.index]
     ]  # (a "files" of the wrong type is WS002's)
+    ctx.scopes_need_graph = bool(unscoped)  # _conflicts sets it when a pair may overlap
     findings.extend(_conflicts(ctx, entries, steps))
     count = len(graph.ids)
     for step in unscoped:
@@ -73,6 +74,7 @@ def _conflicts(ctx: Context, entries: list[Entry], steps: list[Step]) -> list[Fi
     graph = ctx.graph
     clashes: dict[Entry, list[Entry]] = defaultdict(list)
     for a, b in candidate_pairs(entries):
+        ctx.scopes_need_graph = True
         if not graph.related(a[0], b[0]):
             clashes[a].append(b)
             clashes[b].append(a)

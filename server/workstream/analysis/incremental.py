@@ -23,13 +23,18 @@ from workstream.findings import Finding, Related, Span
 from workstream.model import Step, build_step
 
 
-def _facts(step: Step, raw: dict[str, object]) -> dict[str, tuple[object, ...]]:
+def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[str, object]:
     """What each family of model checks reads from a step, beside its schema."""
     return {
         "ids": (step.id, step.tool, step.run is None, bool(step.tasks)),
         "dependencies": (step.id, step.depends_on),
-        # conflicts depend on which steps may run together: the graph too
-        "file_scopes": (step.id, step.depends_on, step.files, "files" in raw),
+        # which steps may run together matters only when some scopes may overlap
+        "file_scopes": (
+            step.id,
+            step.depends_on if scopes_need_graph else None,
+            step.files,
+            "files" in raw,
+        ),
     }
 
 
@@ -68,7 +73,10 @@ def reanalyze(
             if f.code == "WS002" and outside(f)
         ]
         findings.extend(check_step(parsed, index))
-        before, after = _facts(old_step, old_raw), _facts(new_step, new_raw)
+        context = previous.context
+        need_graph = context is None or context.scopes_need_graph
+        before = _facts(old_step, old_raw, need_graph)
+        after = _facts(new_step, new_raw, need_graph)
         stale = [name for name in FAMILIES if before[name] != after[name]]
         stale_codes = set().union(*(FAMILIES[name][1] for name in stale))
         for f in previous.findings:
@@ -79,12 +87,13 @@ def reanalyze(
                 return None
             findings.append(moved)
         ctx = Context(parsed, model)
-        if previous.graph is not None and before["dependencies"] == after["dependencies"]:
-            ctx.__dict__["graph"] = previous.graph.with_step(new_step)  # same ids and edges
+        if context is not None:
+            ctx.scopes_need_graph = context.scopes_need_graph
+            if "graph" in context.__dict__ and old_step.id == new_step.id:
+                ctx.__dict__["graph"] = context.graph.with_step(new_step)
         findings.extend(model_checks(ctx, stale))
         findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
-        graph = ctx.__dict__.get("graph")
-        return Analysis(parsed, model, findings, graph)
+        return Analysis(parsed, model, findings, ctx)
 
 
 def _shift_span(span: Span, old_end: int, delta: int) -> Span:

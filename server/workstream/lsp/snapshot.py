@@ -100,8 +100,7 @@ class Snapshot:
     @cached_property
     def graph(self) -> StepGraph | None:
         """The dependency graph of the analysed model."""
-        model = self.analysis.model
-        return None if model is None else StepGraph(model)
+        return self.analysis.graph  # built by the analysis (shared with incremental ones)
 
     @cached_property
     def steps_by_index(self) -> dict[int, Step]:
