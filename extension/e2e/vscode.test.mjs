@@ -230,6 +230,17 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
       (await lensTexts()).some((t) => t.startsWith('▶ Run step') && /cancel/.test(t)));
   }));
 
+  it('restarts the server with "Workstream: Restart Server"', { timeout: TIMEOUT }, check(async () => {
+    const starts = () => serverLog().match(/Server command \(from /g)?.length ?? 0;
+    const before = starts();
+    await runCommand('Workstream: Restart Server');
+    await waitFor('a second start in the log', async () => starts() === before + 1);
+    await page.locator('.tab[aria-label^="missing-dep.workstream.json"]').click();
+    await showProblems();
+    await waitFor('the WS102 row again, from the new server', async () =>
+      (await problems()).some((r) => r.label.includes("depends on 'setpu'")));
+  }));
+
   it('tells how to install the server when the interpreter lacks it (restarting on the setting)', { timeout: TIMEOUT }, check(async () => {
     const bare = join(root, 'bare-venv');
     execFileSync('python3', ['-m', 'venv', '--without-pip', bare]);
