@@ -113,7 +113,8 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
     assert git(kept, "status", "--porcelain") == ""
 
 
-def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_path: Path) -> None:
+def kill_a_runner_mid_step(repo: Repo, tmp_path: Path) -> tuple[Path, int]:
+    """Start ``workstream run`` in a process, SIGKILL it mid-step; the orphaned child's pid."""
     pidfile = tmp_path / "child.pid"
     path = repo.workstream(
         ws(
@@ -151,7 +152,11 @@ def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_
     state = load_state(path)
     assert state is not None and state.status == "cancelled"
     assert state.steps["busy"].status == "cancelled" and state.steps["busy"].message == INTERRUPTED
+    return path, child
 
+
+def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_path: Path) -> None:
+    path, child = kill_a_runner_mid_step(repo, tmp_path)
     cleaned = subprocess.run(
         [sys.executable, "-m", "workstream", "clean", str(path)],
         cwd=repo.root,
@@ -167,6 +172,14 @@ def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_
     # and the next run works normally
     result, _ = run(path)
     assert result.status == "succeeded"
+
+
+def test_a_run_after_a_sigkilled_runner_stops_its_leftovers(repo: Repo, tmp_path: Path) -> None:
+    path, child = kill_a_runner_mid_step(repo, tmp_path)
+    result, _ = run(path)  # no clean in between
+    assert result.status == "succeeded"
+    assert not alive(child)
+    assert repo.worktrees() == [str(repo.root)]
 
 
 def test_clean_refuses_a_kept_worktree_someone_changed_unless_forced(repo: Repo) -> None:

@@ -41,7 +41,7 @@ def clean(target: Target, *, force: bool = False, grace: float = 2.0) -> CleanRe
         state = target.state_dir.read()
         interrupted = state is not None and not state.finished
         if state is not None and interrupted:
-            _stop_leftovers(state, target, grace, report)
+            report.stopped.extend(stop_leftovers(state, target, grace))
             state.mark_interrupted()
         repo = Git(target.repo_root)
         repo = Git(target.repo_root, identity_env(repo))
@@ -110,16 +110,18 @@ def _unlock_index(wt: Git) -> None:
         lock.unlink()
 
 
-def _stop_leftovers(state: RunState, target: Target, grace: float, report: CleanReport) -> None:
+def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
     """Stop process groups of a dead runner's steps that still run in their worktrees."""
+    stopped: list[int] = []
     for step_id, entry in state.steps.items():
         if entry.pid is None or entry.status != "running" or not group_alive(entry.pid):
             continue
         worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
         if _runs_in(entry.pid, worktree):
             stop_group(entry.pid, grace)
-            report.stopped.append(entry.pid)
+            stopped.append(entry.pid)
         entry.pid = None
+    return stopped
 
 
 def _runs_in(pgid: int, worktree: Path) -> bool:

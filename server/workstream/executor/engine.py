@@ -31,6 +31,7 @@ from workstream.executor.attempt import (
     run_attempt,
     step_branch,
 )
+from workstream.executor.clean import stop_leftovers
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import (
     Event,
@@ -156,7 +157,9 @@ class Executor:
         warnings = self._preflight(repo, base)
         self._previous = target.state_dir.read()
         if self._previous is not None and not self._previous.finished:
-            self._previous.mark_interrupted()  # we hold the lock: its runner is gone
+            # We hold the lock, so its runner is gone; what it started may still run.
+            stop_leftovers(self._previous, target, self.options.kill_grace)
+            self._previous.mark_interrupted()
         refs = repo.refs(f"refs/heads/workstream/{model.id}/")
         state = self._state
         state.workstream_file = str(target.file)
