@@ -189,8 +189,9 @@ def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
     # 3. The step's environment: copied files and setup.
     a.environment.update(_copy(ctx.repo_root, a.path, ctx.model.execution.copy, a.say))
     if ctx.model.execution.setup:
-        outcome = a.command(shell_argv(ctx.model.execution.setup, ctx.shell), "setup")
-        failed = _failure(a, outcome, "setup", timeout)
+        setup = ctx.model.execution.setup
+        outcome = a.command(shell_argv(setup, ctx.shell), setup)
+        failed = _failure(a, outcome, f"setup `{setup}`", timeout)
         if failed:
             return _keep(a, wt, failed, start)
         a.environment.update(wt.changed_files())
