@@ -49,6 +49,30 @@ def test_incremental_edits_match_a_fresh_line_index(text: str, edits: list) -> N
             assert doc.position_of(offset, encoding) == fresh.position(offset, encoding)
 
 
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.lists(st.lists(EDIT, min_size=1, max_size=3), max_size=6))
+def test_the_edit_log_knows_how_the_text_moved_since_any_version(
+    text: str,
+    notifications: list,  # type: ignore[type-arg]
+) -> None:
+    doc = Document("u", 1, text)
+    texts = {1: text}
+    for version, edits in enumerate(notifications, start=2):
+        for line, column, lines_down, end_column, inserted, encoding in edits:
+            doc.replace_range((line, column), (line + lines_down, end_column), inserted, encoding)
+        doc.version = version
+        texts[version] = doc.text
+    for version, old in texts.items():
+        change = doc.change_since(version)
+        assert change is not None
+        assert old[: change.start] == doc.text[: change.start]
+        assert old[change.old_end :] == doc.text[change.new_end :]
+        assert change.start <= change.old_end <= len(old)
+        assert change.start <= change.new_end <= len(doc.text)
+    doc.replace_all("new")
+    assert doc.change_since(doc.version) is None
+
+
 @given(TEXTS, TEXTS)
 def test_diff_finds_the_one_changed_region(old: str, new: str) -> None:
     change = diff(old, new)

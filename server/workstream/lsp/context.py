@@ -37,7 +37,7 @@ def resolve(ls: WorkstreamServer, uri: str, position: types.Position | None = No
     if doc is None or doc.snapshot is None:
         return None
     snapshot = doc.snapshot
-    change = snapshot.change_to(doc.text)
+    change = doc.change_from(snapshot)
     offset = 0 if position is None else ls.offset(doc, position)
     return At(doc, snapshot, change, offset, change.to_old(offset))
 
@@ -52,12 +52,14 @@ async def resolve_exact(
     snapshot = doc.snapshot
     if snapshot is None or snapshot.version != doc.version:
         version, text = doc.version, doc.text
-        base = None if snapshot is None else snapshot.analysis
+        base, change = doc.incremental_base()
         loop = asyncio.get_running_loop()
-        snapshot = await loop.run_in_executor(ls.analysis_pool, analyse, version, text, base)
+        snapshot = await loop.run_in_executor(
+            ls.analysis_pool, analyse, version, text, base, change
+        )
         if ls.document(uri) is not doc or doc.version != version:
             return None  # changed meanwhile: the client will ask again
-        doc.snapshot = snapshot
+        doc.install(snapshot)
     return resolve(ls, uri, position)
 
 

@@ -24,7 +24,7 @@ from workstream.analysis import Analysis, analyze
 from workstream.analysis.incremental import reanalyze
 from workstream.lsp.convert import to_diagnostic
 from workstream.lsp.documents import Document
-from workstream.lsp.snapshot import Snapshot, diff
+from workstream.lsp.snapshot import Change, Snapshot, diff
 
 if TYPE_CHECKING:
     from workstream.lsp.server import WorkstreamServer
@@ -32,11 +32,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def analyse(version: int, text: str, base: Analysis | None = None) -> Snapshot:
-    """Analyse one text (runs in the worker thread), incrementally from ``base`` when possible."""
+def analyse(
+    version: int, text: str, base: Analysis | None = None, change: Change | None = None
+) -> Snapshot:
+    """Analyse one text (runs in the worker thread), incrementally from ``base`` when possible.
+
+    ``change`` is how ``text`` differs from ``base.text`` when the caller knows it.
+    """
     analysis = None
     if base is not None:
-        change = diff(base.text, text)
+        if change is None:
+            change = diff(base.text, text)
         analysis = reanalyze(base, text, change.start, change.old_end, change.new_end)
     if analysis is None:
         analysis = analyze(text)
@@ -101,15 +107,15 @@ class DiagnosticsScheduler:
         if previous is not None and previous.text == text:
             snapshot = previous.derive(version, text, list(previous.findings))  # e.g. a save
         else:
-            base = None if previous is None else previous.analysis
+            base, change = doc.incremental_base()
             loop = asyncio.get_running_loop()
             snapshot = await loop.run_in_executor(
-                server.analysis_pool, analyse, version, text, base
+                server.analysis_pool, analyse, version, text, base, change
             )
         if server.document(uri) is not doc:
             return  # closed (or reopened) meanwhile
         if doc.snapshot is None or doc.snapshot.version <= version:
-            doc.snapshot = snapshot
+            doc.install(snapshot)
         if doc.version != version:
             return  # a newer version is on its way: never publish an older one
         self.publish(doc)

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from workstream.lsp.snapshot import Change
 from workstream.textpos import Encoding, char_units, column_units
 
 if TYPE_CHECKING:
+    from workstream.analysis import Analysis
     from workstream.lsp.snapshot import Snapshot
+
+#: Edits remembered between two analyses before the log gives up (and texts are compared).
+_MAX_EDITS = 10_000
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 # Line breaks str.splitlines() knows but LSP does not: their presence forces the regex path.
@@ -144,9 +149,48 @@ class Document:
     lines: Lines = field(init=False)
     #: The newest analysis of some version of this document (maybe older than ``version``).
     snapshot: Snapshot | None = None
+    #: Incremental edits as (version they applied to, start, old end, new end), so that how
+    #: the text moved since an analysed version is known without comparing whole texts.
+    _edits: list[tuple[int, int, int, int]] = field(default_factory=list, init=False)
+    _edits_from: int = field(init=False)  # the log knows nothing before this version
 
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
+        self._edits_from = self.version
+
+    def change_since(self, version: int) -> Change | None:
+        """The one region where the text differs from its text at ``version``, or None when
+        the edit log does not reach back that far (then compare the texts)."""
+        if version < self._edits_from:
+            return None
+        region: tuple[int, int, int] | None = None  # base[a:b0] became current[a:b]
+        for applied_to, start, old_end, new_end in self._edits:
+            if applied_to < version:
+                continue
+            if region is None:
+                region = (start, old_end, new_end)
+                continue
+            a, b0, b = region
+            delta = new_end - old_end
+            region = (min(a, start), b0 + max(0, old_end - b), max(b, old_end) + delta)
+        return Change(0, 0, 0) if region is None else Change(*region)
+
+    def change_from(self, snapshot: Snapshot) -> Change:
+        """How the current text differs from the text ``snapshot`` analysed."""
+        change = self.change_since(snapshot.version)
+        return change if change is not None else snapshot.change_to(self.text)
+
+    def incremental_base(self) -> tuple[Analysis | None, Change | None]:
+        """The newest analysis and how the text moved since it: where the next one starts."""
+        if self.snapshot is None:
+            return None, None
+        return self.snapshot.analysis, self.change_since(self.snapshot.version)
+
+    def install(self, snapshot: Snapshot) -> None:
+        """Make ``snapshot`` the newest analysis; forget the edits made before it."""
+        self.snapshot = snapshot
+        self._edits = [edit for edit in self._edits if edit[0] >= snapshot.version]
+        self._edits_from = max(self._edits_from, snapshot.version)
 
     def offset_at(self, line: int, column: int, encoding: Encoding) -> int:
         """The offset of a client position (clamped to the document)."""
@@ -170,11 +214,17 @@ class Document:
         removed = self.text[a:b]
         self.text = self.text[:a] + inserted + self.text[b:]
         self.lines.replace(line, a, b, removed, inserted, self.text)
+        if len(self._edits) >= _MAX_EDITS:  # an unanalysed flood: start the log afresh
+            self._edits.clear()
+            self._edits_from = self.version + 1
+        self._edits.append((self.version, a, b, a + len(inserted)))
 
     def replace_all(self, text: str) -> None:
         """Apply a full-text change."""
         self.text = text
         self.lines = Lines(text)
+        self._edits.clear()
+        self._edits_from = self.version + 1
 
 
 class DocumentStore:

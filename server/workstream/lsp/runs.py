@@ -170,7 +170,7 @@ class Runs:
         model = analysis.model
         if model is None:
             return []
-        change = snapshot.change_to(doc.text)
+        change = doc.change_from(snapshot)
         encoding = self._server.encoding
         out = []
         for step_id, entry in statuses.items():
