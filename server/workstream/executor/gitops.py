@@ -135,9 +135,14 @@ class Git:
         return result
 
     def add_worktree(self, path: Path, branch: str, start: str) -> None:
-        """Create a worktree at ``path`` on ``branch`` (forced to ``start``)."""
+        """Create a worktree at ``path`` on ``branch`` (forced to ``start``).
+
+        Only the administrative part holds the lock; the checkout (what ``worktree add``
+        would run as its own child ``git reset --hard``) runs beside other steps' checkouts.
+        """
         with self._admin_lock:
-            self.run("worktree", "add", "--quiet", "-B", branch, str(path), start)
+            self.run("worktree", "add", "--quiet", "--no-checkout", "-B", branch, str(path), start)
+        self.at(path).run("reset", "--hard", "--quiet", "--no-recurse-submodules")
 
     def remove_worktree(self, path: Path) -> None:
         """Remove a worktree and its files, whatever they hold."""

@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,8 @@ class StepState:
     environment: tuple[str, ...] = ()  # files copy/setup made in its worktree (not its result)
 
     def to_json(self) -> dict[str, Any]:
-        """Every field, JSON-ready."""
-        data = asdict(self)
+        """Every field, JSON-ready (by hand: ``asdict`` deep-copies, and this runs often)."""
+        data = {name: getattr(self, name) for name in _STEP_FIELDS}
         data["inputs"] = list(self.inputs)
         data["environment"] = list(self.environment)
         return data
@@ -81,6 +81,9 @@ class StepState:
             "log": self.log,
             "message": self.message,
         }
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(StepState))
 
 
 @dataclass(slots=True)
@@ -187,7 +190,7 @@ class StateDir:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".state-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(state.to_json(), out, indent=1)
+                out.write(json.dumps(state.to_json(), separators=(",", ":")))  # C encoder
             os.replace(tmp, self.state_file)
         except BaseException:
             with contextlib.suppress(OSError):
