@@ -45,7 +45,7 @@ async function waitFor(what, probe, timeout = 30_000) {
   }
 }
 
-/** Runs a test body; on failure keeps a screenshot and the logs in the temporary folder. */
+/** Runs a test body (or a hook); on failure keeps a screenshot and the logs in the temporary folder. */
 function check(body) {
   return async () => {
     try {
@@ -138,14 +138,14 @@ after(() => {
 });
 
 describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, () => {
-  before(async () => {
+  before(check(async () => {
     makeRepository(repo, isolatedEnv(join(root, 'git-env')));
     codeServer = await startCodeServer(root, repo, settings);
     browser = await launchBrowser(root);
     page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(codeServer.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  });
+  }));
 
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -308,7 +308,7 @@ describe('the Workstream extension in an untrusted workspace', { timeout: 5 * 60
   let session;
   let untrustedBrowser;
 
-  before(async () => {
+  before(check(async () => {
     mkdirSync(untrusted);
     makeRepository(join(untrusted, 'repo'), isolatedEnv(join(untrusted, 'git-env')));
     // Workspace Trust on, no prompt: an unknown folder opens in Restricted Mode.
@@ -319,7 +319,7 @@ describe('the Workstream extension in an untrusted workspace', { timeout: 5 * 60
     page = untrustedBrowser.pages()[0] ?? (await untrustedBrowser.newPage());
     await page.goto(session.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  });
+  }));
 
   after(async () => {
     await untrustedBrowser?.close().catch(() => undefined);
