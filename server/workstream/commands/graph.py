@@ -7,14 +7,13 @@ the step that depends on it; critical-path steps and edges are emphasised.
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 import sys
 from pathlib import Path
 
 from workstream.commands.run import fail, print_invalid
-from workstream.executor import ExecutorError, Plan, WorkstreamInvalid, make_plan
+from workstream.executor import ExecutorError, WorkstreamInvalid, make_plan
 from workstream.executor.target import read_workstream
+from workstream.render import as_json, dot, mermaid
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,58 +30,3 @@ def main(args: argparse.Namespace) -> int:
     render = {"mermaid": mermaid, "dot": dot, "json": as_json}[args.format]
     sys.stdout.write(render(plan))
     return 0
-
-
-def _critical_edges(plan: Plan) -> set[tuple[str, str]]:
-    path = plan.critical_path
-    return set(itertools.pairwise(path))
-
-
-def mermaid(plan: Plan) -> str:
-    """A mermaid flowchart: one subgraph per wave, the critical path highlighted."""
-    ids = {step: f"s{i}" for i, step in enumerate(plan.steps)}
-    lines = ["flowchart LR"]
-    for number, wave in enumerate(plan.waves, start=1):
-        lines.append(f'  subgraph wave{number}["wave {number}"]')
-        lines.extend(f'    {ids[step]}["{_mermaid_text(step)}"]' for step in wave)
-        lines.append("  end")
-    critical = _critical_edges(plan)
-    links: list[int] = []
-    for number, (dep, step) in enumerate(plan.edges):
-        thick = (dep, step) in critical
-        lines.append(f"  {ids[dep]} {'==>' if thick else '-->'} {ids[step]}")
-        if thick:
-            links.append(number)
-    lines.append("  classDef critical stroke:#d33,stroke-width:3px")
-    if plan.critical_path:
-        lines.append(f"  class {','.join(ids[s] for s in plan.critical_path)} critical")
-    if links:
-        lines.append(f"  linkStyle {','.join(map(str, links))} stroke:#d33,stroke-width:3px")
-    return "\n".join(lines) + "\n"
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;")
-
-
-def dot(plan: Plan) -> str:
-    """A Graphviz digraph: one rank per wave, the critical path in bold red."""
-    on_path = set(plan.critical_path)
-    critical = _critical_edges(plan)
-    lines = [f"digraph {json.dumps(plan.workstream_id)} {{", "  rankdir=LR;", "  node [shape=box];"]
-    for number, wave in enumerate(plan.waves, start=1):
-        members = " ".join(json.dumps(step) for step in wave)
-        lines.append(f"  subgraph wave{number} {{ rank=same; {members} }}")
-    for step in plan.steps:
-        style = " [color=red, penwidth=2, style=bold]" if step in on_path else ""
-        lines.append(f"  {json.dumps(step)}{style};")
-    for dep, step in plan.edges:
-        style = " [color=red, penwidth=2]" if (dep, step) in critical else ""
-        lines.append(f"  {json.dumps(dep)} -> {json.dumps(step)}{style};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def as_json(plan: Plan) -> str:
-    """The plan as JSON: steps, edges (dependency → dependent), waves, critical path."""
-    return json.dumps(plan.to_json(), indent=2) + "\n"

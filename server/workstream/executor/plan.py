@@ -63,18 +63,31 @@ def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | N
     """Plan a run of ``requested`` steps (all when empty) and their dependencies."""
     requested = tuple(requested)
     chosen = selection(model, requested)
+    position = {step: i for i, step in enumerate(chosen)}
     full = StepGraph(model).to_networkx()
     sub = full.subgraph(chosen)
     waves = tuple(
-        tuple(sorted(wave, key=chosen.index)) for wave in networkx.topological_generations(sub)
+        tuple(sorted(wave, key=position.__getitem__))
+        for wave in networkx.topological_generations(sub)
     )
     critical = tuple(networkx.dag_longest_path(sub, topo_order=[s for w in waves for s in w]))
-    edges = tuple(
-        sorted(
-            ((a, b) for a, b in sub.edges), key=lambda e: (chosen.index(e[1]), chosen.index(e[0]))
-        )
-    )
+    edges = tuple(sorted(sub.edges, key=lambda e: (position[e[1]], position[e[0]])))
     count = workers if workers is not None else model.execution.workers
     if not model.execution.parallel:
         count = 1
     return Plan(model.id, tuple(chosen), edges, waves, critical, max(1, count), requested)
+
+
+def graph_plan(model: Workstream) -> Plan:
+    """The plan of every step for display: like :func:`make_plan`, but a graph with a
+    dependency cycle still gets one (its steps and edges, without waves or critical path)."""
+    try:
+        return make_plan(model)
+    except networkx.NetworkXUnfeasible:
+        graph = StepGraph(model)
+        edges = tuple(
+            (graph.ids[there], graph.ids[here])
+            for here, targets in enumerate(graph.deps)
+            for there in targets
+        )
+        return Plan(model.id, tuple(graph.ids), edges, (), (), 1)

@@ -16,8 +16,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from workstream.analysis import analyze
-from workstream.lsp.query import mermaid
+from workstream.executor.plan import graph_plan
 from workstream.lsp.server import WorkstreamServer
+from workstream.render import mermaid
 
 RUN_STEP = "workstream.runStep"
 RUN_WORKSTREAM = "workstream.runWorkstream"
@@ -41,20 +42,25 @@ def cancel_run(ls: WorkstreamServer, run_id: str) -> bool:
 
 
 def graph(ls: WorkstreamServer, uri: str) -> str:
-    """The mermaid text of the document's dependency graph (open, else read from disk)."""
+    """The document's DAG as mermaid text, as ``workstream graph`` prints it (the open
+    document, else the file on disk)."""
     doc = ls.document(uri)
     if doc is not None and doc.snapshot is not None and doc.snapshot.version == doc.version:
-        return mermaid(doc.snapshot.analysis)
-    if doc is not None:
-        return mermaid(analyze(doc.text))
-    path = to_fs_path(uri) if uri.startswith("file:") else None
-    try:
-        text = Path(path).read_text(encoding="utf-8") if path else None
-    except (OSError, UnicodeDecodeError):
-        text = None
-    if text is None:
-        raise JsonRpcInvalidParams(f"Unknown document: {uri}")
-    return mermaid(analyze(text))
+        model = doc.snapshot.analysis.model
+    elif doc is not None:
+        model = analyze(doc.text).model
+    else:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        try:
+            text = Path(path).read_text(encoding="utf-8") if path else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        if text is None:
+            raise JsonRpcInvalidParams(f"Unknown document: {uri}")
+        model = analyze(text).model
+    if model is None:
+        raise JsonRpcInvalidParams(f"Not a workstream (the document is not a JSON object): {uri}")
+    return mermaid(graph_plan(model))
 
 
 def register(server: WorkstreamServer) -> None:

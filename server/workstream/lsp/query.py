@@ -364,26 +364,3 @@ def add_dependency_edit(
     if anchor is None:
         return None
     return Span(anchor.end, anchor.end), f', "depends_on": [{quoted}]'
-
-
-# ------------------------------------------------------------------ incremental
-
-
-# ------------------------------------------------------------------------ graph
-
-
-def mermaid(analysis: Analysis) -> str:
-    """The dependency graph as mermaid text (an edge from each dependency to its dependent)."""
-    model = analysis.model
-    lines = ["graph TD"]
-    if model is None:
-        return "\n".join(lines) + "\n"
-    graph = StepGraph(model)
-    names = {step_id: f"s{n}" for n, step_id in enumerate(graph.ids)}
-    for step_id, node in names.items():
-        label = step_id.replace('"', "#quot;")
-        lines.append(f'    {node}["{label}"]')
-    for here, targets in enumerate(graph.deps):
-        for there in targets:
-            lines.append(f"    {names[graph.ids[there]]} --> {names[graph.ids[here]]}")
-    return "\n".join(lines) + "\n"
