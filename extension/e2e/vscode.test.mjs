@@ -249,7 +249,7 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
     await runCommand('Workstream: Show Graph');
     await waitFor('an editor with the mermaid graph', async () => {
       const text = (await page.locator('.editor-group-container .monaco-editor .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
-      return /greet/.test(text) && /answer/.test(text) && /-->/.test(text) && /(graph|flowchart)/.test(text);
+      return /greet/.test(text) && /answer/.test(text) && /(-->|==>)/.test(text) && /flowchart/.test(text);
     });
   }));
 
