@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp.conftest import FIXTURES, at, diagnostics_of, open_doc, wait_for
+from tests.lsp.conftest import (
+    FIXTURES,
+    SERVER,
+    at,
+    diagnostics_of,
+    initialize_params,
+    open_doc,
+    wait_for,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -65,3 +74,19 @@ async def test_syntax_error_while_typing(client: LanguageClient):
     )
     diagnostics = await wait_for(lambda: client.diagnostics[uri])
     assert "WS001" in {d.code for d in diagnostics}
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER))
+async def vscode_json(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A client that validates JSON syntax and the schema itself, as the VS Code extension."""
+    params = initialize_params("visual-studio-code", omitDiagnosticCodes=["WS001", "WS002"])
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_codes_the_client_reports_itself_are_not_published(vscode_json: LanguageClient):
+    text = '{"id": "x", "stpes": [], "steps": [{"id": "a", "run": "x", "depends_on": ["b"]} ,,]}'
+    uri = open_doc(vscode_json, text)
+    diagnostics = await diagnostics_of(vscode_json, uri)
+    assert [d.code for d in diagnostics] == ["WS102"]  # not the WS001 or the WS002

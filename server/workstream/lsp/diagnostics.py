@@ -126,7 +126,12 @@ class DiagnosticsScheduler:
         if snapshot is None or snapshot.version != doc.version:
             return
         encoding = self._server.encoding
-        diagnostics = [to_diagnostic(doc, finding, encoding) for finding in snapshot.findings]
+        omit = self._server.settings.omit_codes
+        diagnostics = [
+            to_diagnostic(doc, finding, encoding)
+            for finding in snapshot.findings
+            if finding.code not in omit
+        ]
         diagnostics.extend(self._server.runs.diagnostics(doc, snapshot))
         self._server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(

@@ -37,6 +37,9 @@ class Settings:
     trusted: bool = True
     #: Quiet time after the last edit before a document is analysed.
     debounce_ms: int = 150
+    #: Codes not to publish because the client reports the same mistakes itself (VS Code's
+    #: JSON service validates syntax and the schema: the extension sends WS001 and WS002).
+    omit_codes: frozenset[str] = frozenset()
 
     @classmethod
     def from_options(cls, options: Any) -> tuple[Settings, list[str]]:
@@ -58,7 +61,11 @@ class Settings:
         ):
             problems.append(f"'debounceMs' must be an integer 0-10000, not {debounce!r}: using 150")
             debounce = cls.debounce_ms
-        return cls(trusted=trusted, debounce_ms=debounce), problems
+        omit = options.get("omitDiagnosticCodes", [])
+        if not isinstance(omit, list) or not all(isinstance(code, str) for code in omit):
+            problems.append(f"'omitDiagnosticCodes' must be a list of codes, not {omit!r}: ignored")
+            omit = []
+        return cls(trusted=trusted, debounce_ms=debounce, omit_codes=frozenset(omit)), problems
 
 
 class WorkstreamServer(LanguageServer):
