@@ -164,3 +164,12 @@ def test_unreadable_file_exits_two(tmp_path: Path) -> None:
     if os.access(path, os.R_OK):
         pytest.skip("running as root: permissions are not enforced")
     assert check(str(path)).returncode == 2
+
+
+def test_the_core_imports_nothing_from_the_language_server_stack() -> None:
+    code = (
+        "import sys\nimport workstream.analysis.incremental, workstream.executor, workstream.render\n"
+        "print([m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
