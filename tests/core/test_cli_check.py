@@ -168,7 +168,8 @@ def test_unreadable_file_exits_two(tmp_path: Path) -> None:
 
 def test_the_core_imports_nothing_from_the_language_server_stack() -> None:
     code = (
-        "import sys\nimport workstream.analysis.incremental, workstream.executor, workstream.render\n"
+        "import sys\n"
+        "import workstream.analysis.incremental, workstream.executor, workstream.render\n"
         "print([m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
