@@ -35,10 +35,18 @@ class StepGraph:
         self.steps: list[Step] = firsts
         self.ids: list[str] = [step.id for step in firsts]
         self.index = index
-        self.deps: list[list[int]] = [self._targets(here, step) for here, step in enumerate(firsts)]
+        self.deps: list[list[int]] = []
         #: True when every dependency is defined before its dependent (the usual way to write a
         #: plan): then file order is a topological order and there is no cycle to look for.
-        self.in_file_order = all(not t or max(t) < here for here, t in enumerate(self.deps))
+        self.in_file_order = True
+        for here, step in enumerate(firsts):
+            if not step.depends_on:
+                self.deps.append([])
+                continue
+            targets = self._targets(here, step)
+            if targets and max(targets) > here:
+                self.in_file_order = False
+            self.deps.append(targets)
 
     def _targets(self, here: int, step: Step) -> list[int]:
         """The well-formed edges of one step: defined, not itself, each once."""

@@ -635,16 +635,79 @@ def _replaced(value: Any, array: Path, index: int, element: Any) -> Any:
     return outer
 
 
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+_strict_scan: Any = json.scanner.make_scanner(_STRICT)  # type: ignore[arg-type]
+
+
+def _decode_indexed(text: str) -> _FastParsed:
+    """Decode plain JSON exactly as ``json.loads`` does (raising on anything else), but walk a
+    top-level object and its arrays (the steps) here, so their source index is built on the
+    way at no extra decoding cost; every other value is decoded by the C scanner."""
+    skip = _WS.match
+    pos = skip(text, 0).end()  # type: ignore[union-attr]
+    if text[pos : pos + 1] != "{":
+        return _FastParsed(text, json.loads(text, parse_constant=_reject_constant))
+    root: dict[str, Any] = {}
+    members: dict[str, tuple[int, int, int]] = {}
+    arrays: dict[int, list[int]] = {}
+    root_start = pos
+    pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
+    while text[pos] != "}" or members:
+        if text[pos] != '"':
+            raise ValueError("expected a property name")
+        key, key_end = _strict_scan(text, pos)
+        colon = skip(text, key_end).end()  # type: ignore[union-attr]
+        if text[colon] != ":":
+            raise ValueError("expected ':'")
+        start = skip(text, colon + 1).end()  # type: ignore[union-attr]
+        if text[start] == "[":
+            value, end, arrays[start] = _decode_array(text, start)
+        else:
+            value, end = _strict_scan(text, start)
+        members[key] = (pos, key_end, start)
+        root[key] = value
+        pos = skip(text, end).end()  # type: ignore[union-attr]
+        if text[pos] == "}":
+            break
+        if text[pos] != ",":
+            raise ValueError("expected ',' or '}'")
+        pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
+    if skip(text, pos + 1).end() != len(text):  # type: ignore[union-attr]
+        raise ValueError("extra data after the document")
+    parsed = _FastParsed(text, root)
+    parsed._objects[root_start] = members
+    parsed._arrays.update(arrays)
+    return parsed
+
+
+def _decode_array(text: str, start: int) -> tuple[list[Any], int, list[int]]:
+    """Decode the array at ``start``: its items, the offset after it, each item's offset."""
+    skip = _WS.match
+    items: list[Any] = []
+    offsets: list[int] = []
+    pos = skip(text, start + 1).end()  # type: ignore[union-attr]
+    if text[pos] == "]":
+        return items, pos + 1, offsets
+    while True:
+        offsets.append(pos)
+        value, end = _strict_scan(text, pos)
+        items.append(value)
+        pos = skip(text, end).end()  # type: ignore[union-attr]
+        if text[pos] == "]":
+            return items, pos + 1, offsets
+        if text[pos] != ",":
+            raise ValueError("expected ',' or ']'")
+        pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
+
+
 def parse(text: str) -> ParsedJson:
     """Parse JSON-with-comments text; never raises, whatever the input."""
     # A BOM is tolerated: blank it out so offsets stay the same.
     source = " " + text[1:] if text.startswith("\ufeff") else text
     try:
-        value = json.loads(source, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        pass
-    else:
-        return _FastParsed(source, value)
+        return _decode_indexed(source)
+    except (ValueError, RecursionError, StopIteration, IndexError):
+        pass  # not plain JSON: comments, trailing commas, or a mistake
     parser = _TolerantParser(source)
     root = parser.parse()
     return _TolerantParsed(source, root, parser.errors)

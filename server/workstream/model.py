@@ -109,11 +109,14 @@ def _str(value: Any, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
+_JUST_STR = frozenset({str})
+
+
 def _strings(value: Any) -> tuple[str, ...] | None:
     if value.__class__ is not list:
         return None
     out = tuple(value)
-    if all(item.__class__ is str for item in out):
+    if _JUST_STR.issuperset(map(type, out)):  # the usual case, checked at C speed
         return out
     return tuple(item for item in out if isinstance(item, str))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
 from workstream import jsonc
@@ -95,3 +97,41 @@ def test_deep_nesting_neither_recurses_nor_hangs() -> None:
 def test_best_span_falls_back_to_the_nearest_ancestor() -> None:
     parsed = jsonc.parse('{"a": {"b": 1}}')
     assert parsed.best_span(("a", "zzz", 3)) == parsed.span(("a",))
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from([None, 0, 2]), st.sampled_from(["", " ", "\n\t"]))
+def test_the_fast_path_decodes_exactly_like_json_loads(
+    value: object, indent: int | None, pad: str
+) -> None:
+    text = pad + json.dumps(value, indent=indent) + pad
+    parsed = jsonc.parse(text)
+    assert parsed.errors == [] and parsed.value == json.loads(text)
+    for path in all_paths(parsed.value)[:30]:
+        span = parsed.span(path)
+        assert span is not None
+        expected = parsed.value
+        for part in path:
+            expected = expected[part]
+        assert json.loads(text[span.start : span.end]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": 1,}', '{"a": 1} 2', '{"a" 1}', '{"a": [1,]}', '{"a": NaN}', "{,}", '{"a":1 "b":2}'],
+)
+def test_what_json_loads_refuses_goes_to_the_tolerant_path(text: str) -> None:
+    assert type(jsonc.parse(text)).__name__ == "_TolerantParsed"

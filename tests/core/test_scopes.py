@@ -60,7 +60,7 @@ def test_candidate_pairs_equal_the_brute_force_pairs(scopes: list[list[str]]) ->
     entries: list[Entry] = [
         (s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)
     ]
-    found = {frozenset((a, b)) for a, b in candidate_pairs(entries)}
+    found = {frozenset((a, b)) for a, b in candidate_pairs(scopes)}
     brute = {
         frozenset((a, b))
         for a, b in itertools.combinations(entries, 2)

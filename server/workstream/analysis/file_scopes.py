@@ -9,6 +9,7 @@ O(E·d + P), see that module); each candidate costs one reachability bit test.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Related, finding
@@ -24,34 +25,31 @@ def check(ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     graph = ctx.graph
     steps = graph.steps  # by graph node
-    entries: list[Entry] = [
-        (node, position, pattern)
-        for node, step in enumerate(steps)
-        if step.files
-        for position, pattern in enumerate(step.files)
-    ]
-    if any_leaves_repository([entry[2] for entry in entries]):
-        leaving = [entry for entry in entries if leaves_repository(entry[2])]
-        entries = [entry for entry in entries if not leaves_repository(entry[2])]
-        for node, position, pattern in leaving:
-            step = steps[node]
-            findings.append(
-                finding(
-                    "WS202",
-                    f"Step '{step.id}' has the file scope '{pattern}', which leaves the "
-                    "repository. Use a path relative to the repository root "
-                    "(no leading '/', no '..').",
-                    ctx.file_span(step, position),
-                    step=step.id,
-                )
-            )
+    scopes: list[Sequence[str | None] | None] = [step.files for step in steps]
+    if any_leaves_repository([p for step in steps if step.files for p in step.files]):
+        for node, step in enumerate(steps):
+            if not step.files or not any(leaves_repository(p) for p in step.files):
+                continue
+            scopes[node] = [None if leaves_repository(p) else p for p in step.files]
+            for position, pattern in enumerate(step.files):
+                if leaves_repository(pattern):
+                    findings.append(
+                        finding(
+                            "WS202",
+                            f"Step '{step.id}' has the file scope '{pattern}', which leaves "
+                            "the repository. Use a path relative to the repository root "
+                            "(no leading '/', no '..').",
+                            ctx.file_span(step, position),
+                            step=step.id,
+                        )
+                    )
     unscoped = [
         step
         for step in steps
         if step.files is None and "files" not in ctx.parsed.value["steps"][step.index]
     ]  # (a "files" of the wrong type is WS002's)
     ctx.scopes_need_graph = bool(unscoped)  # _conflicts sets it when a pair may overlap
-    findings.extend(_conflicts(ctx, entries, steps))
+    findings.extend(_conflicts(ctx, scopes, steps))
     count = len(graph.ids)
     for step in unscoped:
         node = graph.index[step.id]
@@ -70,10 +68,12 @@ def check(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _conflicts(ctx: Context, entries: list[Entry], steps: list[Step]) -> list[Finding]:
+def _conflicts(
+    ctx: Context, scopes: list[Sequence[str | None] | None], steps: list[Step]
+) -> list[Finding]:
     graph = ctx.graph
     clashes: dict[Entry, list[Entry]] = defaultdict(list)
-    for a, b in candidate_pairs(entries):
+    for a, b in candidate_pairs(scopes):
         ctx.scopes_need_graph = True
         if not graph.related(a[0], b[0]):
             clashes[a].append(b)
