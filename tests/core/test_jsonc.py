@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLES
 from workstream import jsonc
 from workstream.jsonc import Path
+from workstream.jsonc.fast import FastParsed
+from workstream.jsonc.tolerant import TolerantParsed, TolerantParser
 
 
 def all_paths(value: object, prefix: Path = ()) -> list[Path]:
@@ -31,8 +33,8 @@ def test_fast_and_tolerant_paths_give_the_same_ranges(name: str) -> None:
     assert not tolerant.errors
     text = json.dumps(tolerant.value, indent=2)
     fast = jsonc.parse(text)
-    slow = jsonc._TolerantParsed(text, jsonc._TolerantParser(text).parse(), [])
-    assert type(fast).__name__ == "_FastParsed"
+    slow = TolerantParsed(text, TolerantParser(text).parse(), [])
+    assert isinstance(fast, FastParsed)
     for path in all_paths(fast.value):
         assert fast.span(path) == slow.span(path), path
         assert fast.key_span(path) == slow.key_span(path), path
@@ -134,4 +136,4 @@ def test_the_fast_path_decodes_exactly_like_json_loads(
     ['{"a": 1,}', '{"a": 1} 2', '{"a" 1}', '{"a": [1,]}', '{"a": NaN}', "{,}", '{"a":1 "b":2}'],
 )
 def test_what_json_loads_refuses_goes_to_the_tolerant_path(text: str) -> None:
-    assert type(jsonc.parse(text)).__name__ == "_TolerantParsed"
+    assert isinstance(jsonc.parse(text), TolerantParsed)

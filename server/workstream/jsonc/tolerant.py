@@ -1,161 +1,23 @@
-"""A tolerant parser for JSON with comments and trailing commas that keeps source ranges.
+"""The tolerant path: JSON with comments and trailing commas, and broken JSON, with every range.
 
-Two paths share one interface, :class:`ParsedJson`:
-
-* the **fast path**: valid plain JSON is decoded by the C ``json`` module; source ranges are
-  resolved lazily, only for the paths a finding actually reports, by skipping sibling values
-  with the C scanner (each container is indexed once, at C speed);
-* the **tolerant path**: anything else (comments, trailing commas, syntax errors, a file being
-  typed) goes through a small iterative recursive-descent parser that records the range of every
-  key and value, reports the first syntax error and recovers, so everything that can still be
-  read is still analysed.
-
-Paths are tuples of object keys (``str``) and array indices (``int``), like JSON Pointer parts.
+A small iterative recursive-descent parser (an explicit stack: any nesting depth) that records
+the range of every key and value, reports syntax errors and recovers from them, so a file
+being typed still yields everything that can be read.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
-import json.scanner
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from workstream.findings import Span
-
-Path = tuple[str | int, ...]
+from workstream.jsonc.base import ParsedJson, Path, SyntaxIssue
 
 #: The tolerant parser does not descend into containers nested deeper than this (they become
 #: ``None``): a workstream is four levels deep, and a hostile document must not cost more.
 MAX_DEPTH = 128
-
-
-@dataclass(frozen=True, slots=True)
-class SyntaxIssue:
-    """A syntax error at a span, with a message for a person."""
-
-    message: str
-    span: Span
-
-
-class ParsedJson:
-    """The result of parsing: the Python value plus a way back to source ranges."""
-
-    def __init__(self, text: str, value: Any, errors: Sequence[SyntaxIssue]) -> None:
-        self.text = text
-        self.value = value
-        self.errors = list(errors)
-
-    def span(self, path: Path) -> Span | None:
-        """The range of the value at ``path`` (strings include their quotes)."""
-        raise NotImplementedError
-
-    def key_span(self, path: Path) -> Span | None:
-        """The range of the key of the object member at ``path`` (last part is a key)."""
-        raise NotImplementedError
-
-    def best_span(self, path: Path) -> Span:
-        """The range at ``path``, else at its nearest ancestor that exists, else the start."""
-        for n in range(len(path), -1, -1):
-            found = self.span(path[:n])
-            if found is not None:
-                return found
-        return Span(0, 0)
-
-
-# --------------------------------------------------------------------------- fast path
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-_scan_once: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-class _FastParsed(ParsedJson):
-    """Plain JSON decoded at C speed; ranges found on demand."""
-
-    def __init__(self, text: str, value: Any) -> None:
-        super().__init__(text, value, ())
-        self._arrays: dict[int, list[int]] = {}
-        self._objects: dict[int, dict[str, tuple[int, int, int]]] = {}
-        self._spans: dict[Path, Span | None] = {}
-
-    def _skip(self, pos: int) -> int:
-        return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
-
-    def _value_end(self, pos: int) -> int:
-        return int(_scan_once(self.text, pos)[1])
-
-    def _array(self, start: int) -> list[int]:
-        offsets = self._arrays.get(start)
-        if offsets is None:
-            text, offsets = self.text, []
-            pos = self._skip(start + 1)
-            while text[pos] != "]":
-                offsets.append(pos)
-                pos = self._skip(self._value_end(pos))
-                if text[pos] == ",":
-                    pos = self._skip(pos + 1)
-            self._arrays[start] = offsets
-        return offsets
-
-    def _object(self, start: int) -> dict[str, tuple[int, int, int]]:
-        members = self._objects.get(start)
-        if members is None:
-            text, members = self.text, {}
-            pos = self._skip(start + 1)
-            while text[pos] == '"':
-                key, key_end = _scan_once(text, pos)
-                value_start = self._skip(self._skip(key_end) + 1)
-                members[key] = (pos, key_end, value_start)  # last duplicate wins, as in json
-                pos = self._skip(self._value_end(value_start))
-                if text[pos] == ",":
-                    pos = self._skip(pos + 1)
-            self._objects[start] = members
-        return members
-
-    def _start(self, path: Path) -> int | None:
-        pos = self._skip(0)
-        for part in path:
-            opener = self.text[pos]
-            if isinstance(part, int) and opener == "[":
-                offsets = self._array(pos)
-                if not 0 <= part < len(offsets):
-                    return None
-                pos = offsets[part]
-            elif isinstance(part, str) and opener == "{":
-                member = self._object(pos).get(part)
-                if member is None:
-                    return None
-                pos = member[2]
-            else:
-                return None
-        return pos
-
-    def span(self, path: Path) -> Span | None:
-        if path in self._spans:
-            return self._spans[path]
-        start = self._start(path)
-        found = None if start is None else Span(start, self._value_end(start))
-        self._spans[path] = found
-        return found
-
-    def key_span(self, path: Path) -> Span | None:
-        if not path or not isinstance(path[-1], str):
-            return None
-        start = self._start(path[:-1])
-        if start is None or self.text[start] != "{":
-            return None
-        member = self._object(start).get(path[-1])
-        return None if member is None else Span(member[0], member[1])
-
-
-# ----------------------------------------------------------------------- tolerant path
 
 
 @dataclass(slots=True)
@@ -216,7 +78,7 @@ class _Tokens:
         return token
 
 
-class _TolerantParser:
+class TolerantParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.errors: list[SyntaxIssue] = []
@@ -525,7 +387,7 @@ def _to_python(root: Node | None) -> Any:
     return out[id(root)]
 
 
-class _TolerantParsed(ParsedJson):
+class TolerantParsed(ParsedJson):
     """JSONC or broken JSON: a full tree with a range for every key and value."""
 
     def __init__(self, text: str, root: Node | None, errors: list[SyntaxIssue]) -> None:
@@ -564,150 +426,3 @@ class _TolerantParsed(ParsedJson):
             return None
         member = self._member(parent, path[-1])
         return None if member is None else member[0]
-
-
-def reparse_element(
-    parsed: ParsedJson, array: Path, text: str, start: int, old_end: int, new_end: int
-) -> tuple[ParsedJson, int] | None:
-    """Re-parse after an edit that stays inside one element of an array; None otherwise.
-
-    ``parsed.text[start:old_end]`` became ``text[start:new_end]``. When ``parsed`` came from
-    the fast path and the edit lies strictly inside element ``k`` of the array at ``array``
-    (not touching its first or last character), only that element is decoded again; the rest
-    of the value is shared, and the source index built so far is carried over, shifted. The
-    result is exactly what :func:`parse` gives for ``text``: the new element must decode as
-    one JSON value on its own, and the text around it is unchanged.
-    """
-    if not isinstance(parsed, _FastParsed):
-        return None
-    try:
-        array_start = parsed._start(array)
-        if array_start is None or parsed.text[array_start] != "[":
-            return None
-        offsets = parsed._array(array_start)
-        k = bisect.bisect_right(offsets, start) - 1
-        if k < 0:
-            return None
-        element_start = offsets[k]
-        element_end = parsed._value_end(element_start)
-        if not element_start < start <= old_end < element_end:
-            return None
-        delta = new_end - old_end
-        value = json.loads(
-            text[element_start : element_end + delta], parse_constant=_reject_constant
-        )
-    except (ValueError, RecursionError, StopIteration, IndexError):
-        return None
-    root = _replaced(parsed.value, array, k, value)
-    fresh = _FastParsed(text, root)
-
-    def moved(offset: int) -> int:
-        return offset + delta if offset >= old_end else offset
-
-    def inside(offset: int) -> bool:
-        return element_start <= offset < element_end
-
-    fresh._arrays = {
-        moved(s): [moved(o) for o in items] for s, items in parsed._arrays.items() if not inside(s)
-    }
-    fresh._objects = {
-        moved(s): {key: (moved(a), moved(b), moved(c)) for key, (a, b, c) in members.items()}
-        for s, members in parsed._objects.items()
-        if not inside(s)
-    }
-    changed = (*array, k)
-    fresh._spans = {
-        path: None if span is None else Span(moved(span.start), moved(span.end))
-        for path, span in parsed._spans.items()
-        if path[: len(changed)] != changed and span is not None
-    }
-    return fresh, k
-
-
-def _replaced(value: Any, array: Path, index: int, element: Any) -> Any:
-    """A copy of ``value`` with ``value[array][index]`` replaced (copying only that path)."""
-    if not array:
-        copy = list(value)
-        copy[index] = element
-        return copy
-    outer: Any = dict(value) if isinstance(value, dict) else list(value)
-    outer[array[0]] = _replaced(value[array[0]], array[1:], index, element)
-    return outer
-
-
-_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
-_strict_scan: Any = json.scanner.make_scanner(_STRICT)  # type: ignore[arg-type]
-
-
-def _decode_indexed(text: str) -> _FastParsed:
-    """Decode plain JSON exactly as ``json.loads`` does (raising on anything else), but walk a
-    top-level object and its arrays (the steps) here, so their source index is built on the
-    way at no extra decoding cost; every other value is decoded by the C scanner."""
-    skip = _WS.match
-    pos = skip(text, 0).end()  # type: ignore[union-attr]
-    if text[pos : pos + 1] != "{":
-        return _FastParsed(text, json.loads(text, parse_constant=_reject_constant))
-    root: dict[str, Any] = {}
-    members: dict[str, tuple[int, int, int]] = {}
-    arrays: dict[int, list[int]] = {}
-    root_start = pos
-    pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
-    while text[pos] != "}" or members:
-        if text[pos] != '"':
-            raise ValueError("expected a property name")
-        key, key_end = _strict_scan(text, pos)
-        colon = skip(text, key_end).end()  # type: ignore[union-attr]
-        if text[colon] != ":":
-            raise ValueError("expected ':'")
-        start = skip(text, colon + 1).end()  # type: ignore[union-attr]
-        if text[start] == "[":
-            value, end, arrays[start] = _decode_array(text, start)
-        else:
-            value, end = _strict_scan(text, start)
-        members[key] = (pos, key_end, start)
-        root[key] = value
-        pos = skip(text, end).end()  # type: ignore[union-attr]
-        if text[pos] == "}":
-            break
-        if text[pos] != ",":
-            raise ValueError("expected ',' or '}'")
-        pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
-    if skip(text, pos + 1).end() != len(text):  # type: ignore[union-attr]
-        raise ValueError("extra data after the document")
-    parsed = _FastParsed(text, root)
-    parsed._objects[root_start] = members
-    parsed._arrays.update(arrays)
-    return parsed
-
-
-def _decode_array(text: str, start: int) -> tuple[list[Any], int, list[int]]:
-    """Decode the array at ``start``: its items, the offset after it, each item's offset."""
-    skip = _WS.match
-    items: list[Any] = []
-    offsets: list[int] = []
-    pos = skip(text, start + 1).end()  # type: ignore[union-attr]
-    if text[pos] == "]":
-        return items, pos + 1, offsets
-    while True:
-        offsets.append(pos)
-        value, end = _strict_scan(text, pos)
-        items.append(value)
-        pos = skip(text, end).end()  # type: ignore[union-attr]
-        if text[pos] == "]":
-            return items, pos + 1, offsets
-        if text[pos] != ",":
-            raise ValueError("expected ',' or ']'")
-        pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
-
-
-def parse(text: str) -> ParsedJson:
-    """Parse JSON-with-comments text; never raises, whatever the input."""
-    # A BOM is tolerated: blank it out so offsets stay the same.
-    source = " " + text[1:] if text.startswith("\ufeff") else text
-    try:
-        return _decode_indexed(source)
-    except (ValueError, RecursionError, StopIteration, IndexError):
-        pass  # not plain JSON: comments, trailing commas, or a mistake
-    parser = _TolerantParser(source)
-    root = parser.parse()
-    return _TolerantParsed(source, root, parser.errors)
