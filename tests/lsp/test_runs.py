@@ -30,7 +30,7 @@ WORKSTREAM = """{
 """
 
 
-def make_repo(root: Path) -> Path:
+def make_repo(root: Path, text: str = WORKSTREAM) -> Path:
     """A git repository with one commit holding the workstream file."""
     root.mkdir(parents=True, exist_ok=True)
     env = {
@@ -40,7 +40,7 @@ def make_repo(root: Path) -> Path:
         "GIT_COMMITTER_EMAIL": "t@example.com",
         "HOME": str(root),
     }
-    (root / "plan.workstream.json").write_text(WORKSTREAM, encoding="utf-8")
+    (root / "plan.workstream.json").write_text(text, encoding="utf-8")
     for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "init"]):
         subprocess.run(["git", *args], cwd=root, check=True, env=env)
     return root / "plan.workstream.json"
@@ -205,6 +205,30 @@ async def test_untrusted_workspace_refuses_runs(untrusted: LanguageClient, tmp_p
                 types.ExecuteCommandParams(command=command, arguments=arguments)
             )
     assert not (path.parent / "ok.txt").exists()
+
+
+async def test_the_progress_cancel_button_cancels_the_run(client: LanguageClient, tmp_path: Path):
+    slow = '{"id": "ws-slow", "steps": [{"id": "nap", "run": "sleep 30", "files": []}]}'
+    path = make_repo(tmp_path / "repo", slow)
+    uri = open_file(client, path)
+    run_id = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="workstream.runWorkstream", arguments=[uri])
+    )
+    token = f"workstream-run-{run_id}"
+    begin = await wait_for(lambda: (r := client.progress_reports.get(token)) and r[0], 30)
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable
+    await wait_for(
+        lambda: any(s.runId == run_id and s.status == "running" for s in client.step_statuses), 30
+    )
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    status = await wait_for(
+        lambda: next(
+            (s for s in client.step_statuses if s.runId == run_id and s.status == "cancelled"),
+            None,
+        ),
+        30,
+    )
+    assert status.stepId == "nap"
 
 
 async def test_cancel_unknown_run_and_bad_arguments(client: LanguageClient):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
@@ -63,8 +64,14 @@ def graph(ls: WorkstreamServer, uri: str) -> str:
     return mermaid(graph_plan(model))
 
 
+def cancel_progress(ls: WorkstreamServer, params: types.WorkDoneProgressCancelParams) -> None:
+    """``window/workDoneProgress/cancel``: the cancel button of a run's progress."""
+    ls.runs.cancel_progress(params.token)
+
+
 def register(server: WorkstreamServer) -> None:
-    """Register the commands."""
+    """Register the commands (and the progress cancel button, which cancels a run)."""
+    server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)(cancel_progress)
     server.command(RUN_STEP)(run_step)
     server.command(RUN_WORKSTREAM)(run_workstream)
     server.command(CANCEL_RUN)(cancel_run)

@@ -272,6 +272,14 @@ class Runs:
         run.executor.cancel()
         return True
 
+    def cancel_progress(self, token: str | int) -> bool:
+        """The user cancelled a run's progress in the client: cancel that run."""
+        for run in self._active.values():
+            if run.token is not None and run.token == token:
+                run.executor.cancel()
+                return True
+        return False
+
     def shutdown(self) -> None:
         """Cancel every run in progress (the server is going away)."""
         for run in list(self._active.values()):
@@ -323,7 +331,7 @@ class Runs:
             token,
             types.WorkDoneProgressBegin(
                 title=f"Workstream {run.workstream_id}",
-                cancellable=False,
+                cancellable=True,  # the client's cancel button cancels the run
                 message="starting",
                 percentage=0,
             ),
