@@ -187,3 +187,11 @@ def test_every_finding_names_its_code_table_severity() -> None:
     text = doc(step("a", "a", "zz"), step("a"))
     for f in analyze(text).findings:
         assert f.severity is CODES[f.code][0]
+
+
+def test_schema_messages_keep_the_case_of_step_ids() -> None:
+    [(f, token)] = found(doc(step("Build-API", timeout="soon")), "WS002")
+    assert token == '"soon"'
+    assert f.message == "'timeout' of step 'Build-API' must be a number, found a string."
+    [(g, _)] = found(doc({"id": "MixedCase", "run": "x", "files": [], "tool": 3}), "WS002")
+    assert g.message.startswith("'tool' of step 'MixedCase' must be")

@@ -157,6 +157,7 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
     name = type(kind).__name__
     instance = _value_at(value, path)
     where = describe(path, value)
+    subject = where[:1].upper() + where[1:]  # the same words, starting a sentence
     span = parsed.best_span(path)
     governing = _subschema(path, schema())
     if name == "AdditionalProperties":
@@ -178,9 +179,9 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
     if name == "Required":
         missing = kind.property
         if path and path[0] == "steps" and len(path) == 2:
-            message = f"{where.capitalize()} has no '{missing}': every step needs one."
+            message = f"{subject} has no '{missing}': every step needs one."
         else:
-            message = f"{where.capitalize()} is missing the required property '{missing}'."
+            message = f"{subject} is missing the required property '{missing}'."
         if path == () and isinstance(instance, dict):
             return [finding("WS002", message, Span(span.start, span.start + 1))]
         key = parsed.key_span(path) if path and isinstance(path[-1], str) else None
@@ -193,19 +194,17 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
             return [
                 finding("WS002", f"A workstream file must be a JSON object, found {actual}.", span)
             ]
-        return [finding("WS002", f"{where.capitalize()} must be {words}, found {actual}.", span)]
+        return [finding("WS002", f"{subject} must be {words}, found {actual}.", span)]
     if name in ("OneOfNotValid", "AnyOf"):
         desc = governing.get("description", "")
-        return [
-            finding("WS002", f"{where.capitalize()} has an invalid value. {desc}".strip(), span)
-        ]
+        return [finding("WS002", f"{subject} has an invalid value. {desc}".strip(), span)]
     if name == "PropertyNames":
         return [
             finding(
                 "WS002",
-                f"{where.capitalize()} has a name that is not allowed: {error.message}",
+                f"{subject} has a name that is not allowed: {error.message}",
                 span,
             )
         ]
     message = str(error.message)
-    return [finding("WS002", f"{where.capitalize()}: {message}.", span)]
+    return [finding("WS002", f"{subject}: {message}.", span)]
