@@ -5,9 +5,9 @@ and the edit stays inside one step object, only that step is decoded again, vali
 the step schema and rebuilt into the model. Each family of model checks (ids and tools,
 dependencies, file scopes) runs again only if a fact it reads from that step changed (and the
 graph is reused when no id or dependency did); the findings of the others are the previous
-ones, shifted by the edit. Anything else (an edit across
-steps, outside ``steps``, or text that no longer parses on its own) returns None, and the
-caller runs the full analysis. The result is always exactly what :func:`analyze` would give.
+ones, shifted by the edit. Anything else (an edit across steps, outside ``steps``, or text that
+no longer parses on its own) returns None, and the caller runs the full analysis. The result is
+always exactly what :func:`analyze` would give: property tests compare the two.
 """
 
 from __future__ import annotations
