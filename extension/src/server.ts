@@ -11,6 +11,9 @@
  *     same mistakes in this editor: ["WS001", "WS002"] (syntax and schema errors; the
  *     extension contributes the schema through `jsonValidation`), or [] when the user turned
  *     VS Code's JSON validation off (`json.validate.enable: false`).
+ *   clientCommands: string[]
+ *     commands this client runs itself, which the server may put in its lenses:
+ *     ["workstream.showStepLog"] (a step's status lens opens its log).
  */
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -26,11 +29,16 @@ export const RUN_COMMANDS: ReadonlySet<string> = new Set(['workstream.runStep', 
 export interface InitializationOptions {
   trusted: boolean;
   omitDiagnosticCodes: string[];
+  clientCommands: string[];
 }
 
 export function initializationOptions(): InitializationOptions {
   const jsonValidates = vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
-  return { trusted: vscode.workspace.isTrusted, omitDiagnosticCodes: jsonValidates ? ['WS001', 'WS002'] : [] };
+  return {
+    trusted: vscode.workspace.isTrusted,
+    omitDiagnosticCodes: jsonValidates ? ['WS001', 'WS002'] : [],
+    clientCommands: ['workstream.showStepLog'],
+  };
 }
 
 /** Fills in what a command from the palette or the editor title lacks (it gets no or a Uri argument). */

@@ -62,7 +62,13 @@ def record(client: LanguageClient) -> LanguageClient:
 )
 async def client(request: Any, lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     record(lsp_client)
-    await lsp_client.initialize_session(initialize_params(request.param))
+    lsp_client.client_kind = request.param
+    options = (
+        {"clientCommands": ["workstream.showStepLog"]}
+        if request.param == "visual-studio-code"
+        else {}
+    )
+    await lsp_client.initialize_session(initialize_params(request.param, **options))
     yield
     await lsp_client.shutdown_session()
 
@@ -152,6 +158,16 @@ async def test_run_workstream_reports_progress_status_diagnostics_and_lenses(
     if client.capabilities.workspace.code_lens:  # VS Code asks to be told; Neovim 0.7 not
         assert client.lens_refreshes
     assert any(t.startswith("✓ ") and t.endswith(" s") for t in titles)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    failed = next(lens for lens in lenses or [] if lens.command.title.startswith("✗ failed"))
+    # the VS Code client runs workstream.showStepLog itself: its status lenses open the log
+    if client.client_kind == "visual-studio-code":
+        assert failed.command.command == "workstream.showStepLog"
+        assert list(failed.command.arguments or ()) == [uri, "bad", finals["bad"].logPath]
+    else:
+        assert failed.command.command == ""
     assert any(t.startswith("✗ failed") for t in titles)
     assert "⏭ skipped" in titles
     hover = await client.text_document_hover_async(

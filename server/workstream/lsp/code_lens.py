@@ -14,6 +14,9 @@ from workstream.lsp.context import resolve, to_current
 from workstream.lsp.runs import status_text
 from workstream.lsp.server import WorkstreamServer
 
+#: A client-side command (see ``clientCommands``): open a step's log.
+SHOW_STEP_LOG = "workstream.showStepLog"
+
 
 def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
     """The lenses of a workstream file."""
@@ -57,12 +60,15 @@ def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[type
         )
         entry = statuses.get(step.id)
         if entry is not None:
-            lenses.append(
-                types.CodeLens(
-                    range=where,
-                    command=types.Command(title=status_text(entry), command=""),
+            if entry.log_path and SHOW_STEP_LOG in ls.settings.client_commands:
+                opens = types.Command(
+                    title=status_text(entry),
+                    command=SHOW_STEP_LOG,
+                    arguments=[uri, step.id, entry.log_path],
                 )
-            )
+            else:
+                opens = types.Command(title=status_text(entry), command="")
+            lenses.append(types.CodeLens(range=where, command=opens))
     return lenses
 
 

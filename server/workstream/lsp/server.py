@@ -40,6 +40,9 @@ class Settings:
     #: Codes not to publish because the client reports the same mistakes itself (VS Code's
     #: JSON service validates syntax and the schema: the extension sends WS001 and WS002).
     omit_codes: frozenset[str] = frozenset()
+    #: Commands the client runs itself; a status lens opens the step's log with
+    #: ``workstream.showStepLog [uri, stepId, logPath]`` when the client has it.
+    client_commands: frozenset[str] = frozenset()
 
     @classmethod
     def from_options(cls, options: Any) -> tuple[Settings, list[str]]:
@@ -65,7 +68,17 @@ class Settings:
         if not isinstance(omit, list) or not all(isinstance(code, str) for code in omit):
             problems.append(f"'omitDiagnosticCodes' must be a list of codes, not {omit!r}: ignored")
             omit = []
-        return cls(trusted=trusted, debounce_ms=debounce, omit_codes=frozenset(omit)), problems
+        commands = options.get("clientCommands", [])
+        if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
+            problems.append(f"'clientCommands' must be a list of names, not {commands!r}: ignored")
+            commands = []
+        settings = cls(
+            trusted=trusted,
+            debounce_ms=debounce,
+            omit_codes=frozenset(omit),
+            client_commands=frozenset(commands),
+        )
+        return settings, problems
 
 
 class WorkstreamServer(LanguageServer):
