@@ -192,7 +192,7 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
   it('reports syntax and schema errors itself, once each, when JSON validation is off', { timeout: TIMEOUT }, check(async () => {
     await openFile('schema-mistake.workstream.json');
     await openFile('syntax-mistake.workstream.json');
-    const sent = (codes) => serverLog().split(`"omitDiagnosticCodes":${codes}}`).length - 1;
+    const sent = (codes) => serverLog().split(`"omitDiagnosticCodes":${codes}`).length - 1;
     const before = { off: sent('[]'), on: sent('["WS001","WS002"]') };
     await changeSetting('json.validate.enable', (row) => row.locator('.setting-value-checkbox').click());
     try {
