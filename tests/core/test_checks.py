@@ -195,3 +195,16 @@ def test_schema_messages_keep_the_case_of_step_ids() -> None:
     assert f.message == "'timeout' of step 'Build-API' must be a number, found a string."
     [(g, _)] = found(doc({"id": "MixedCase", "run": "x", "files": [], "tool": 3}), "WS002")
     assert g.message.startswith("'tool' of step 'MixedCase' must be")
+
+
+def test_the_analysis_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    analyze(doc(step("a"), step("b", "a")))
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing left out of collections
+    gc.disable()
+    try:
+        analyze(doc(step("a")))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
