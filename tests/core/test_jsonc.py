@@ -26,6 +26,15 @@ def all_paths(value: object, prefix: Path = ()) -> list[Path]:
     return out
 
 
+def assert_span_holds_the_value(parsed: jsonc.ParsedJson, path: Path) -> None:
+    span = parsed.span(path)
+    assert span is not None, path
+    expected = parsed.value
+    for part in path:
+        expected = expected[part]
+    assert json.loads(parsed.text[span.start : span.end]) == expected, path
+
+
 @pytest.mark.parametrize("name", ["diamond.workstream.json", "fan-out.workstream.json"])
 def test_fast_and_tolerant_paths_give_the_same_ranges(name: str) -> None:
     # Strip the comments so the fast path applies, then compare every value and key range.
@@ -38,12 +47,7 @@ def test_fast_and_tolerant_paths_give_the_same_ranges(name: str) -> None:
     for path in all_paths(fast.value):
         assert fast.span(path) == slow.span(path), path
         assert fast.key_span(path) == slow.key_span(path), path
-        span = fast.span(path)
-        assert span is not None
-        expected = fast.value
-        for part in path:
-            expected = expected[part]
-        assert json.loads(text[span.start : span.end]) == expected
+        assert_span_holds_the_value(fast, path)
 
 
 def test_comments_and_trailing_commas_are_tolerated() -> None:
@@ -123,12 +127,7 @@ def test_the_fast_path_decodes_exactly_like_json_loads(
     parsed = jsonc.parse(text)
     assert parsed.errors == [] and parsed.value == json.loads(text)
     for path in all_paths(parsed.value)[:30]:
-        span = parsed.span(path)
-        assert span is not None
-        expected = parsed.value
-        for part in path:
-            expected = expected[part]
-        assert json.loads(text[span.start : span.end]) == expected
+        assert_span_holds_the_value(parsed, path)
 
 
 @pytest.mark.parametrize(
