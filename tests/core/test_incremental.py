@@ -30,6 +30,9 @@ TEXTS = [
         "mistakes/tools-and-ids.workstream.json",
         "mistakes/schema.workstream.json",
     ]
+] + [  # and as written, with comments and trailing commas
+    (SAMPLES / name).read_text("utf-8")
+    for name in ["custom-tool.workstream.json", "mistakes/graph.workstream.json"]
 ]
 PIECES = [
     "a",
@@ -54,6 +57,11 @@ PIECES = [
     "null",
     '"files": [], ',
     '"depends_on": ["a"], ',
+    "//",
+    "/*",
+    "*/",
+    " // note\n",
+    "/* note */",
 ]
 
 

@@ -132,7 +132,58 @@ def test_the_fast_path_decodes_exactly_like_json_loads(
 
 @pytest.mark.parametrize(
     "text",
-    ['{"a": 1,}', '{"a": 1} 2', '{"a" 1}', '{"a": [1,]}', '{"a": NaN}', "{,}", '{"a":1 "b":2}'],
+    ['{"a": 1} 2', '{"a" 1}', '{"a": NaN}', "{,}", "[,]", '{"a": [1,,]}', '{"a":1 "b":2}', "/*"],
 )
-def test_what_json_loads_refuses_goes_to_the_tolerant_path(text: str) -> None:
+def test_what_neither_json_nor_jsonc_allows_goes_to_the_tolerant_path(text: str) -> None:
     assert isinstance(jsonc.parse(text), TolerantParsed)
+
+
+@pytest.mark.parametrize(
+    "name", ["custom-tool.workstream.json", "02-parallel-execution.workstream.json"]
+)
+def test_json_with_comments_takes_the_fast_path_with_the_same_ranges(name: str) -> None:
+    text = (SAMPLES / name).read_text("utf-8")
+    fast = jsonc.parse(text)
+    slow = TolerantParsed(text, TolerantParser(text).parse(), [])
+    assert isinstance(fast, FastParsed) and fast.text == text
+    assert fast.value == slow.value
+    for path in all_paths(fast.value):
+        assert fast.span(path) == slow.span(path), path
+        assert fast.key_span(path) == slow.key_span(path), path
+
+
+def test_comment_marks_inside_strings_are_kept() -> None:
+    text = '{"url": "http://x/*y*/", "list": ["a,]", "b" ,], // c\n "n": 1 /* d */,}'
+    parsed = jsonc.parse(text)
+    assert isinstance(parsed, FastParsed) and parsed.errors == []
+    assert parsed.value == {"url": "http://x/*y*/", "list": ["a,]", "b"], "n": 1}
+
+
+@st.composite
+def commented(draw: st.DrawFn) -> tuple[str, object]:
+    value = draw(json_values)
+    text = json.dumps(value, indent=1)
+    out = []
+    in_string = escaped = False
+    for char in text:
+        out.append(char)
+        if in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+            continue
+        in_string = char == '"'
+        if char in ",[{\n" and draw(st.booleans()):  # outside strings only
+            out.append(draw(st.sampled_from([' // c, ] } "\n', " /* x */ ", "/**/"])))
+    return "".join(out), value
+
+
+@settings(max_examples=300, deadline=None)
+@given(commented())
+def test_comments_anywhere_decode_like_the_tolerant_parser(case: tuple[str, object]) -> None:
+    text, value = case
+    parsed = jsonc.parse(text)
+    slow = TolerantParsed(text, TolerantParser(text).parse(), [])
+    assert parsed.errors == slow.errors == []
+    assert parsed.value == slow.value == value
+    for path in all_paths(parsed.value)[:30]:
+        assert parsed.span(path) == slow.span(path), path

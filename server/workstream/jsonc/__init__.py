@@ -2,7 +2,8 @@
 
 Two paths share one interface, :class:`ParsedJson`:
 
-* the **fast path** (:mod:`.fast`): valid plain JSON is decoded by the C ``json`` scanner;
+* the **fast path** (:mod:`.fast`): valid JSON is decoded by the C ``json`` scanner (comments
+  and trailing commas blanked out first);
 * the **tolerant path** (:mod:`.tolerant`): anything else (comments, trailing commas, a file
   being typed) goes through a recovering parser that reports the first syntax error and keeps
   reading.
@@ -11,7 +12,7 @@ Two paths share one interface, :class:`ParsedJson`:
 from __future__ import annotations
 
 from workstream.jsonc.base import ParsedJson, Path, SyntaxIssue
-from workstream.jsonc.fast import decode, reparse_element
+from workstream.jsonc.fast import blank_jsonc, decode, reparse_element
 from workstream.jsonc.tolerant import MAX_DEPTH, TolerantParsed, TolerantParser
 
 __all__ = ["MAX_DEPTH", "ParsedJson", "Path", "SyntaxIssue", "parse", "reparse_element"]
@@ -25,6 +26,12 @@ def parse(text: str) -> ParsedJson:
         return decode(source)
     except (ValueError, RecursionError, StopIteration, IndexError):
         pass  # not plain JSON: comments, trailing commas, or a mistake
+    scan = blank_jsonc(source)
+    if scan is not None and scan is not source:
+        try:
+            return decode(source, scan)
+        except (ValueError, RecursionError, StopIteration, IndexError):
+            pass  # a mistake: the tolerant parser says where
     parser = TolerantParser(source)
     root = parser.parse()
     return TolerantParsed(source, root, parser.errors)

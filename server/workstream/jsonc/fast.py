@@ -1,4 +1,6 @@
-"""The fast path: plain JSON decoded by the C ``json`` scanner, source ranges found on demand.
+"""The fast path: JSON decoded by the C ``json`` scanner, source ranges found on demand.
+
+JSON with comments and trailing commas takes it too, once those are blanked out (same offsets).
 
 A top-level object and its arrays (the steps) are walked here while decoding, so their source
 index costs nothing extra; any other range is found lazily, only for the paths a finding
@@ -27,24 +29,29 @@ def _reject_constant(name: str) -> Any:
 
 
 class FastParsed(ParsedJson):
-    """Plain JSON decoded at C speed; ranges found on demand."""
+    """JSON decoded at C speed; ranges found on demand.
 
-    def __init__(self, text: str, value: Any) -> None:
+    ``scan`` is the text the scanner reads: ``text`` itself, or for JSON with comments and
+    trailing commas, ``text`` with those blanked out (same length, same offsets).
+    """
+
+    def __init__(self, text: str, value: Any, scan: str | None = None) -> None:
         super().__init__(text, value, ())
+        self.scan = text if scan is None else scan
         self._arrays: dict[int, list[int]] = {}
         self._objects: dict[int, dict[str, tuple[int, int, int]]] = {}
         self._spans: dict[Path, Span | None] = {}
 
     def _skip(self, pos: int) -> int:
-        return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
+        return _WS.match(self.scan, pos).end()  # type: ignore[union-attr]
 
     def _value_end(self, pos: int) -> int:
-        return int(_scan_once(self.text, pos)[1])
+        return int(_scan_once(self.scan, pos)[1])
 
     def _array(self, start: int) -> list[int]:
         offsets = self._arrays.get(start)
         if offsets is None:
-            text, offsets = self.text, []
+            text, offsets = self.scan, []
             pos = self._skip(start + 1)
             while text[pos] != "]":
                 offsets.append(pos)
@@ -57,7 +64,7 @@ class FastParsed(ParsedJson):
     def _object(self, start: int) -> dict[str, tuple[int, int, int]]:
         members = self._objects.get(start)
         if members is None:
-            text, members = self.text, {}
+            text, members = self.scan, {}
             pos = self._skip(start + 1)
             while text[pos] == '"':
                 key, key_end = _scan_once(text, pos)
@@ -72,7 +79,7 @@ class FastParsed(ParsedJson):
     def _start(self, path: Path) -> int | None:
         pos = self._skip(0)
         for part in path:
-            opener = self.text[pos]
+            opener = self.scan[pos]
             if isinstance(part, int) and opener == "[":
                 offsets = self._array(pos)
                 if not 0 <= part < len(offsets):
@@ -99,7 +106,7 @@ class FastParsed(ParsedJson):
         if not path or not isinstance(path[-1], str):
             return None
         start = self._start(path[:-1])
-        if start is None or self.text[start] != "{":
+        if start is None or self.scan[start] != "{":
             return None
         member = self._object(start).get(path[-1])
         return None if member is None else Span(member[0], member[1])
@@ -109,14 +116,19 @@ _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 _strict_scan: Any = json.scanner.make_scanner(_STRICT)  # type: ignore[arg-type]
 
 
-def decode(text: str) -> FastParsed:
+def decode(source: str, scan: str | None = None) -> FastParsed:
     """Decode plain JSON exactly as ``json.loads`` does (raising on anything else), but walk a
     top-level object and its arrays (the steps) here, so their source index is built on the
-    way at no extra decoding cost; every other value is decoded by the C scanner."""
+    way at no extra decoding cost; every other value is decoded by the C scanner.
+
+    ``scan``, when given, is ``source`` with its comments and trailing commas blanked out
+    (:func:`blank_jsonc`): it is what is decoded, while offsets stay those of ``source``.
+    """
+    text = source if scan is None else scan
     skip = _WS.match
     pos = skip(text, 0).end()  # type: ignore[union-attr]
     if text[pos : pos + 1] != "{":
-        return FastParsed(text, json.loads(text, parse_constant=_reject_constant))
+        return FastParsed(source, json.loads(text, parse_constant=_reject_constant), text)
     root: dict[str, Any] = {}
     members: dict[str, tuple[int, int, int]] = {}
     arrays: dict[int, list[int]] = {}
@@ -144,7 +156,7 @@ def decode(text: str) -> FastParsed:
         pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
     if skip(text, pos + 1).end() != len(text):  # type: ignore[union-attr]
         raise ValueError("extra data after the document")
-    parsed = FastParsed(text, root)
+    parsed = FastParsed(source, root, text)
     parsed._objects[root_start] = members
     parsed._arrays.update(arrays)
     return parsed
@@ -170,6 +182,68 @@ def _decode_array(text: str, start: int) -> tuple[list[Any], int, list[int]]:
         pos = skip(text, pos + 1).end()  # type: ignore[union-attr]
 
 
+#: Where a comment or a trailing comma may start (checked against strings one by one).
+_JSONC_MARK = re.compile(r"//|/\*|,(?=[ \t\r\n]*[}\]])")
+#: Strings and one-line block comments, to tell whether a mark lies inside a string.
+_LINE_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|/\*.*?\*/')
+_NOT_A_BREAK = re.compile(r"[^\r\n]")
+
+
+def blank_jsonc(text: str) -> str | None:
+    """``text`` with its comments and trailing commas replaced by spaces, line breaks and
+    offsets kept, so the C scanner can decode JSON with comments; ``text`` itself when it has
+    none; None when a block comment is never closed.
+
+    Only the (usually few) places where a comment or trailing comma may start are looked at,
+    each against the strings on its line (a JSON string cannot span lines), at C speed.
+    """
+    pieces: list[str] = []
+    done = 0  # text[:done] is handled
+    for mark in _JSONC_MARK.finditer(text):
+        at = mark.start()
+        if at < done or _inside_string(text, at, done):
+            continue
+        token = mark.group()
+        if token == "//":
+            end = text.find("\n", at)
+            end = len(text) if end == -1 else end
+        elif token == "/*":
+            end = text.find("*/", at + 2)
+            if end == -1:
+                return None
+            end += 2
+        elif _previous_char(pieces, text[done:at]) in "{[,":
+            continue  # a comma after no value is a mistake, not a trailing comma
+        else:
+            end = at + 1
+        pieces.append(text[done:at])
+        pieces.append(_NOT_A_BREAK.sub(" ", text[at:end]))
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _previous_char(pieces: list[str], tail: str) -> str:
+    """The last non-blank character of what comes before a mark ("" at the start)."""
+    for piece in (tail, *reversed(pieces)):
+        stripped = piece.rstrip()
+        if stripped:
+            return stripped[-1]
+    return ""
+
+
+def _inside_string(text: str, at: int, done: int) -> bool:
+    """True when offset ``at`` lies inside a string on its line (scanning from ``done``)."""
+    for token in _LINE_TOKENS.finditer(text, max(text.rfind("\n", 0, at) + 1, done)):
+        if token.start() >= at:
+            return False
+        if token.end() > at:
+            return token.group().startswith('"')
+    return False
+
+
 def reparse_element(
     parsed: ParsedJson, array: Path, text: str, start: int, old_end: int, new_end: int
 ) -> tuple[ParsedJson, int] | None:
@@ -186,7 +260,7 @@ def reparse_element(
         return None
     try:
         array_start = parsed._start(array)
-        if array_start is None or parsed.text[array_start] != "[":
+        if array_start is None or parsed.scan[array_start] != "[":
             return None
         offsets = parsed._array(array_start)
         k = bisect.bisect_right(offsets, start) - 1
@@ -197,13 +271,18 @@ def reparse_element(
         if not element_start < start <= old_end < element_end:
             return None
         delta = new_end - old_end
-        value = json.loads(
-            text[element_start : element_end + delta], parse_constant=_reject_constant
-        )
+        element = blank_jsonc(text[element_start : element_end + delta])
+        if element is None:
+            return None
+        value = json.loads(element, parse_constant=_reject_constant)
     except (ValueError, RecursionError, StopIteration, IndexError):
         return None
     root = _replaced(parsed.value, array, k, value)
-    fresh = FastParsed(text, root)
+    if parsed.scan is parsed.text and element == text[element_start : element_end + delta]:
+        scan = None  # plain JSON before and after
+    else:
+        scan = parsed.scan[:element_start] + element + parsed.scan[element_end:]
+    fresh = FastParsed(text, root, scan)
 
     def moved(offset: int) -> int:
         return offset + delta if offset >= old_end else offset
