@@ -90,6 +90,14 @@ def main() -> None:
             f"{full / loads:>5.1f}x {peak_mib(lambda t=text: analyze(t)):>9.1f} "
             f"{peak_mib(lambda t=text: json.loads(t)):>10.1f} {findings:>9}"
         )
+    # The same document as an editor writes it: a comment and a trailing comma (JSONC).
+    jsonc_text = "// written by hand\n" + texts[10_000].replace("\n  ]\n}", ",\n  ]\n}", 1)
+    jsonc_time = median_time(lambda: analyze(jsonc_text), repeat)
+    loads = median_time(lambda: json.loads(texts[10_000]), repeat)
+    print(
+        f"\n10,000 steps with a comment and a trailing comma: analysis {jsonc_time * 1000:.0f}ms, "
+        f"json.loads of the plain text {loads * 1000:.0f}ms, ratio {jsonc_time / loads:.1f}x"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "bench.workstream.json")
         path.write_text(texts[10_000])
