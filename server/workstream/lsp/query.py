@@ -237,15 +237,12 @@ def completion_candidates(
     listed = {dep for position, dep in enumerate(step.depends_on) if position != current}
     here = graph.index.get(step.id)
     out: list[Candidate] = []
-    for other in model.steps:
+    for there, other in enumerate(graph.steps):  # each id once, at its first definition
         name = other.id
-        if not name or name == step.id or name in listed or graph.index.get(name) is None:
+        if name == step.id or name in listed:
             continue
-        there = graph.index[name]
         if here is not None and graph.depends_on(there, here):
             continue  # it already depends on this step: a cycle
-        if any(c.label == name for c in out):
-            continue
         out.append(Candidate(name, other.description, "step"))
     return out
 
