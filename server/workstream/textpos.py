@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from typing import Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+#: The line breaks of LSP (and of the CLI's line numbers).
+NEWLINE = re.compile(r"\r\n|\r|\n")
+# Line breaks str.splitlines() knows but LSP does not: their presence forces the regex path.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def line_starts(text: str, base: int = 0) -> list[int]:
+    """Offsets (plus ``base``) where each line of ``text`` after the first starts."""
+    if _OTHER_BREAKS.search(text) is None and "\r" not in text:
+        # splitlines, len and accumulate all run in C: ~6x faster than a regex scan.
+        starts = list(accumulate(map(len, text.splitlines(keepends=True)), initial=base))
+        # The last element is the end of the text: a line starts there only after a break.
+        if not text.endswith("\n"):
+            starts.pop()
+        return starts[1:]
+    return [base + m.end() for m in NEWLINE.finditer(text)]
 
 
 class LineIndex:
@@ -20,7 +36,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        self.starts = [0, *line_starts(text)]
 
     def line_of(self, offset: int) -> int:
         """The 0-based line holding ``offset``."""
