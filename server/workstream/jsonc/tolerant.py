@@ -149,7 +149,7 @@ class TolerantParser:
                 self.error(f"Unexpected end of file: expected '{closer}'", end, end)
                 node.end = end
                 if node.kind == "object" and frame[2] is not None:
-                    node.members.append((frame[2], frame[3], None))
+                    self.attach(frame, None)  # a key left without a value
                 result = self.close(stack)
                 continue
             char = self.text[token[1]] if token[0] == "punct" else _NOT_PUNCT
@@ -244,11 +244,7 @@ class TolerantParser:
                 start,
                 end,
             )
-            if (
-                kind == "word"
-                and toks.i + 1 < len(toks.tokens)
-                and self.text[toks.tokens[toks.i + 1][1]] == ":"
-            ):
+            if kind == "word" and self.next_is_colon():
                 # An unquoted key: read it as the key to keep analysing.
                 toks.next()
                 frame[2], frame[3], frame[1] = self.text[start:end], Span(start, end), "colon"
@@ -264,18 +260,14 @@ class TolerantParser:
                 f"Expected ':' after the property name, found {self.describe(token)}", start, end
             )
             if char in ",}" or (kind == "string" and self.next_is_colon()):
-                node.members.append((frame[2], frame[3], None))
-                frame[2] = frame[3] = None
-                frame[1] = "after"
+                self.attach(frame, None)  # the key without a value
                 return None
             frame[1] = "value"
             return None
         if state == "value":
             if char in ",}]":
                 self.error(f"Expected a value, found {self.describe(token)}", start, end)
-                node.members.append((frame[2], frame[3], None))
-                frame[2] = frame[3] = None
-                frame[1] = "after"
+                self.attach(frame, None)  # the key without a value
                 return None
             self.value_into(stack, frame)
             return None
@@ -352,7 +344,7 @@ class TolerantParser:
         node.end = token[1]
         frame = stack[-1]
         if node.kind == "object" and frame[2] is not None:
-            node.members.append((frame[2], frame[3], None))
+            self.attach(frame, None)  # a key left without a value
         return self.close(stack)
 
 
