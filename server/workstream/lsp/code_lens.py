@@ -41,11 +41,8 @@ def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[type
             )
         )
     statuses = ls.runs.statuses(uri)
-    seen: set[str] = set()
-    for step in model.steps:
-        if not step.id or step.id in seen:
-            continue
-        seen.add(step.id)
+    graph = at.snapshot.graph
+    for step in graph.steps if graph is not None else ():  # each id at its first definition
         span = parsed.span(("steps", step.index, "id"))
         where = None if span is None else to_current(ls, at, span)
         if where is None:
