@@ -78,7 +78,11 @@ def rows_for(path: Path, shown: str) -> list[Row]:
             "a workstream file must be UTF-8 text."
         )
         return [Row(shown, 1, 1, 1, 1, "error", "WS001", message)]
-    findings = analyze(text).findings
+    return rows_of(shown, text, analyze(text).findings)
+
+
+def rows_of(shown: str, text: str, findings: list[Finding]) -> list[Row]:
+    """The rows of findings in ``text``, a file shown as ``shown``."""
     index = LineIndex(text)
     return [_row(shown, index, f) for f in findings]
 
@@ -126,15 +130,19 @@ def _use_color(choice: str, stream: IO[str]) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+def format_row(row: Row, color: bool = False) -> str:
+    """``path:line:col: severity: message [code]``, coloured for a terminal when asked."""
+    severity = row.severity
+    where = f"{row.path}:{row.line}:{row.column}"
+    if color:
+        severity = f"{_COLORS[Severity(severity)]}{severity}{_RESET}"
+        where = f"{_BOLD}{where}{_RESET}"
+    return f"{where}: {severity}: {row.message} [{row.code}]"
+
+
 def _print_text(rows: list[Row], files: int, color: bool, out: IO[str]) -> None:
     for row in rows:
-        severity = row.severity
-        if color:
-            severity = f"{_COLORS[Severity(severity)]}{severity}{_RESET}"
-            where = f"{_BOLD}{row.path}:{row.line}:{row.column}{_RESET}"
-        else:
-            where = f"{row.path}:{row.line}:{row.column}"
-        out.write(f"{where}: {severity}: {row.message} [{row.code}]\n")
+        out.write(format_row(row, color) + "\n")
     counts = {s.value: 0 for s in Severity}
     for row in rows:
         counts[row.severity] += 1

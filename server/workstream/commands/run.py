@@ -26,6 +26,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from workstream.commands.check import format_row, rows_of
 from workstream.executor import (
     Event,
     Executor,
@@ -43,7 +44,6 @@ from workstream.executor import (
 )
 from workstream.executor.state import RunState
 from workstream.executor.target import read_workstream
-from workstream.textpos import LineIndex
 
 ICONS = {
     "queued": "·",
@@ -88,13 +88,8 @@ def fail(message: str, code: int = 2) -> int:
 
 def print_invalid(error: WorkstreamInvalid, path: Path) -> None:
     """The errors of a workstream that cannot run, as ``check`` prints them."""
-    index = LineIndex(error.text)
-    for found in error.findings:
-        line, column = index.position(found.span.start)
-        print(
-            f"{path}:{line + 1}:{column + 1}: error: {found.message} [{found.code}]",
-            file=sys.stderr,
-        )
+    for row in rows_of(str(path), error.text, list(error.findings)):
+        print(format_row(row), file=sys.stderr)
     print(f"workstream: {error}", file=sys.stderr)
 
 
