@@ -34,6 +34,9 @@ class Execution:
     setup: str | None = None
     copy: tuple[str, ...] = ()
     worktree_dir: str | None = None
+    sandbox: bool = True
+    network: bool = True
+    writable: tuple[str, ...] = ()
 
     @property
     def workers(self) -> int:
@@ -68,6 +71,7 @@ class Step:
     timeout: float | None = None
     retries: int | None = None
     env: dict[str, str] = field(default_factory=dict)
+    writable: tuple[str, ...] = ()  # extra directories it may write in the sandbox
 
     @property
     def prompt(self) -> str:
@@ -152,6 +156,9 @@ def _execution(raw: Any) -> Execution:
         setup=_str(raw.get("setup")) or None,
         copy=_strings(raw.get("copy")) or (),
         worktree_dir=_str(raw.get("worktree_dir")) or None,
+        sandbox=raw.get("sandbox") is not False,
+        network=raw.get("network") is not False,
+        writable=_strings(raw.get("writable")) or (),
     )
 
 
@@ -187,6 +194,7 @@ def build_step(raw: dict[str, Any], index: int) -> Step:
         timeout=_number(timeout) if timeout is not None else None,
         retries=_count(retries) if retries is not None else None,
         env={k: v for k, v in env.items() if isinstance(v, str)} if env.__class__ is dict else {},
+        writable=_strings(get("writable")) or (),
     )
 
 
