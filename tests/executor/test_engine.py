@@ -192,11 +192,13 @@ def test_step_option_runs_the_step_and_only_the_dependencies_it_needs(repo: Repo
 
 
 def test_retries_rerun_a_failed_step_from_a_fresh_worktree(repo: Repo, tmp_path: Path) -> None:
-    counter = tmp_path / "attempts"
+    (tmp_path / "count").mkdir()
+    counter = tmp_path / "count" / "attempts"
     path = repo.workstream(
         ws(
             {
                 "id": "flaky",
+                "writable": [str(tmp_path / "count")],  # the sandbox lets it keep a count there
                 # the first attempt leaves a stray file and fails; the second must not see it
                 "run": f"echo x >> {counter}; test -f stray.txt && exit 9; "
                 f"[ $(wc -l < {counter}) -ge 2 ] || {{ touch stray.txt; exit 1; }}; "
@@ -290,13 +292,16 @@ def test_rate_limit_delay_spaces_step_starts(repo: Repo) -> None:
     assert len(gaps) == 2 and min(gaps) >= 0.3 and sum(gaps) >= 0.75  # event-time jitter
 
 
-def test_a_run_refuses_to_rewrite_a_branch_the_user_has_checked_out(repo: Repo) -> None:
+def test_a_result_branch_the_user_has_checked_out_is_never_moved(repo: Repo) -> None:
     path = diamond(repo)
-    run(path)
+    first, _ = run(path)
     git(repo.root, "checkout", "-q", "workstream/ws-test/result")
     repo.expected = repo.snapshot()
-    with pytest.raises(ExecutorError, match="checked out"):
-        run(path)
+    second, _ = run(path)  # a new result (another run, another merge commit)
+    assert second.status == "succeeded"
+    assert repo.head("workstream/ws-test/result") == first.result_commit
+    assert "checked out in" in second.state.message and "not moved" in second.state.message
+    assert second.state.result_commit and second.result_branch is None
 
 
 def test_bad_input_is_one_clear_error(repo: Repo, tmp_path: Path) -> None:
@@ -329,12 +334,12 @@ def test_parallel_false_runs_one_step_at_a_time(repo: Repo) -> None:
 
 
 def test_old_run_logs_are_pruned_but_logs_in_the_state_are_kept(tmp_path: Path) -> None:
-    from workstream.executor.engine import _prune_logs
+    from workstream.executor.logs import prune_logs
     from workstream.executor.state import RunState, StepState
 
     for i in range(30):
         (tmp_path / f"run-{i:02d}").mkdir()
     named = RunState("r", "w", steps={"s": StepState(log=str(tmp_path / "run-03" / "s.log"))})
-    _prune_logs(tmp_path, 20, [named, None])
+    prune_logs(tmp_path, 20, [named, None])
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["run-03", *(f"run-{i:02d}" for i in range(10, 30))]

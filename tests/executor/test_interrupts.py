@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from workstream.executor import (
     Executor,
     RunOptions,
@@ -21,9 +23,36 @@ from workstream.executor.state import INTERRUPTED
 
 from .conftest import PYTHON_BIN, Repo, git, run, ws
 
-# A child that ignores SIGTERM (the ignore survives exec), so only SIGKILL stops it; it
-# records its pid where the test can check it.
-STUBBORN = "(trap '' TERM; exec sleep 60) & echo $! > {pidfile}; wait"
+# A child that ignores SIGTERM (the ignore survives exec), so only SIGKILL stops it; the test
+# finds it on the host by its unique command line (inside the sandbox, pids are its own).
+STUBBORN = "(trap '' TERM; exec sleep {marker}) & wait"
+
+_markers = iter(range(1, 10**6))
+
+
+def new_marker() -> str:
+    """A unique ``sleep`` duration, about a minute, that names one test's child."""
+    return f"60.{os.getpid()}{next(_markers):04d}"
+
+
+def find_pid(marker: str) -> int | None:
+    """The host pid of the live ``sleep <marker>``, or None."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[:2] == [b"sleep", marker.encode()] and alive(int(entry.name)):
+            return int(entry.name)
+    return None
+
+
+@pytest.fixture(params=[True, False], ids=["sandbox", "no-sandbox"])
+def sandbox(request: pytest.FixtureRequest) -> bool:
+    """Each of these tests runs with the sandbox and without it."""
+    return bool(request.param)
 
 
 def alive(pid: int) -> bool:
@@ -45,13 +74,18 @@ def wait_for(predicate: object, timeout: float = 10.0) -> None:
 
 
 def test_a_timeout_kills_the_whole_group_including_a_child_ignoring_term(
-    repo: Repo, tmp_path: Path
+    repo: Repo, sandbox: bool
 ) -> None:
-    pidfile = tmp_path / "child.pid"
+    marker = new_marker()
     path = repo.workstream(
         ws(
-            {"id": "hangs", "run": STUBBORN.format(pidfile=pidfile), "timeout": 1},
+            {
+                "id": "hangs",
+                "run": f"echo $$ >/dev/null; {STUBBORN.format(marker=marker)}",
+                "timeout": 1,
+            },
             {"id": "fine", "run": "printf ok > ok.txt", "files": ["ok.txt"]},
+            sandbox=sandbox,
         )
     )
     began = time.monotonic()
@@ -61,21 +95,21 @@ def test_a_timeout_kills_the_whole_group_including_a_child_ignoring_term(
     assert hangs.status == "failed" and hangs.reason == "timeout"
     assert "timed out after 1s" in hangs.message
     assert result.state.steps["fine"].status == "succeeded"
-    child = int(pidfile.read_text())
-    wait_for(lambda: not alive(child), timeout=2)
+    wait_for(lambda: find_pid(marker) is None, timeout=2)
     assert took < 10  # TERM, 0.5 s grace, KILL: not the child's 60 s
 
 
 def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
-    repo: Repo, tmp_path: Path
+    repo: Repo, sandbox: bool
 ) -> None:
-    pidfile = tmp_path / "child.pid"
+    marker = new_marker()
     path = repo.workstream(
         ws(
-            {"id": "slow", "run": f"printf wip > wip.txt; {STUBBORN.format(pidfile=pidfile)}"},
+            {"id": "slow", "run": f"printf wip > wip.txt; {STUBBORN.format(marker=marker)}"},
             {"id": "slower", "run": "sleep 60"},
             {"id": "after", "run": "true", "depends_on": ["slow"]},
             max_workers=2,
+            sandbox=sandbox,
         )
     )
     executor = Executor(path, RunOptions(kill_grace=0.5))
@@ -93,7 +127,7 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
     runner = threading.Thread(target=lambda: outcome.append(executor.run()))
     runner.start()
     assert both.wait(10)
-    wait_for(pidfile.exists)
+    wait_for(lambda: find_pid(marker) is not None)
     began = time.monotonic()
     executor.cancel()
     runner.join(15)
@@ -106,25 +140,29 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
         "after": "cancelled",
     }
     assert all(entry.pid is None for entry in state.steps.values())
-    assert not alive(int(pidfile.read_text()))
+    assert find_pid(marker) is None
     # its work so far is saved on the step branch; the kept worktree is clean
     assert repo.show("workstream/ws-test/step/slow", "wip.txt") == "wip"
     kept = Path(state.steps["slow"].worktree or "")
     assert git(kept, "status", "--porcelain") == ""
 
 
-def kill_a_runner_mid_step(repo: Repo, tmp_path: Path) -> tuple[Path, int]:
-    """Start ``workstream run`` in a process, SIGKILL it mid-step; the orphaned child's pid."""
-    pidfile = tmp_path / "child.pid"
+def kill_a_runner_mid_step(repo: Repo, sandbox: bool) -> tuple[Path, str]:
+    """Start ``workstream run`` in a process, SIGKILL it mid-step; the child's marker.
+
+    Without the sandbox the child is orphaned and lives on; with it, it dies with the runner.
+    """
+    marker = new_marker()
     path = repo.workstream(
         ws(
             {
                 "id": "busy",
                 "run": "printf wip > wip.txt; "
-                f'[ -n "$NAP" ] && {STUBBORN.format(pidfile=pidfile)}; true',
+                f'[ -n "$NAP" ] && {STUBBORN.format(marker=marker)}; true',
                 "files": ["wip.txt"],
             },
             {"id": "next", "run": "printf n > n.txt", "depends_on": ["busy"], "files": ["n.txt"]},
+            sandbox=sandbox,
         )
     )
     env = {**os.environ, "NAP": "1", "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
@@ -142,21 +180,25 @@ def kill_a_runner_mid_step(repo: Repo, tmp_path: Path) -> tuple[Path, int]:
             data = json.loads(state_file.read_text())
         except (OSError, ValueError):
             return False
-        return data["steps"]["busy"]["pid"] is not None and pidfile.exists()
+        return data["steps"]["busy"]["pid"] is not None and find_pid(marker) is not None
 
     wait_for(busy_running)
+    child = find_pid(marker)
     runner.send_signal(signal.SIGKILL)
     runner.wait()
-    child = int(pidfile.read_text())
-    assert alive(child)  # orphaned: nobody will time it out now
+    assert child is not None
+    if sandbox:  # --die-with-parent: the sandbox goes with its runner
+        wait_for(lambda: not alive(child), timeout=5)
+    else:
+        assert alive(child)  # orphaned: nobody will time it out now
     state = load_state(path)
     assert state is not None and state.status == "cancelled"
     assert state.steps["busy"].status == "cancelled" and state.steps["busy"].message == INTERRUPTED
-    return path, child
+    return path, marker
 
 
-def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_path: Path) -> None:
-    path, child = kill_a_runner_mid_step(repo, tmp_path)
+def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, sandbox: bool) -> None:
+    path, marker = kill_a_runner_mid_step(repo, sandbox)
     cleaned = subprocess.run(
         [sys.executable, "-m", "workstream", "clean", str(path)],
         cwd=repo.root,
@@ -164,8 +206,7 @@ def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_
         text=True,
     )
     assert cleaned.returncode == 0, cleaned.stderr
-    assert "saved interrupted work" in cleaned.stdout
-    wait_for(lambda: not alive(child), timeout=5)
+    wait_for(lambda: find_pid(marker) is None, timeout=5)
     assert repo.worktrees() == [str(repo.root)]
     assert repo.show("workstream/ws-test/step/busy", "wip.txt") == "wip"
     assert not (repo.root / ".git" / "workstream" / "ws-test" / "worktrees" / "busy").exists()
@@ -174,41 +215,48 @@ def test_sigkill_of_the_runner_leaves_nothing_clean_cannot_tidy(repo: Repo, tmp_
     assert result.status == "succeeded"
 
 
-def test_a_run_after_a_sigkilled_runner_stops_its_leftovers(repo: Repo, tmp_path: Path) -> None:
-    path, child = kill_a_runner_mid_step(repo, tmp_path)
+def test_a_run_after_a_sigkilled_runner_stops_its_leftovers(repo: Repo, sandbox: bool) -> None:
+    path, marker = kill_a_runner_mid_step(repo, sandbox)
+    # the interrupted work was saved by load_state (status) before anything else
+    assert repo.show("workstream/ws-test/step/busy", "wip.txt") == "wip"
     result, _ = run(path)  # no clean in between
     assert result.status == "succeeded"
-    assert not alive(child)
+    assert find_pid(marker) is None
     assert repo.worktrees() == [str(repo.root)]
 
 
-def test_clean_refuses_a_kept_worktree_someone_changed_unless_forced(repo: Repo) -> None:
+def test_clean_saves_what_someone_changed_in_a_kept_worktree_before_removing_it(
+    repo: Repo,
+) -> None:
     path = repo.workstream(ws({"id": "bad", "run": "printf x > x.txt; exit 1"}))
     result, _ = run(path)
     kept = Path(result.state.steps["bad"].worktree or "")
     (kept / "x.txt").write_text("edited by hand")
+    (kept / "new.txt").write_text("new by hand")
     code = subprocess.run(
         [sys.executable, "-m", "workstream", "clean", str(path)],
         cwd=repo.root,
         capture_output=True,
         text=True,
     )
-    assert code.returncode == 1 and "uncommitted" in code.stderr and kept.exists()
-    code = subprocess.run(
-        [sys.executable, "-m", "workstream", "clean", "--force", str(path)],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-    )
-    assert code.returncode == 0 and not kept.exists()
-    assert repo.worktrees() == [str(repo.root)]
+    assert code.returncode == 0, code.stderr
+    assert not kept.exists() and repo.worktrees() == [str(repo.root)]
+    saved = [
+        b for b in git(repo.root, "branch", "--format=%(refname:short)").split() if "/saved/" in b
+    ]
+    assert len(saved) == 1 and saved[0] in code.stdout
+    assert repo.show(saved[0], "x.txt") == "edited by hand"
+    assert repo.show(saved[0], "new.txt") == "new by hand"
+    # the folder workstream made for the worktrees is gone too, now that it is empty
+    assert not (repo.root / ".git" / "workstream" / "ws-test" / "worktrees").exists()
 
 
-def test_ctrl_c_in_the_cli_cancels_the_run_and_exits_130(repo: Repo, tmp_path: Path) -> None:
-    pidfile = tmp_path / "child.pid"
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_cli_cancels_the_run(repo: Repo, signum: int) -> None:
+    marker = new_marker()
     path = repo.workstream(
         ws(
-            {"id": "long", "run": f"sleep 60 & echo $! > {pidfile}; wait"},
+            {"id": "long", "run": f"sleep {marker} & wait"},
             {"id": "then", "run": "true", "depends_on": ["long"]},
         )
     )
@@ -221,8 +269,8 @@ def test_ctrl_c_in_the_cli_cancels_the_run_and_exits_130(repo: Repo, tmp_path: P
         stderr=subprocess.STDOUT,
         text=True,
     )
-    wait_for(pidfile.exists)
-    runner.send_signal(signal.SIGINT)
+    wait_for(lambda: find_pid(marker) is not None)
+    runner.send_signal(signum)
     out, _ = runner.communicate(timeout=20)
     assert runner.returncode == 130, out
     assert "Traceback" not in out and "cancelled" in out
@@ -232,4 +280,4 @@ def test_ctrl_c_in_the_cli_cancels_the_run_and_exits_130(repo: Repo, tmp_path: P
         "long": "cancelled",
         "then": "cancelled",
     }
-    wait_for(lambda: not alive(int(pidfile.read_text())), timeout=5)
+    wait_for(lambda: find_pid(marker) is None, timeout=5)

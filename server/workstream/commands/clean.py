@@ -25,7 +25,7 @@ def main(args: argparse.Namespace) -> int:
     for pgid in report.stopped:
         print(f"stopped process group {pgid} left by an interrupted run")
     for branch, commit in report.saved:
-        print(f"saved interrupted work on {branch} ({commit[:12]})")
+        print(f"saved changes on {branch} ({commit[:12]})")
     for path in report.removed:
         print(f"removed {path}")
     for path, why in report.refused:

@@ -118,7 +118,7 @@ def execute(path: Path, options: RunOptions, console: Console | None = None) -> 
 
 @contextmanager
 def _cancel_on_signals(executor: Executor) -> Iterator[None]:
-    """Ctrl-C (and SIGTERM) cancel the run, which then ends with a consistent state file."""
+    """Ctrl-C, SIGTERM and SIGHUP (a closed terminal) cancel the run; the state stays sane."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -127,7 +127,9 @@ def _cancel_on_signals(executor: Executor) -> Iterator[None]:
         del signum, frame
         executor.cancel()
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
     try:
         yield
     finally:

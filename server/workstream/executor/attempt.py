@@ -1,82 +1,44 @@
 """One attempt of one step: worktree, setup, tool, scope check, acceptance tests, commit.
 
-An attempt works only inside its own worktree and on its own branch, so a failing step never
-damages another step's work. The order matters:
+An attempt works only inside its own worktree, so a failing step never damages another
+step's work. The order matters:
 
 1. the start point: the base, or the first dependency's result with the others merged in
    (a conflict fails the step and names the files);
-2. a fresh worktree on ``workstream/<ws>/step/<id>`` (a previous one is replaced);
+2. a fresh, detached worktree of ours at ``<worktree root>/<id>`` (see :mod:`worktrees`);
 3. ``execution.copy`` files and ``execution.setup``: what they create is the step's
    environment, never part of its result;
-4. the tool, then the scope check of what it changed (before the tests: it is cheap);
-5. the acceptance tests (what they write — caches, reports — is not committed either);
-6. the commit of the tool's changes. A failed attempt's changes are committed to the step
-   branch too, so the kept worktree is clean and nothing is lost when ``clean`` removes it.
+4. the tool; then its result is judged as a whole: the tree of its worktree (whatever the step
+   committed, reset or checked out on the way) against its start point, so its own commits
+   are its work and an out-of-scope change is seen however it was made;
+5. the acceptance tests (what they write — caches, reports — is not committed);
+6. the result commit, made by the executor from that tree (``commit-tree``: no hooks) on
+   ``workstream/<ws>/step/<id>``. A failed attempt's changes are saved on that branch too.
+
+Every command runs through :class:`~workstream.executor.commands.StepCommands`: in the
+sandbox when there is one, with a private object directory for the step's own git.
 """
 
 from __future__ import annotations
 
-import glob
 import shutil
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from workstream.executor.events import Reason, Status
-from workstream.executor.gitops import Git, GitError, clean_env
-from workstream.executor.ports import PortPool
-from workstream.executor.process import Outcome, run_command
-from workstream.executor.tools import shell_argv, step_argv
-from workstream.model import Step, Workstream
-from workstream.scopes import in_scope
+from workstream.executor.commands import StepCommands, failure
+from workstream.executor.context import AttemptResult, Inputs, RunContext, step_branch
+from workstream.executor.copying import copy_into
+from workstream.executor.errors import ExecutorError
+from workstream.executor.gitops import Git, GitError
+from workstream.executor.judge import out_of_scope
+from workstream.executor.logs import CappedLog
+from workstream.executor.tools import shell_argv, show_argv, step_argv
+from workstream.executor.worktrees import clear_path, discard, reset_admin, snapshot_tree
+from workstream.model import Step
 
-
-@dataclass(frozen=True, slots=True)
-class RunContext:
-    """What every attempt of one run shares."""
-
-    model: Workstream
-    run_id: str
-    repo: Git  # at the repository root
-    repo_root: Path
-    worktree_root: Path
-    env: Mapping[str, str]  # the base environment of every command
-    shell: str
-    cancel: threading.Event
-    grace: float
-    keep_worktrees: bool
-    ports: PortPool
-    emit_line: Callable[[str, str], None]  # (step id, line)
-    on_pid: Callable[[str, int | None], None]  # a step's running process group, or None
-
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """Where a step starts: the base, or its dependencies' results (in ``depends_on`` order)."""
-
-    commits: tuple[str, ...]
-    owners: tuple[str, ...]  # the dependency each commit comes from ("" for the base)
-
-
-@dataclass(slots=True)
-class AttemptResult:
-    """How an attempt ended."""
-
-    status: Status
-    message: str
-    reason: Reason | None = None
-    start_commit: str | None = None
-    commit: str | None = None
-    worktree: Path | None = None  # set when the worktree is kept
-    environment: tuple[str, ...] = ()
-
-    @property
-    def retryable(self) -> bool:
-        """A failure another attempt could fix (not a conflict, a missing tool or a cancel)."""
-        return self.status == "failed" and self.reason in ("exit", "timeout", "scope", "error")
+__all__ = ["AttemptResult", "Inputs", "RunContext", "run_attempt", "step_branch"]
 
 
 @dataclass(slots=True)
@@ -84,74 +46,40 @@ class _Attempt:
     ctx: RunContext
     step: Step
     inputs: Inputs
-    log: IO[str]
-    deadline: float
+    log: CappedLog
+    commands: StepCommands
     branch: str
     path: Path
-    env: dict[str, str] = field(default_factory=dict)
+    scratch: Path
+    admin: Path | None = None
+    start: str | None = None
     environment: set[str] = field(default_factory=set)
 
     def say(self, line: str) -> None:
-        self.log.write(line + "\n")
-        self.log.flush()
-        self.ctx.emit_line(self.step.id, line)
-
-    def command(self, argv: Sequence[str], label: str) -> Outcome:
-        self.say(f"$ {label}")
-        outcome = run_command(
-            argv,
-            cwd=self.path,
-            env=self.env,
-            deadline=self.deadline,
-            cancel=self.ctx.cancel,
-            on_line=self.say,
-            on_start=lambda pid: self.ctx.on_pid(self.step.id, pid),
-            grace=self.ctx.grace,
-        )
-        self.ctx.on_pid(self.step.id, None)
-        return outcome
+        self.commands.say(line)
 
 
-def step_branch(model: Workstream, step_id: str) -> str:
-    """The branch a step's result lives on."""
-    return f"workstream/{model.id}/step/{step_id}"
-
-
-def result_branch(model: Workstream) -> str:
-    """The branch holding the merge of every step's result."""
-    return f"workstream/{model.id}/result"
-
-
-def run_attempt(ctx: RunContext, step: Step, inputs: Inputs, log: IO[str]) -> AttemptResult:
+def run_attempt(ctx: RunContext, step: Step, inputs: Inputs, log: CappedLog) -> AttemptResult:
     """Run one attempt of ``step`` from ``inputs``; never raises for a step's own failure."""
     timeout = step.timeout or ctx.model.execution.timeout_per_step
-    attempt = _Attempt(
-        ctx,
-        step,
-        inputs,
-        log,
-        deadline=time.monotonic() + timeout,
-        branch=step_branch(ctx.model, step.id),
-        path=ctx.worktree_root / step.id,
-    )
+    path = ctx.worktree_root / step.id
+    scratch = ctx.scratch_root / step.id
+    commands = StepCommands(ctx, step, log, deadline=time.monotonic() + timeout, timeout=timeout)
+    a = _Attempt(ctx, step, inputs, log, commands, step_branch(ctx.model, step.id), path, scratch)
     port = ctx.ports.acquire()
     try:
-        return _run(attempt, timeout, port)
-    except GitError as exc:
-        attempt.say(f"error: {exc}")
-        return AttemptResult("failed", str(exc), "error", worktree=_kept(attempt))
-    except OSError as exc:
-        attempt.say(f"error: {exc}")
-        return AttemptResult("failed", f"{exc}", "error", worktree=_kept(attempt))
+        return _run(a, port)
+    except (GitError, ExecutorError, OSError) as exc:
+        a.say(f"error: {exc}")
+        if a.admin is not None and a.start is not None:
+            return _keep(a, AttemptResult("failed", str(exc), "error"))
+        return AttemptResult("failed", str(exc), "error", start_commit=a.start)
     finally:
         ctx.ports.release(port)
+        shutil.rmtree(scratch, ignore_errors=True)  # our own scratch folder, never the user's
 
 
-def _kept(attempt: _Attempt) -> Path | None:
-    return attempt.path if attempt.path.exists() else None
-
-
-def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
+def _run(a: _Attempt, port: int) -> AttemptResult:
     ctx, step = a.ctx, a.step
     # 1. The start point.
     start = a.inputs.commits[0]
@@ -167,131 +95,144 @@ def _run(a: _Attempt, timeout: float, port: int) -> AttemptResult:
         start = merged.commit
     if ctx.cancel.is_set():
         return AttemptResult("cancelled", "cancelled before it started", start_commit=start)
-    # 2. A fresh worktree.
-    if a.path.exists():
-        ctx.repo.remove_worktree(a.path)
-    a.path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        ctx.repo.add_worktree(a.path, a.branch, start)
-    except GitError:  # registered still, its directory gone (a crash): forget it, try again
-        ctx.repo.prune()
-        ctx.repo.add_worktree(a.path, a.branch, start)
-    a.say(f"worktree {a.path} on {a.branch} at {start[:12]}")
-    a.env = clean_env(ctx.env)
-    a.env.update(step.env)
-    a.env.update(
-        WORKSTREAM_ID=ctx.model.id,
-        WORKSTREAM_STEP=step.id,
-        WORKSTREAM_RUN=ctx.run_id,
-        WORKSTREAM_PORT=str(port),
-    )
-    wt = ctx.repo.at(a.path)
+    # 2. A fresh worktree of ours.
+    clear_path(ctx.repo, a.path)
+    a.admin = ctx.repo.add_worktree(a.path, start)
+    a.start = start
+    ctx.on_worktree(step.id, a.path, start)
+    a.say(f"worktree {a.path} at {start[:12]} (branch {a.branch})")
+    a.scratch.mkdir(parents=True, exist_ok=True)
+    seed = a.scratch / "checkout.index"
+    shutil.copyfile(a.admin / "index", seed)
+    a.commands.prepare(a.path, a.admin, a.scratch, port)
     # 3. The step's environment: copied files and setup.
-    a.environment.update(_copy(ctx.repo_root, a.path, ctx.model.execution.copy, a.say))
+    a.environment.update(
+        copy_into(ctx.repo_root, ctx.git_dir, a.path, ctx.model.execution.copy, a.say)
+    )
     if ctx.model.execution.setup:
         setup = ctx.model.execution.setup
-        outcome = a.command(shell_argv(setup, ctx.shell), setup)
-        failed = _failure(a, outcome, f"setup `{setup}`", timeout)
+        failed = failure(
+            a.commands, a.commands.run(shell_argv(setup, ctx.shell), setup), f"setup `{setup}`"
+        )
         if failed:
-            return _keep(a, wt, failed, start)
-        a.environment.update(wt.changed_files())
-    # 4. The tool, then the scope.
+            return _keep(a, failed)
+        reset_admin(a.admin, a.path, start)
+        tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed)
+        a.environment.update(ctx.repo.changed_between(start, tree))
+    # 4. The tool, then its whole result against the start point.
     argv = step_argv(ctx.model, step, ctx.shell)
-    label = step.run if step.tool == "shell" and isinstance(step.run, str) else _show(argv)
-    outcome = a.command(argv, label)
-    failed = _failure(a, outcome, f"tool {step.tool!r}" if step.tool != "shell" else "run", timeout)
+    label = step.run if step.tool == "shell" and isinstance(step.run, str) else show_argv(argv)
+    what = f"tool {step.tool!r}" if step.tool != "shell" else "run"
+    failed = failure(a.commands, a.commands.run(argv, label), what)
     if failed:
-        return _keep(a, wt, failed, start)
-    changed = [p for p in wt.changed_files() if p not in a.environment]
+        return _keep(a, failed)
+    reset_admin(a.admin, a.path, start)
+    tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed)
+    changed = [p for p in ctx.repo.changed_between(start, tree) if p not in a.environment]
     if step.files is not None:
-        outside = [p for p in changed if not in_scope(step.files, p)]
+        outside = out_of_scope(step.files, changed, a.commands.deadline, ctx.cancel)
+        if outside is None:
+            return _keep(
+                a, AttemptResult("failed", "timed out while checking its scope", "timeout")
+            )
         if outside:
             scope = ", ".join(step.files) if step.files else "nothing (files: [])"
-            message = f"changed files outside its scope: {', '.join(outside)} (scope: {scope})"
+            shown = ", ".join(outside[:20]) + (
+                f" and {len(outside) - 20} more" if len(outside) > 20 else ""
+            )
+            message = f"changed files outside its scope: {shown} (scope: {scope})"
             a.say(message)
-            return _keep(a, wt, AttemptResult("failed", message, "scope"), start)
-    if changed:
-        wt.stage(None if not a.environment else changed)
+            return _keep(a, AttemptResult("failed", message, "scope"), saved_tree=tree)
+    result_tree = _result_tree(ctx.repo, a, start, tree, changed)
     # 5. Acceptance tests.
     for test in step.acceptance_tests:
-        outcome = a.command(shell_argv(test, ctx.shell), test)
-        failed = _failure(a, outcome, f"acceptance test `{test}`", timeout)
+        failed = failure(
+            a.commands,
+            a.commands.run(shell_argv(test, ctx.shell), test),
+            f"acceptance test `{test}`",
+        )
         if failed:
-            return _keep(a, wt, failed, start)
+            return _keep(a, failed, saved_tree=tree)
     # 6. The result.
-    commit = wt.commit(_commit_message(ctx, step)) if changed else start
+    commit = (
+        ctx.repo.commit_tree(result_tree, [start], _commit_message(ctx, step)) if changed else start
+    )
+    note = _move_branch(ctx.repo, a.branch, commit, f"workstream: run {ctx.run_id}: {step.id}")
     files = f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed"
-    message = files if changed else "no changes"
-    a.say(f"{files}, committed {commit[:12]}" if changed else "no changes: its result is its start")
+    message = (files if changed else "no changes") + note
+    a.say(
+        f"{files}, committed {commit[:12]}{note}"
+        if changed
+        else "no changes: its result is its start"
+    )
     kept: Path | None = a.path
-    if not ctx.keep_worktrees:
-        ctx.repo.discard_worktree(a.path)  # the run prunes once at its end
+    if ctx.keep_worktrees:
+        _settle(a, commit)
+    else:
+        discard(ctx.repo, a.path)  # the run prunes once at its end
         kept = None
     return AttemptResult(
         "succeeded", message, None, start, commit, kept, tuple(sorted(a.environment))
     )
 
 
-def _failure(a: _Attempt, outcome: Outcome, what: str, timeout: float) -> AttemptResult | None:
-    """None for a success; otherwise the attempt's result, with a one-line message."""
-    if outcome.ok:
-        return None
-    if outcome.missing is not None:
-        message = f"{what}: command not found: {outcome.missing!r} is not on PATH"
-        reason: Reason = "missing_tool"
-    elif outcome.cancelled:
-        a.say("cancelled: stopped its processes")
-        return AttemptResult("cancelled", f"cancelled during {what}")
-    elif outcome.timed_out:
-        message = f"timed out after {timeout:g}s during {what}; its processes were killed"
-        reason = "timeout"
-    else:
-        code = outcome.returncode
-        detail = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
-        message = f"{what} failed ({detail})"
-        reason = "exit"
-    a.say(message)
-    return AttemptResult("failed", message, reason)
+def _result_tree(repo: Git, a: _Attempt, start: str, tree: str, changed: list[str]) -> str:
+    """The tree to commit: the start with the step's changes (environment files left out)."""
+    if not a.environment:
+        return tree
+    return repo.on(a.path, a.scratch / "result.index").tree_with(start, tree, changed)
 
 
-def _keep(a: _Attempt, wt: Git, result: AttemptResult, start: str) -> AttemptResult:
+def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> AttemptResult:
     """Save a failed attempt's changes on its branch and keep its worktree for inspection."""
-    result.start_commit = start
+    ctx = a.ctx
+    result.start_commit = a.start
     result.environment = tuple(sorted(a.environment))
+    if a.admin is None or a.start is None:
+        return result
     try:
-        changed = [p for p in wt.changed_files() if p not in a.environment]
+        reset_admin(a.admin, a.path, a.start)
+        tree = saved_tree or snapshot_tree(ctx.repo, a.path, a.scratch)
+        changed = [p for p in ctx.repo.changed_between(a.start, tree) if p not in a.environment]
+        commit = a.start
         if changed:
-            wt.stage(changed)
-            saved = wt.commit(
+            kept = _result_tree(ctx.repo, a, a.start, tree, changed)
+            commit = ctx.repo.commit_tree(
+                kept,
+                [a.start],
                 f"workstream: unfinished work of {a.step.id} ({result.status})\n\n"
-                f"{result.message}\n\nRun: {a.ctx.run_id}"
+                f"{result.message}\n\nRun: {ctx.run_id}\n",
             )
-            a.say(f"its changes are saved on {a.branch} ({saved[:12]})")
-    except GitError as exc:  # keep the worktree as it is; clean --force can still remove it
+            note = _move_branch(
+                ctx.repo,
+                a.branch,
+                commit,
+                f"workstream: run {ctx.run_id}: {a.step.id} (unfinished)",
+            )
+            a.say(f"its changes are saved on {a.branch} ({commit[:12]}){note}")
+            result.saved_commit = commit
+        _settle(a, commit)
+    except (GitError, OSError) as exc:  # keep the worktree as it is; clean can still save it
         a.say(f"could not save its changes: {exc}")
     result.worktree = a.path
     result.message += "; worktree kept"
     return result
 
 
-def _copy(root: Path, dest: Path, entries: Sequence[str], say: Callable[[str], None]) -> set[str]:
-    """Copy untracked files (paths or globs) from the user's tree; return what was copied."""
-    copied: set[str] = set()
-    for entry in entries:
-        matches = sorted(glob.glob(entry, root_dir=root, recursive=True, include_hidden=True))
-        if not matches:
-            say(f"copy: {entry} not found in {root}, skipped")
-            continue
-        for rel in matches:
-            source, target = root / rel, dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, target, dirs_exist_ok=True, symlinks=True)
-                copied.update(str(p.relative_to(dest)) for p in target.rglob("*") if not p.is_dir())
-            else:
-                shutil.copy2(source, target, follow_symlinks=False)
-                copied.add(rel)
-    return copied
+def _settle(a: _Attempt, commit: str) -> None:
+    """Leave a kept worktree at ``commit`` with an index that matches it."""
+    assert a.admin is not None
+    reset_admin(a.admin, a.path, commit)
+    a.ctx.repo.on(a.path, a.admin / "index").run("read-tree", "--reset", commit)
+
+
+def _move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
+    """Point a step branch at ``commit`` unless someone has it checked out; a note if not."""
+    where = repo.checked_out().get(f"refs/heads/{branch}")
+    if where is not None:
+        return f" ({branch} is checked out in {where}, so it was not moved: {commit[:12]})"
+    repo.set_branch(branch, commit, reason)
+    return ""
 
 
 def _commit_message(ctx: RunContext, step: Step) -> str:
@@ -299,7 +240,7 @@ def _commit_message(ctx: RunContext, step: Step) -> str:
     title = step.description or (step.tasks[0] if step.tasks else run) or step.id
     body = "\n".join(f"- {task}" for task in step.tasks)
     return (
-        f"{step.id}: {title.splitlines()[0][:72]}\n\n"
+        f"{step.id}: {title.splitlines()[0][:72] if title.strip() else step.id}\n\n"
         + (body + "\n\n" if body else "")
         + f"Workstream: {ctx.model.id}\nRun: {ctx.run_id}\n"
     )
@@ -308,11 +249,3 @@ def _commit_message(ctx: RunContext, step: Step) -> str:
 def _names(owners: Mapping[str, str], commit: str) -> str:
     owner = owners.get(commit)
     return f"{owner!r}" if owner else f"the merged results ({commit[:12]})"
-
-
-def _show(argv: Sequence[str]) -> str:
-    """An argv shown shell-quoted, for the log."""
-    import shlex
-
-    shown = shlex.join(argv)
-    return shown if len(shown) <= 200 else shown[:197] + "..."

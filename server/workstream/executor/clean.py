@@ -1,25 +1,24 @@
-"""``workstream clean``: remove the worktrees runs kept, stop what a crashed runner left.
+"""``workstream clean``: remove the worktrees runs kept, after saving anything added since.
 
-A worktree kept by a failed step is clean as the run left it (its changes were committed to
-the step branch); anything uncommitted in it now was changed by someone after the run, so it
-is refused unless ``force``. A worktree of a step that was running when its runner died (even
-by SIGKILL) holds that step's interrupted work: it is saved as a commit on the step branch and
-removed. Processes such a runner left behind are stopped, but only after checking they still
-run inside that step's worktree (a process id may have been reused since).
+First what a dead runner left is recovered (:mod:`recovery`). Then each worktree of ours
+(registered with git, inside this workstream's marked worktree folder) is compared with what
+the run left in it; changes made since (edits, commits) are saved on a branch
+``workstream/<id>/saved/<step>-<time>`` before git removes the worktree, so nothing is lost.
+Anything else in the folder is left alone and named. The folder itself goes once it is empty.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.executor.errors import ExecutorError
-from workstream.executor.gitops import Git, GitError, identity_env
-from workstream.executor.process import group_alive, stop_group
-from workstream.executor.state import INTERRUPTED, RunState, StepState
-from workstream.executor.target import Target
+from workstream.executor.gitops import Git, GitError
+from workstream.executor.recovery import recover
+from workstream.executor.state import StepState
+from workstream.executor.target import Target, target_git
+from workstream.executor.worktrees import MARKER, owned, release_root, safe_save
 
 
 @dataclass(slots=True)
@@ -38,106 +37,60 @@ def clean(target: Target, *, force: bool = False, grace: float = 2.0) -> CleanRe
     with target.state_dir.lock() as acquired:
         if not acquired:
             raise ExecutorError(f"a run of {target.model.id!r} is in progress; cancel it first")
+        repo = target_git(target)
         state = target.state_dir.read()
-        interrupted = state is not None and not state.finished
-        if state is not None and interrupted:
-            report.stopped.extend(stop_leftovers(state, target, grace))
-            state.mark_interrupted()
-        repo = Git(target.repo_root)
-        repo = Git(target.repo_root, identity_env(repo))
+        if state is not None and not state.finished:
+            recovery = recover(state, target, repo, grace)
+            report.stopped.extend(recovery.stopped)
+            report.saved.extend(recovery.saved)
         repo.prune()
         root = target.worktree_root
-        prefix = f"refs/heads/workstream/{target.model.id}/step/"
-        for worktree in repo.worktrees():
-            ours = worktree.path.parent == root or (worktree.branch or "").startswith(prefix)
-            if not ours or worktree.path == target.repo_root:
-                continue
-            entry = state.steps.get(worktree.path.name) if state is not None else None
-            _clean_one(repo, worktree.path, entry, force, report)
-            if entry is not None and not worktree.path.exists():
-                entry.worktree = None
-        if root.is_dir():  # directories a runner killed mid-`worktree add` may leave
-            registered = {w.path for w in repo.worktrees()}
-            for leftover in root.iterdir():
-                if leftover.is_dir() and leftover not in registered:
-                    shutil.rmtree(leftover, ignore_errors=True)
-                    report.removed.append(leftover)
-        repo.prune()
+        if root.is_dir() and owned(root, target.git_dir):
+            registered = {w.path: w for w in repo.worktrees()}
+            for path in sorted(root.iterdir()):
+                if path.name == MARKER:
+                    continue
+                if path not in registered:
+                    report.refused.append((path, "not a worktree workstream made; left alone"))
+                    continue
+                entry = state.steps.get(path.name) if state is not None else None
+                base = (entry.kept_commit if entry is not None else None) or registered[path].head
+                if _clean_one(repo, target, path, entry, base, force, report) and entry:
+                    entry.worktree = None
+                    entry.kept_commit = None
+            repo.prune()
+            release_root(root, target.git_dir)
         if state is not None:
             target.state_dir.write(state)
     return report
 
 
 def _clean_one(
-    repo: Git, path: Path, entry: StepState | None, force: bool, report: CleanReport
-) -> None:
-    if not path.exists():
-        return
-    wt = repo.at(path)
-    environment = set(entry.environment) if entry is not None else set()
-    crashed = entry is not None and entry.message == INTERRUPTED
+    repo: Git,
+    target: Target,
+    path: Path,
+    entry: StepState | None,
+    base: str | None,
+    force: bool,
+    report: CleanReport,
+) -> bool:
+    environment = frozenset(entry.environment) if entry is not None else frozenset()
+    scratch = target.state_dir.root / "scratch" / f"clean-{path.name}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    commit, error = safe_save(
+        repo, path, base, environment, scratch, f"workstream: changes in {path} saved by clean\n"
+    )
+    if error is not None and not force:
+        report.refused.append((path, f"its changes could not be saved ({error}); use --force"))
+        return False
+    if commit is not None:
+        branch = f"workstream/{target.model.id}/saved/{path.name}-{stamp}"
+        repo.set_branch(branch, commit, "workstream clean: changes made in a kept worktree")
+        report.saved.append((branch, commit))
     try:
-        changed = [p for p in wt.changed_files() if p not in environment]
-    except GitError:
-        changed = []  # a broken worktree: nothing readable to save
-    if changed and crashed:
-        _unlock_index(wt)
-        try:
-            wt.stage(changed)
-            commit = wt.commit(f"workstream: interrupted work of {path.name}\n\n{INTERRUPTED}")
-            branch = wt.run("rev-parse", "--abbrev-ref", "HEAD").strip()
-            report.saved.append((branch, commit))
-            changed = []
-        except GitError as exc:
-            if not force:
-                report.refused.append((path, f"its interrupted work could not be saved: {exc}"))
-                return
-    if changed and not force:
-        count = len(changed)
-        report.refused.append(
-            (path, f"{count} uncommitted change{'s' if count != 1 else ''} (use --force)")
-        )
-        return
-    repo.remove_worktree(path)
+        repo.remove_worktree(path)
+    except GitError as exc:
+        report.refused.append((path, f"git could not remove it: {exc}"))
+        return False
     report.removed.append(path)
-
-
-def _unlock_index(wt: Git) -> None:
-    """Drop an index lock a killed git command left (no git runs there: we hold the lock)."""
-    git_dir = Path(wt.run("rev-parse", "--absolute-git-dir").strip())
-    lock = git_dir / "index.lock"
-    if lock.exists():
-        lock.unlink()
-
-
-def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
-    """Stop process groups of a dead runner's steps that still run in their worktrees."""
-    stopped: list[int] = []
-    for step_id, entry in state.steps.items():
-        if entry.pid is None or entry.status != "running" or not group_alive(entry.pid):
-            continue
-        worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
-        if _runs_in(entry.pid, worktree):
-            stop_group(entry.pid, grace)
-            stopped.append(entry.pid)
-        entry.pid = None
-    return stopped
-
-
-def _runs_in(pgid: int, worktree: Path) -> bool:
-    """True when a process of group ``pgid`` has its working directory in ``worktree``."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return False  # cannot verify: better to leave a process than to kill a stranger
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            cwd = Path(os.readlink(entry / "cwd"))
-        except OSError:
-            continue
-        if cwd == worktree or worktree in cwd.parents:
-            return True
-    return False
+    return True

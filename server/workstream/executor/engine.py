@@ -1,11 +1,12 @@
-"""The engine: plans a run, schedules ready steps on worker threads, records and reports it.
+"""The engine: plans a run, launches steps on worker threads, records and reports it.
 
-The scheduler follows dask's local scheduler: explicit state (waiting, running, finished), a
-loop that starts ready steps up to ``workers`` (the one on the longest remaining chain first)
-and then blocks on a queue of finished attempts, releasing whatever they unblocked. Only the
-scheduler thread decides; workers run :func:`~workstream.executor.attempt.run_attempt` and
-post their result. A failure skips every step downstream of it at once; other branches go on
-unless ``fail_fast``.
+:class:`Executor` is the public surface. A run holds the workstream's lock from start to end;
+before anything else it recovers what a dead runner left (:mod:`recovery`). Steps are
+scheduled by :mod:`scheduler`, each attempt run by :mod:`attempt`. Every step is confined by
+the sandbox (:mod:`sandbox`) when bubblewrap works and ``execution.sandbox`` is not false;
+otherwise the run says so once and a tripwire (:mod:`tripwire`) compares the user's
+repository after each step with its state at the start, failing the step and stopping the run
+when anything changed. A branch checked out in some worktree is never moved.
 """
 
 from __future__ import annotations
@@ -14,28 +15,25 @@ import contextlib
 import os
 import queue
 import secrets
-import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 
-from workstream.executor.attempt import (
+from workstream.executor.attempt import run_attempt
+from workstream.executor.context import (
     AttemptResult,
     Inputs,
     RunContext,
+    SandboxConfig,
     result_branch,
-    run_attempt,
     step_branch,
 )
-from workstream.executor.clean import stop_leftovers
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import (
     Event,
-    Reason,
     RunFinished,
     RunStarted,
     Status,
@@ -44,28 +42,21 @@ from workstream.executor.events import (
     StepQueued,
     StepStarted,
 )
-from workstream.executor.gitops import Git, identity_env
+from workstream.executor.gitops import Git
+from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import Plan, make_plan
 from workstream.executor.ports import PortPool
+from workstream.executor.recovery import recover
+from workstream.executor.sandbox import find_bwrap
+from workstream.executor.scheduler import Done, schedule
 from workstream.executor.state import RunState, StepState
-from workstream.executor.target import Target, load_target
+from workstream.executor.target import Target, load_target, target_git
 from workstream.executor.tools import fingerprint, user_shell
+from workstream.executor.tripwire import RepoSnapshot, compare, snapshot
+from workstream.executor.worktrees import claim_root
 
 Subscriber = Callable[[Event], None]
-
-#: Logs of this many recent runs are kept (plus any log the state file still points to).
-KEEP_RUN_LOGS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class _Done:
-    """A worker's report: a step's last attempt ended."""
-
-    step_id: str
-    result: AttemptResult
-    started: float  # monotonic, first attempt
-    attempts: int
 
 
 def new_run_id() -> str:
@@ -76,11 +67,22 @@ def new_run_id() -> str:
 def load_state(workstream_file: Path | str) -> RunState | None:
     """The last run of a workstream (None before its first run).
 
-    A run whose runner died shows as cancelled. Raises :class:`ExecutorError` when the file
-    cannot be read or is not inside a git repository.
+    A run whose runner died is recovered first when no run holds the lock: its leftover
+    processes stopped, its interrupted work saved, and it shows as cancelled. Raises
+    :class:`ExecutorError` when the file cannot be read or is not inside a git repository.
     """
     target = load_target(workstream_file, refuse_errors=False)
-    return target.state_dir.load()
+    state = target.state_dir.read()
+    if state is None or state.finished:
+        return state
+    with target.state_dir.lock(patience=1) as acquired:
+        if not acquired:
+            return state  # a live run
+        state = target.state_dir.read()
+        if state is not None and not state.finished:
+            recover(state, target, target_git(target), grace=2.0)
+            target.state_dir.write(state)
+    return state
 
 
 class Executor:
@@ -98,10 +100,13 @@ class Executor:
         self._emit_lock = threading.Lock()
         self._lock = threading.RLock()  # guards the state
         self._cancel = threading.Event()
-        self._inbox: queue.Queue[_Done | None] = queue.Queue()
+        self._inbox: queue.Queue[Done | None] = queue.Queue()
         self._started = False
         self._state = RunState(self.run_id, self.model.id)
         self._previous: RunState | None = None
+        self._ctx: RunContext | None = None
+        self._refs: dict[str, str] = {}
+        self._tripwire: RepoSnapshot | None = None
 
     # -- the public surface -------------------------------------------------------------
 
@@ -147,20 +152,22 @@ class Executor:
     def _run(self) -> RunResult:
         began = time.monotonic()
         target, model, plan = self.target, self.model, self.plan
-        repo = Git(target.repo_root)
-        repo = Git(target.repo_root, identity_env(repo))
+        repo = target_git(target)
         base = repo.commit_of(model.execution.base)
         if base is None:
             raise ExecutorError(
                 f"execution.base {model.execution.base!r} is not a commit in {target.repo_root}"
             )
-        warnings = self._preflight(repo, base)
         self._previous = target.state_dir.read()
         if self._previous is not None and not self._previous.finished:
-            # We hold the lock, so its runner is gone; what it started may still run.
-            stop_leftovers(self._previous, target, self.options.kill_grace)
-            self._previous.mark_interrupted()
-        refs = repo.refs(f"refs/heads/workstream/{model.id}/")
+            recover(self._previous, target, repo, self.options.kill_grace)
+            target.state_dir.write(self._previous)
+        claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
+        warnings = list(self._preflight(repo, base))
+        sandbox = self._sandbox(warnings)
+        if sandbox is None:
+            self._tripwire = self._snapshot()
+        self._refs = repo.refs(f"refs/heads/workstream/{model.id}/")
         state = self._state
         state.workstream_file = str(target.file)
         state.started_at = time.time()
@@ -168,29 +175,38 @@ class Executor:
         state.pid = os.getpid()
         self._seed_steps()
         self._save()
-        _prune_logs(target.state_dir.logs, KEEP_RUN_LOGS, [state, self._previous])
-        ctx = RunContext(
+        prune_logs(target.state_dir.logs, KEEP_RUN_LOGS, [state, self._previous])
+        self._ctx = RunContext(
             model=model,
             run_id=self.run_id,
             repo=repo,
             repo_root=target.repo_root,
+            git_dir=target.git_dir,
             worktree_root=target.worktree_root,
+            scratch_root=target.state_dir.root / "scratch" / self.run_id,
             env={**os.environ, **self.options.env},
             shell=user_shell(),
             cancel=self._cancel,
             grace=self.options.kill_grace,
             keep_worktrees=self.options.keep_worktrees,
             ports=PortPool(),
+            sandbox=sandbox,
             emit_line=lambda step_id, line: self._emit(StepOutput(self.run_id, step_id, line)),
             on_pid=self._on_pid,
+            on_worktree=self._on_worktree,
         )
-        self._emit(RunStarted(self.run_id, model.id, plan.steps, plan.workers, base, warnings))
+        self._emit(
+            RunStarted(self.run_id, model.id, plan.steps, plan.workers, base, tuple(warnings))
+        )
         for step_id in plan.steps:
             self._emit(StepQueued(self.run_id, step_id))
+        fail_fast = self.options.fail_fast or model.execution.fail_fast
         try:
-            self._schedule(ctx, base, refs)
+            schedule(plan, model, self, self._inbox, self._cancel, fail_fast)
         finally:
             repo.prune()  # forget the worktrees of succeeded steps (their directories are gone)
+            with contextlib.suppress(OSError):
+                self._ctx.scratch_root.rmdir()
         try:
             status, message = self._conclude(repo)
         except ExecutorError as error:  # e.g. git failing while merging the results
@@ -208,19 +224,37 @@ class Executor:
         )
         return RunResult(self.run_id, status, state, state.result_branch, state.result_commit)
 
+    def _sandbox(self, warnings: list[str]) -> SandboxConfig | None:
+        execution = self.model.execution
+        if not execution.sandbox:
+            warnings.append(
+                "the sandbox is off (execution.sandbox: false): steps can write anywhere you "
+                "can; a tripwire checks your repository after each step"
+            )
+            return None
+        bwrap = find_bwrap()
+        if bwrap is None:
+            warnings.append(
+                "bubblewrap (bwrap) is not available, so steps run without a sandbox; a "
+                "tripwire checks your repository after each step (install the bubblewrap "
+                "package to confine them)"
+            )
+            return None
+        writable = tuple(Path(p).expanduser() for p in execution.writable)
+        return SandboxConfig(bwrap, execution.network, writable)
+
+    def _snapshot(self) -> RepoSnapshot:
+        return snapshot(
+            self.target.repo_root,
+            self.target.git_dir,
+            ignore_ref_prefix=f"refs/heads/workstream/{self.model.id}/",
+        )
+
     def _preflight(self, repo: Git, base: str) -> tuple[str, ...]:
-        """Refuse to rewrite a branch the user has checked out; warn about unseen changes."""
-        prefix = f"refs/heads/workstream/{self.model.id}/"
-        own = self.target.worktree_root
-        for worktree in repo.worktrees():
-            branch = worktree.branch or ""
-            if branch.startswith(prefix) and worktree.path.parent != own:
-                raise ExecutorError(
-                    f"branch {branch.removeprefix('refs/heads/')} is checked out in "
-                    f"{worktree.path}; a run rewrites it, so switch that worktree to another "
-                    "branch first"
-                )
-        dirty = repo.uncommitted()
+        """Warn about changes the run cannot see."""
+        work = repo.on(self.target.repo_root)
+        own = os.path.relpath(self.target.file, self.target.repo_root)
+        dirty = [e for e in work.uncommitted() if e[3:] != own]
         if not dirty:
             return ()
         count = len(dirty)
@@ -250,141 +284,23 @@ class Executor:
                 # a worktree kept by an earlier run stays known until this run replaces it
                 worktree=old.worktree if old is not None else None,
                 environment=old.environment if old is not None else (),
+                kept_commit=old.kept_commit if old is not None else None,
             )
 
-    def _schedule(self, ctx: RunContext, base: str, refs: dict[str, str]) -> None:
-        plan = self.plan
-        order = {step_id: i for i, step_id in enumerate(plan.steps)}
-        deps: dict[str, list[str]] = {s: [] for s in plan.steps}
-        dependents: dict[str, list[str]] = {s: [] for s in plan.steps}
-        for dep, step_id in plan.edges:
-            dependents[dep].append(step_id)
-        for step_id in plan.steps:  # in depends_on order: the first dependency is the start
-            step = self.model.step(step_id)
-            assert step is not None
-            deps[step_id] = [d for d in dict.fromkeys(step.depends_on) if d in order]
-        height = _heights(plan, dependents)
-        waiting = set(plan.steps)
-        running: set[str] = set()
-        workers = plan.workers
-        delay = self.model.execution.rate_limit_delay
-        fail_fast = self.options.fail_fast or self.model.execution.fail_fast
-        launching = True
-        last_start: float | None = None
-        while waiting or running:
-            if self._cancel.is_set() and waiting:
-                for step_id in sorted(waiting, key=order.__getitem__):
-                    self._finish(step_id, "cancelled", "not started: the run was cancelled")
-                waiting.clear()
-                launching = False
-            pause: float | None = None
-            while launching and len(running) < workers:
-                ready = [s for s in waiting if all(self._status(d) == "succeeded" for d in deps[s])]
-                if not ready:
-                    break
-                step_id = max(ready, key=lambda s: (height[s], -order[s]))
-                inputs = self._inputs(step_id, deps[step_id], base)
-                if self._reuse(step_id, inputs, refs):
-                    waiting.discard(step_id)
-                    continue
-                if delay and last_start is not None:
-                    pause = last_start + delay - time.monotonic()
-                    if pause > 0:
-                        break
-                    pause = None
-                waiting.discard(step_id)
-                running.add(step_id)
-                last_start = time.monotonic()
-                threading.Thread(
-                    target=self._work,
-                    args=(ctx, step_id, inputs),
-                    name=f"workstream-step-{step_id}",
-                    daemon=True,
-                ).start()
-            if not running and pause is None:
-                # Nothing runs and nothing can start: whatever waits is blocked for good.
-                for step_id in sorted(waiting, key=order.__getitem__):
-                    self._finish(step_id, "skipped", "not run: the run stopped launching steps")
-                waiting.clear()
-                break
-            try:
-                done = self._inbox.get(timeout=pause)
-            except queue.Empty:
-                continue
-            if done is None:
-                continue
-            running.discard(done.step_id)
-            self._record(done)
-            if done.result.status == "failed":
-                for step_id in _downstream(done.step_id, dependents):
-                    if step_id in waiting:
-                        waiting.discard(step_id)
-                        self._finish(step_id, "skipped", f"not run: {done.step_id!r} failed")
-                if fail_fast and launching:
-                    launching = False
-                    for step_id in sorted(waiting, key=order.__getitem__):
-                        self._finish(
-                            step_id, "skipped", f"not started: fail_fast after {done.step_id!r}"
-                        )
-                    waiting.clear()
+    # -- the scheduler's hooks ------------------------------------------------------------
 
-    def _work(self, ctx: RunContext, step_id: str, inputs: Inputs) -> None:
-        """A worker thread: the attempts of one step, then a report to the scheduler."""
-        step = self.model.step(step_id)
-        assert step is not None
-        started = time.monotonic()
-        retries = step.retries if step.retries is not None else self.model.execution.retries
-        log_path = self.target.state_dir.log_file(self.run_id, step_id)
-        attempt = 0
-        result: AttemptResult
-        try:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(log_path, "a", encoding="utf-8") as log:
-                while True:
-                    attempt += 1
-                    self._started_attempt(ctx, step_id, attempt, log_path, log)
-                    result = run_attempt(ctx, step, inputs, log)
-                    if not (result.retryable and attempt <= retries) or self._cancel.is_set():
-                        break
-                    log.write(f"retrying from a fresh worktree (attempt {attempt + 1})\n")
-        except Exception as exc:  # never leave the scheduler waiting for a dead worker
-            result = AttemptResult("failed", f"internal error: {exc!r}", "error")
-        if result.status == "failed" and self._cancel.is_set():
-            result.status = "cancelled"
-        self._inbox.put(_Done(step_id, result, started, attempt))
-
-    def _started_attempt(
-        self, ctx: RunContext, step_id: str, attempt: int, log_path: Path, log: IO[str]
-    ) -> None:
-        worktree = ctx.worktree_root / step_id
-        with self._lock:
-            entry = self._state.steps[step_id]
-            entry.status = "running"
-            entry.attempts = attempt
-            entry.started_at = entry.started_at or time.time()
-            entry.log = str(log_path)
-            entry.worktree = str(worktree)
-            self._save()
-        log.write(f"== {step_id}: attempt {attempt}, run {self.run_id}\n")
-        log.flush()
-        self._emit(
-            StepStarted(
-                self.run_id, step_id, step_branch(self.model, step_id), str(worktree), attempt
-            )
-        )
-
-    # -- state ----------------------------------------------------------------------------
-
-    def _status(self, step_id: str) -> Status:
+    def status(self, step_id: str) -> Status:
+        """A step's current status."""
         return self._state.steps[step_id].status
 
-    def _inputs(self, step_id: str, deps: list[str], base: str) -> Inputs:
+    def inputs(self, step_id: str, deps: list[str]) -> Inputs:
+        """Where a step starts: the base or its dependencies' results."""
         if not deps:
-            return Inputs((base,), ("",))
+            return Inputs((self._state.base_commit or "",), ("",))
         commits = tuple(self._state.steps[d].commit or "" for d in deps)
         return Inputs(commits, tuple(deps))
 
-    def _reuse(self, step_id: str, inputs: Inputs, refs: dict[str, str]) -> bool:
+    def reuse(self, step_id: str, inputs: Inputs) -> bool:
         """Keep an up-to-date earlier success instead of running the step again."""
         wanted = self.options.resume or (
             bool(self.options.steps) and step_id not in self.options.steps
@@ -395,7 +311,7 @@ class Executor:
         entry = self._state.steps[step_id]
         if old.fingerprint != entry.fingerprint or old.inputs != inputs.commits:
             return False
-        if refs.get(f"refs/heads/{step_branch(self.model, step_id)}") != old.commit:
+        if self._refs.get(f"refs/heads/{step_branch(self.model, step_id)}") != old.commit:
             return False
         with self._lock:
             kept = replace(old, message=f"up to date since run {old.run_id}; not run again")
@@ -414,7 +330,116 @@ class Executor:
         )
         return True
 
-    def _record(self, done: _Done) -> None:
+    def launch(self, step_id: str, inputs: Inputs) -> None:
+        """Start a step's attempts on a worker thread."""
+        threading.Thread(
+            target=self._work,
+            args=(step_id, inputs),
+            name=f"workstream-step-{step_id}",
+            daemon=True,
+        ).start()
+
+    def record(self, done: Done) -> bool:
+        """Record a finished step; False when the tripwire fired (the run stops launching)."""
+        result, go_on = done.result, True
+        if self._tripwire is not None:
+            changes = compare(self._tripwire, self._snapshot())
+            if changes:
+                go_on = False
+                self._tripwire = self._snapshot()  # report each change once
+                running = [s for s, e in self._state.steps.items() if e.status == "running"]
+                others = [s for s in running if s != done.step_id]
+                suspects = f" (also running: {', '.join(others)})" if others else ""
+                result = replace(
+                    result,
+                    status="failed",
+                    reason="tripwire",
+                    commit=None,
+                    message=(
+                        "your repository changed while it ran, without a sandbox: "
+                        + "; ".join(changes)
+                        + suspects
+                    ),
+                )
+                done = replace(done, result=result)
+        self._record(done)
+        return go_on
+
+    def finish(self, step_id: str, status: Status, message: str) -> None:
+        """A step that never started reaches a final status."""
+        with self._lock:
+            entry = self._state.steps[step_id]
+            entry.status = status
+            entry.message = message
+            entry.reason = None
+            entry.duration_ms = 0
+            entry.commit = None
+            self._save()
+        self._emit(StepFinished(self.run_id, step_id, status, 0, None, None, message, None))
+
+    # -- workers --------------------------------------------------------------------------
+
+    def _work(self, step_id: str, inputs: Inputs) -> None:
+        """A worker thread: the attempts of one step, then a report to the scheduler."""
+        ctx = self._ctx
+        assert ctx is not None
+        step = self.model.step(step_id)
+        assert step is not None
+        started = time.monotonic()
+        retries = step.retries if step.retries is not None else self.model.execution.retries
+        log_path = self.target.state_dir.log_file(self.run_id, step_id)
+        attempt = 0
+        result: AttemptResult
+        try:
+            with CappedLog(log_path) as log:
+                while True:
+                    attempt += 1
+                    self._started_attempt(step_id, attempt, log_path)
+                    log.write(f"== {step_id}: attempt {attempt}, run {self.run_id}\n")
+                    result = run_attempt(ctx, step, inputs, log)
+                    if not (result.retryable and attempt <= retries) or self._cancel.is_set():
+                        break
+                    log.write(f"retrying from a fresh worktree (attempt {attempt + 1})\n")
+        except Exception as exc:  # never leave the scheduler waiting for a dead worker
+            result = AttemptResult("failed", f"internal error: {exc!r}", "error")
+        if result.status == "failed" and self._cancel.is_set():
+            result.status = "cancelled"
+        self._inbox.put(Done(step_id, result, started, attempt))
+
+    def _started_attempt(self, step_id: str, attempt: int, log_path: Path) -> None:
+        worktree = self.target.worktree_root / step_id
+        with self._lock:
+            entry = self._state.steps[step_id]
+            entry.status = "running"
+            entry.attempts = attempt
+            entry.started_at = entry.started_at or time.time()
+            entry.log = str(log_path)
+            self._save()
+        self._emit(
+            StepStarted(
+                self.run_id, step_id, step_branch(self.model, step_id), str(worktree), attempt
+            )
+        )
+
+    def _on_worktree(self, step_id: str, path: Path, start: str) -> None:
+        """An attempt made its worktree: record it before the step runs (for recovery)."""
+        with self._lock:
+            entry = self._state.steps[step_id]
+            entry.worktree = str(path)
+            entry.start_commit = start
+            entry.kept_commit = None
+            entry.environment = ()
+            self._save()
+
+    def _on_pid(self, step_id: str, pid: int | None) -> None:
+        with self._lock:
+            self._state.steps[step_id].pid = pid
+            if pid is not None:  # only worth a write when a crash would need it
+                self._save()
+
+    # -- state ----------------------------------------------------------------------------
+
+    def _record(self, done: Done) -> None:
         result = done.result
         with self._lock:
             entry = self._state.steps[done.step_id]
@@ -427,6 +452,11 @@ class Executor:
             entry.message = result.message
             entry.reason = result.reason
             entry.worktree = str(result.worktree) if result.worktree else None
+            entry.kept_commit = (
+                (result.saved_commit or result.commit or result.start_commit)
+                if result.worktree
+                else None
+            )
             entry.environment = result.environment
             entry.pid = None
             self._save()
@@ -451,26 +481,6 @@ class Executor:
             return (self._state.base_commit or "",)
         return tuple(self._state.steps[d].commit or "" for d in deps)
 
-    def _finish(
-        self, step_id: str, status: Status, message: str, reason: Reason | None = None
-    ) -> None:
-        """A step that never started reaches a final status."""
-        with self._lock:
-            entry = self._state.steps[step_id]
-            entry.status = status
-            entry.message = message
-            entry.reason = reason
-            entry.duration_ms = 0
-            entry.commit = None
-            self._save()
-        self._emit(StepFinished(self.run_id, step_id, status, 0, None, None, message, reason))
-
-    def _on_pid(self, step_id: str, pid: int | None) -> None:
-        with self._lock:
-            self._state.steps[step_id].pid = pid
-            if pid is not None:  # only worth a write when a crash would need it
-                self._save()
-
     def _conclude(self, repo: Git) -> tuple[Status, str]:
         """The run's status and message; the result branch when every step succeeded."""
         entries = [self._state.steps[s] for s in self.plan.steps]
@@ -482,20 +492,23 @@ class Executor:
             return "cancelled", f"cancelled: {summary}"
         if counts.get("succeeded", 0) != len(entries):
             return "failed", summary
+        branch = result_branch(self.model)
         if self.plan.requested:
-            return (
-                "succeeded",
-                f"{summary}; {result_branch(self.model)} is only updated by a full run",
-            )
+            return "succeeded", f"{summary}; {branch} is only updated by a full run"
         commits = [e.commit for e in entries if e.commit]
         merged = repo.merge(commits, f"workstream {self.model.id}: result of run {self.run_id}")
         if merged.commit is None:
             files = ", ".join(merged.conflicts)
             return "failed", f"{summary}, but their results conflict in: {files}"
-        branch = result_branch(self.model)
+        self._state.result_commit = merged.commit
+        where = repo.checked_out().get(f"refs/heads/{branch}")
+        if where is not None:
+            return "succeeded", (
+                f"{summary}; the result is {merged.commit[:12]}, but {branch} is checked out in "
+                f"{where}, so it was not moved (there: git merge --ff-only {merged.commit[:12]})"
+            )
         repo.set_branch(branch, merged.commit, f"workstream: run {self.run_id}")
         self._state.result_branch = branch
-        self._state.result_commit = merged.commit
         return "succeeded", f"{summary}; result on {branch} ({merged.commit[:12]})"
 
     def _save(self) -> None:
@@ -509,37 +522,6 @@ class Executor:
             for callback in subscribers:
                 with contextlib.suppress(Exception):  # a broken renderer must not break the run
                     callback(event)
-
-
-def _heights(plan: Plan, dependents: dict[str, list[str]]) -> dict[str, int]:
-    """Per step, the number of steps on the longest chain from it to the end."""
-    height: dict[str, int] = {}
-    for step_id in reversed([s for wave in plan.waves for s in wave]):
-        height[step_id] = 1 + max((height[d] for d in dependents[step_id]), default=0)
-    return height
-
-
-def _downstream(step_id: str, dependents: dict[str, list[str]]) -> list[str]:
-    seen: list[str] = []
-    stack = list(dependents[step_id])
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.append(node)
-            stack.extend(dependents[node])
-    return seen
-
-
-def _prune_logs(logs: Path, keep: int, states: list[RunState | None]) -> None:
-    """Delete the logs of old runs, keeping the newest ``keep`` and those a state names."""
-    if not logs.is_dir():
-        return
-    entries = [e for state in states if state is not None for e in state.steps.values()]
-    wanted = {Path(e.log).parent.name for e in entries if e.log}
-    runs = sorted((p for p in logs.iterdir() if p.is_dir()), key=lambda p: p.name)
-    for old in runs[: max(0, len(runs) - keep)]:
-        if old.name not in wanted:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _ms(seconds: float) -> int:

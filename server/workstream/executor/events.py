@@ -24,6 +24,7 @@ Reason: TypeAlias = Literal[
     "merge_conflict",  # its dependencies' results could not be merged
     "scope",  # it changed files outside its ``files`` scope
     "missing_tool",  # the tool's binary is not on PATH
+    "tripwire",  # the user's repository changed while it ran (no sandbox); see the message
     "error",  # anything else (git failed, a worktree could not be made)
 ]
 

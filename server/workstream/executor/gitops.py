@@ -1,28 +1,88 @@
-"""Git, the way the executor needs it: worktrees, changed files, commits and merges.
+"""Git, the way the executor needs it: pinned, inert, and byte-safe.
 
-Every command goes through GitPython's :class:`git.Git` wrapper (one ``git`` process each;
-no state is shared between threads, so steps call it concurrently). Merges never need a
-worktree: ``git merge-tree --write-tree`` computes the merged tree and names the conflicting
-files, and ``git commit-tree`` records it, so neither the user's working tree nor any step's
-is touched by the merge of its dependencies or by the result branch.
+Every command names its repository explicitly (``--git-dir``, and ``--work-tree`` when it
+needs one) and never finds it by walking up from a directory, so a step that deletes or
+rewrites its worktree's ``.git`` cannot point the executor's git at the user's repository.
+Every command also runs inert: no hooks (``core.hooksPath`` points at an empty directory),
+no fsmonitor, no automatic gc or maintenance, no signing, no pager, no prompts, and none of
+the environment variables that would redirect git. Paths come back NUL-separated and are
+decoded with the file-system encoding (``surrogateescape``), so a file name that is not
+UTF-8 survives the round trip.
+
+Merges never need a worktree: ``git merge-tree --write-tree`` computes the merged tree and
+names the conflicting files, and ``git commit-tree`` records it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-from git.refs.symbolic import SymbolicReference
-
 from workstream.executor.errors import ExecutorError
 
-#: Environment variables that would point git (ours or a step's) at another repository.
-GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
+#: Environment variables that would point git (ours or a step's) somewhere else.
+GIT_LOCATION_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_ASKPASS",
+    "GIT_TRACE",
+    "GIT_TRACE2",
+    "GIT_TRACE2_EVENT",
+    "GIT_TRACE2_PERF",
+)
+
+_EMPTY_HOOKS = Path(tempfile.gettempdir()) / "workstream-no-hooks"
+
+
+def _no_hooks_dir() -> str:
+    """An empty directory for ``core.hooksPath`` (``/dev/null`` works too, but is not a dir)."""
+    try:
+        _EMPTY_HOOKS.mkdir(mode=0o555, exist_ok=True)
+    except OSError:
+        return os.devnull
+    if _EMPTY_HOOKS.is_symlink() or any(_EMPTY_HOOKS.iterdir()):
+        return os.devnull  # somebody else's directory: git treats a non-directory as "no hooks"
+    return str(_EMPTY_HOOKS)
+
+
+#: ``-c`` overrides of every executor git call: nothing configured runs a command.
+INERT_CONFIG = (
+    "core.fsmonitor=false",
+    "core.untrackedCache=false",
+    "core.pager=cat",
+    "core.editor=false",
+    "core.sshCommand=false",
+    "core.askPass=",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "diff.external=",
+    "advice.detachedHead=false",
+    "protocol.allow=never",
+    "submodule.recurse=false",
+)
 
 
 class GitError(ExecutorError):
@@ -48,51 +108,79 @@ class MergeOutcome:
 
 
 class Git:
-    """Run git in one directory (a repository root or a worktree)."""
+    """Run git against one repository (its common git dir), optionally on one work tree."""
 
     def __init__(
         self,
-        cwd: Path,
+        git_dir: Path,
+        work_tree: Path | None = None,
         env: Mapping[str, str] | None = None,
         admin_lock: threading.Lock | None = None,
+        index_file: Path | None = None,
     ) -> None:
-        self.cwd = cwd
-        self._git = git.Git(str(cwd))
-        self._env = dict(env or {})
+        self.git_dir = git_dir
+        self.work_tree = work_tree
+        self.index_file = index_file
+        self._env = clean_env(env if env is not None else os.environ)
+        self._env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+        if index_file is not None:
+            self._env["GIT_INDEX_FILE"] = str(index_file)
         # git reads every worktree's admin dir while adding or listing one, and fails on a
         # half-written one: worktree administration is serialised between our threads.
         self._admin_lock = admin_lock or threading.Lock()
+        self._prefix = ["git", f"--git-dir={git_dir}"]
+        if work_tree is not None:
+            self._prefix.append(f"--work-tree={work_tree}")
+        for item in (f"core.hooksPath={_no_hooks_dir()}", *INERT_CONFIG):
+            self._prefix += ["-c", item]
 
-    def at(self, cwd: Path) -> Git:
-        """The same git (same environment, same worktree lock) in another directory."""
-        return Git(cwd, self._env, self._admin_lock)
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment git runs with (a copy)."""
+        return dict(self._env)
 
-    def run(self, *args: str, check: bool = True) -> str:
+    def on(self, work_tree: Path | None, index_file: Path | None = None) -> Git:
+        """The same repository (same environment and lock) on another work tree and index."""
+        env = {k: v for k, v in self._env.items() if k != "GIT_INDEX_FILE"}
+        return Git(self.git_dir, work_tree, env, self._admin_lock, index_file)
+
+    def run(self, *args: str, check: bool = True, stdin: bytes | None = None) -> str:
         """Run ``git args...`` and return its stdout (one trailing newline stripped)."""
-        code, out, err = self.call(*args)
+        code, out, err = self.call(*args, stdin=stdin)
         if check and code != 0:
             last = (err.strip().splitlines() or [out.strip()])[-1:] or [""]
-            raise GitError(f"git {' '.join(args[:3])} failed in {self.cwd}: {last[0]}")
-        return out
+            where = self.work_tree or self.git_dir
+            raise GitError(f"git {' '.join(args[:3])} failed in {where}: {last[0]}")
+        return out.removesuffix("\n")
 
-    def call(self, *args: str) -> tuple[int, str, str]:
+    def call(self, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
         """Run ``git args...``; return (exit code, stdout, stderr) without raising."""
         try:
-            code, out, err = self._git.execute(
-                ["git", *args],
-                with_extended_output=True,
-                with_exceptions=False,
+            proc = subprocess.run(
+                [*self._prefix, *args],
+                input=stdin if stdin is not None else b"",
+                capture_output=True,
                 env=self._env,
+                cwd=self.work_tree or self.git_dir,
+                check=False,
             )
-        except git.GitCommandNotFound:
+        except FileNotFoundError:
             raise ExecutorError("git is not installed (no 'git' on PATH)") from None
-        return int(code), str(out), str(err)
+        except OSError as exc:
+            raise GitError(f"git {' '.join(args[:3])} could not start: {exc}") from None
+        return proc.returncode, os.fsdecode(proc.stdout), os.fsdecode(proc.stderr)
 
     # -- repository ---------------------------------------------------------------------
 
     def commit_of(self, rev: str) -> str | None:
         """The full hash of the commit ``rev`` names, or None."""
-        code, out, _ = self.call("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        if rev.startswith("-"):
+            return None
+        code, out, _ = self.call("rev-parse", "--verify", "--quiet", "--end-of-options", rev)
+        sha = out.strip()
+        if code != 0 or not sha:
+            return None
+        code, out, _ = self.call("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
         return out.strip() if code == 0 and out.strip() else None
 
     def refs(self, prefix: str) -> dict[str, str]:
@@ -110,90 +198,109 @@ class Git:
         self.call("update-ref", "-d", f"refs/heads/{branch}")
 
     def uncommitted(self) -> list[str]:
-        """``git status --porcelain`` lines of this working tree (without taking its lock)."""
-        out = self.run("--no-optional-locks", "status", "--porcelain")
-        return [line for line in out.splitlines() if line]
+        """``git status --porcelain`` entries of the work tree (without taking its lock)."""
+        out = self.run("status", "--porcelain", "-z", "--untracked-files=normal")
+        return [entry for entry in out.split("\0") if entry]
 
     def worktrees(self) -> list[Worktree]:
         """Every worktree of the repository."""
         with self._admin_lock:
-            out = self.run("worktree", "list", "--porcelain")
+            out = self.run("worktree", "list", "--porcelain", "-z")
         result: list[Worktree] = []
         path: Path | None = None
         head: str | None = None
         branch: str | None = None
-        for line in [*out.splitlines(), ""]:
-            if line.startswith("worktree "):
-                path = Path(line[len("worktree ") :])
-            elif line.startswith("HEAD "):
-                head = line[len("HEAD ") :]
-            elif line.startswith("branch "):
-                branch = line[len("branch ") :]
-            elif not line and path is not None:
+        for field in [*out.split("\0"), ""]:
+            if field.startswith("worktree "):
+                path = Path(field[len("worktree ") :])
+            elif field.startswith("HEAD "):
+                head = field[len("HEAD ") :]
+            elif field.startswith("branch "):
+                branch = field[len("branch ") :]
+            elif not field and path is not None:
                 result.append(Worktree(path, head, branch))
                 path, head, branch = None, None, None
         return result
 
-    def add_worktree(self, path: Path, branch: str, start: str) -> None:
-        """Create a worktree at ``path`` on ``branch`` (forced to ``start``).
+    def checked_out(self) -> dict[str, Path]:
+        """Each branch (full ref) checked out in some worktree, and where."""
+        return {w.branch: w.path for w in self.worktrees() if w.branch}
 
-        Only the administrative part holds the lock; the checkout (what ``worktree add``
-        would run as its own child ``git reset --hard``) runs beside other steps' checkouts.
+    def add_worktree(self, path: Path, start: str) -> Path:
+        """Register a detached worktree at ``path`` at ``start`` and check it out.
+
+        Returns its administrative directory. Only the registration holds the lock; the
+        checkout runs beside other steps' checkouts.
         """
         with self._admin_lock:
-            self.run("worktree", "add", "--quiet", "--no-checkout", "-B", branch, str(path), start)
-        self.at(path).run("reset", "--hard", "--quiet", "--no-recurse-submodules")
+            self.run("worktree", "add", "--quiet", "--no-checkout", "--detach", str(path), start)
+        admin = self.admin_dir(path)
+        self.on(path, admin / "index").run(
+            "read-tree", "--reset", "-u", "--no-recurse-submodules", start
+        )
+        return admin
+
+    def admin_dir(self, path: Path) -> Path:
+        """The administrative directory of the worktree at ``path`` (read from git's side)."""
+        base = self.git_dir / "worktrees"
+        for admin in base.iterdir() if base.is_dir() else ():
+            try:
+                gitdir = (admin / "gitdir").read_text(encoding="utf-8").strip()
+            except OSError:
+                continue
+            if Path(gitdir) == path / ".git":
+                return admin
+        raise GitError(f"{path} is not a registered worktree of {self.git_dir}")
 
     def remove_worktree(self, path: Path) -> None:
-        """Remove a worktree and its files, whatever they hold."""
+        """Unregister a worktree of ours and delete its files (git checks it is a worktree)."""
         with self._admin_lock:
-            code, _, _ = self.call("worktree", "remove", "--force", "--force", str(path))
-            if code != 0 and path.exists():
-                shutil.rmtree(path, ignore_errors=True)
-                self.call("worktree", "prune")
-
-    def discard_worktree(self, path: Path) -> None:
-        """Delete a worktree's directory only; :meth:`prune` forgets it later.
-
-        Cheaper than ``git worktree remove`` and safe to run beside other steps: git's
-        administrative files are left alone until the prune at the end of the run.
-        """
-        shutil.rmtree(path, ignore_errors=True)
+            self.run("worktree", "remove", "--force", "--force", str(path))
 
     def prune(self) -> None:
         """Forget worktrees whose directories are gone."""
         with self._admin_lock:
             self.run("worktree", "prune")
 
-    # -- inside a worktree ----------------------------------------------------------------
+    # -- trees ----------------------------------------------------------------------------
 
-    def changed_files(self) -> list[str]:
-        """Paths changed, added or deleted in this worktree (ignored files excluded)."""
-        out = self.run("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames")
-        return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+    def write_tree_of_work_tree(self) -> str:
+        """Stage the whole work tree into this Git's (private) index and write its tree."""
+        assert self.index_file is not None and self.work_tree is not None
+        self.run("add", "--all", "--ignore-errors", "--", ".")
+        return self.run("write-tree").strip()
 
-    def stage(self, paths: Sequence[str] | None = None) -> None:
-        """Stage every change (``paths`` None) or exactly these paths."""
-        if paths is None:
-            self.run("add", "--all")
-            return
-        for start in range(0, len(paths), 500):  # keep argv short
-            self.run("add", "--all", "--", *(f":(literal){p}" for p in paths[start : start + 500]))
+    def changed_between(self, old: str, new: str) -> list[str]:
+        """Paths that differ between two trees or commits (added, changed or deleted)."""
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new)
+        return [p for p in out.split("\0") if p]
 
-    def commit(self, message: str) -> str:
-        """Commit the index (without hooks or signing) and return the new HEAD."""
-        self.run("-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message)
-        return self.head()
+    def tree_with(self, start: str, source_tree: str, paths: Sequence[str]) -> str:
+        """``start``'s tree with ``paths`` as ``source_tree`` has them (absent ones deleted)."""
+        if not paths:
+            return self.run("rev-parse", f"{start}^{{tree}}").strip()
+        assert self.index_file is not None
+        self.run("read-tree", start)
+        listing = self.run("ls-tree", "-r", "-z", "--full-tree", source_tree)
+        wanted = set(paths)
+        present: list[str] = []
+        for entry in listing.split("\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition("\t")
+            if name in wanted:
+                mode, _kind, sha = meta.split(" ")
+                present.append(f"{mode} {sha}\t{name}")
+        removed = wanted - {line.partition("\t")[2] for line in present}
+        zero = "0" * len(start) if len(start) in (40, 64) else "0" * 40
+        lines = [f"0 {zero}\t{name}" for name in sorted(removed)] + present
+        self.run("update-index", "-z", "--index-info", stdin=_nul_lines(lines))
+        return self.run("write-tree").strip()
 
-    def head(self) -> str:
-        """The commit checked out here, read from the ref files (no git process)."""
-        repo = git.Repo(str(self.cwd))
-        try:
-            return str(SymbolicReference.dereference_recursive(repo, "HEAD"))
-        except (ValueError, OSError):
-            return self.run("rev-parse", "HEAD").strip()
-        finally:
-            repo.close()
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """A commit of ``tree`` with ``parents``; no hooks, no signing, no ref moved."""
+        args = [arg for parent in parents for arg in ("-p", parent)]
+        return self.run("commit-tree", tree, *args, stdin=message.encode()).strip()
 
     # -- merges ---------------------------------------------------------------------------
 
@@ -221,20 +328,23 @@ class Git:
                 return MergeOutcome(None, conflicts, (current, other))
             if code != 0:
                 raise GitError(f"git merge-tree failed: {(err.strip().splitlines() or [''])[-1]}")
-            tree = fields[0].strip()
-            current = self.run("commit-tree", tree, "-p", current, "-p", other, "-m", message)
-            current = current.strip()
+            current = self.commit_tree(fields[0].strip(), [current, other], message)
         if len(heads) > 2:  # one commit whose parents are all the heads, like an octopus merge
             tree = self.run("rev-parse", f"{current}^{{tree}}").strip()
-            parents = [arg for head in heads for arg in ("-p", head)]
-            current = self.run("commit-tree", tree, *parents, "-m", message).strip()
+            current = self.commit_tree(tree, heads, message)
         return MergeOutcome(current)
 
 
+def _nul_lines(lines: Iterable[str]) -> bytes:
+    return b"".join(os.fsencode(line) + b"\0" for line in lines)
+
+
 def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment without variables that would redirect git to another repository."""
+    """The environment without variables that would redirect git or make it run commands."""
     env = dict(os.environ if base is None else base)
     for name in GIT_LOCATION_VARS:
+        env.pop(name, None)
+    for name in [n for n in env if n.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))]:
         env.pop(name, None)
     return env
 

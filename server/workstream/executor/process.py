@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+#: Output lines longer than this are cut (the rest is counted, not kept).
+MAX_LINE_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -82,18 +85,22 @@ def run_command(
     on_line: Callable[[str], None],
     on_start: Callable[[int], None] | None = None,
     grace: float = 5.0,
+    wrap: Callable[[list[str]], list[str]] | None = None,
 ) -> Outcome:
     """Run ``argv`` until it exits, ``deadline`` (monotonic) passes or ``cancel`` is set.
 
     Output (stdout and stderr merged) goes to ``on_line`` one line at a time, from a reader
-    thread. ``on_start`` receives the process group id once the command runs.
+    thread, each cut at :data:`MAX_LINE_BYTES`. ``on_start`` receives the process group id
+    once the command runs. ``wrap`` turns the resolved argv into the one to execute (the
+    sandbox).
     """
     binary = find_binary(argv[0], env, cwd)
     if binary is None:
         return Outcome(None, missing=argv[0])
+    resolved = [binary, *argv[1:]]
     try:
         proc = subprocess.Popen(
-            [binary, *argv[1:]],
+            wrap(resolved) if wrap is not None else resolved,
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -136,10 +143,22 @@ def run_command(
 
 
 def _pump(stream: IO[bytes], on_line: Callable[[str], None]) -> None:
-    """Read a byte stream line by line until EOF, decoding leniently."""
+    """Read a byte stream line by line until EOF, decoding leniently, lines capped."""
+    cut: int | None = None  # bytes left out of the current over-long line
     try:
-        for raw in iter(stream.readline, b""):
+        while raw := stream.readline(MAX_LINE_BYTES):
+            ended = raw.endswith(b"\n")
+            if cut is not None:  # the rest of an over-long line: counted, not kept
+                cut += len(raw)
+                if ended:
+                    on_line(f"[workstream: {cut} more bytes of that line left out]")
+                    cut = None
+                continue
             on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+            if not ended and len(raw) >= MAX_LINE_BYTES:
+                cut = 0
+        if cut:
+            on_line(f"[workstream: {cut} more bytes of that line left out]")
     except (OSError, ValueError):  # the log was closed under an abandoned reader
         pass
     finally:

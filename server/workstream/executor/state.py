@@ -54,6 +54,7 @@ class StepState:
     pid: int | None = None  # process group of the running command, for clean-up after a crash
     attempts: int = 0
     environment: tuple[str, ...] = ()  # files copy/setup made in its worktree (not its result)
+    kept_commit: str | None = None  # what a kept worktree holds as the run left it
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (by hand: ``asdict`` deep-copies, and this runs often)."""
@@ -221,12 +222,12 @@ class StateDir:
             os.close(fd)
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[bool]:
+    def lock(self, patience: int = 20) -> Iterator[bool]:
         """Hold the run lock; yields False (without holding it) when another run has it."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            acquired = _flock_with_patience(fd)
+            acquired = _flock_with_patience(fd, patience)
             if acquired:
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())

@@ -81,3 +81,11 @@ def fingerprint(model: Workstream, step: Step) -> str:
     }
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def show_argv(argv: Sequence[str]) -> str:
+    """An argv shown shell-quoted, for the log."""
+    import shlex
+
+    shown = shlex.join(argv)
+    return shown if len(shown) <= 200 else shown[:197] + "..."

@@ -1,0 +1,135 @@
+"""The commands of one step (setup, tool, acceptance tests): environment, sandbox, outcome.
+
+Each command runs in the step's worktree with the run's environment, minus every variable
+that would redirect git, plus the step's ``env`` and ``WORKSTREAM_*``. The step's own git
+writes its objects to a private object directory (``GIT_OBJECT_DIRECTORY``, reading the
+repository's through ``GIT_ALTERNATE_OBJECT_DIRECTORIES``), so nothing it commits lands in the
+user's object store; its result is judged from its worktree's files anyway. Under the
+sandbox, the worktree, its git admin directory, that object directory and the configured
+``writable`` directories are all it may write.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from workstream.executor.context import AttemptResult, RunContext
+from workstream.executor.events import Reason
+from workstream.executor.gitops import clean_env
+from workstream.executor.logs import CappedLog
+from workstream.executor.process import Outcome, run_command
+from workstream.executor.sandbox import SandboxSpec, sandbox_argv
+from workstream.model import Step
+
+
+class StepCommands:
+    """Runs one step's commands and writes what they print to its log and to the run."""
+
+    def __init__(
+        self, ctx: RunContext, step: Step, log: CappedLog, *, deadline: float, timeout: float
+    ) -> None:
+        self.ctx = ctx
+        self.step = step
+        self.log = log
+        self.deadline = deadline
+        self.timeout = timeout
+        self.cwd: Path | None = None
+        self.env: dict[str, str] = {}
+        self.spec: SandboxSpec | None = None
+
+    def say(self, line: str) -> None:
+        """A line in the log and in the run's output."""
+        self.log.write(line + "\n")
+        self.log.flush()
+        self.ctx.emit_line(self.step.id, line)
+
+    def prepare(self, worktree: Path, admin: Path, scratch: Path, port: int) -> None:
+        """Set the environment and the sandbox for commands in ``worktree``."""
+        ctx, step = self.ctx, self.step
+        objects = scratch / "objects"
+        (objects / "info").mkdir(parents=True, exist_ok=True)
+        (objects / "pack").mkdir(parents=True, exist_ok=True)
+        env = clean_env(ctx.env)
+        env.update(step.env)
+        env = clean_env(env)  # a step's env cannot redirect git either
+        env.update(
+            WORKSTREAM_ID=ctx.model.id,
+            WORKSTREAM_STEP=step.id,
+            WORKSTREAM_RUN=ctx.run_id,
+            WORKSTREAM_PORT=str(port),
+            GIT_OBJECT_DIRECTORY=str(objects),
+            GIT_ALTERNATE_OBJECT_DIRECTORIES=str(ctx.git_dir / "objects"),
+        )
+        self.env, self.cwd = env, worktree
+        if ctx.sandbox is not None:
+            extra = tuple(Path(p).expanduser() for p in step.writable)
+            self.spec = SandboxSpec(
+                worktree=worktree,
+                writable=(admin, objects, *ctx.sandbox.writable, *extra),
+                readable=(ctx.git_dir, *_hidden_path_dirs(env)),
+                network=ctx.sandbox.network,
+            )
+
+    def run(self, argv: Sequence[str], label: str) -> Outcome:
+        """Run one command to its end, the step's deadline or the run's cancellation."""
+        assert self.cwd is not None
+        self.say(f"$ {label}")
+        wrap = None
+        if self.spec is not None and self.ctx.sandbox is not None:
+            bwrap, spec = self.ctx.sandbox.bwrap, self.spec
+
+            def wrap(resolved: list[str]) -> list[str]:
+                return sandbox_argv(bwrap, spec, resolved)
+
+        outcome = run_command(
+            argv,
+            cwd=self.cwd,
+            env=self.env,
+            deadline=self.deadline,
+            cancel=self.ctx.cancel,
+            on_line=self.say,
+            on_start=lambda pid: self.ctx.on_pid(self.step.id, pid),
+            grace=self.ctx.grace,
+            wrap=wrap,
+        )
+        self.ctx.on_pid(self.step.id, None)
+        return outcome
+
+
+def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResult | None:
+    """None for a success; otherwise the attempt's result, with a one-line message."""
+    if outcome.ok:
+        return None
+    if outcome.missing is not None:
+        message = f"{what}: command not found: {outcome.missing!r} is not on PATH"
+        reason: Reason = "missing_tool"
+    elif outcome.cancelled:
+        commands.say("cancelled: stopped its processes")
+        return AttemptResult("cancelled", f"cancelled during {what}")
+    elif outcome.timed_out or time.monotonic() > commands.deadline:
+        message = (
+            f"timed out after {commands.timeout:g}s (timeout / execution.timeout_per_step) "
+            f"during {what}; its processes were killed"
+        )
+        reason = "timeout"
+    else:
+        code = outcome.returncode
+        detail = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
+        message = f"{what} failed ({detail})"
+        reason = "exit"
+    commands.say(message)
+    return AttemptResult("failed", message, reason)
+
+
+def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
+    """Directories of ``PATH`` that the sandbox's private /tmp would hide (shown read-only)."""
+    out: list[Path] = []
+    for entry in env.get("PATH", "").split(os.pathsep):
+        path = Path(entry)
+        hidden = path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp")
+        if path.is_absolute() and hidden and path.is_dir():
+            out.append(path)
+    return tuple(out)

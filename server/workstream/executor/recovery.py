@@ -1,0 +1,108 @@
+"""After a runner died (even by SIGKILL): stop what it left running, save the work it left.
+
+The next ``run``, ``run --resume``, ``status`` or ``clean`` calls :func:`recover` while it
+holds the run lock (so the runner is really gone) and before anything else. Processes such a
+runner left behind are stopped, but only after checking they still run inside that step's
+worktree (a process id may have been reused since). The worktree of a step that was running
+holds its interrupted work: it is committed on the step branch (parent: the step's start
+point, which the state file records as soon as the worktree exists), then the worktree is
+kept like a failed step's, so nothing is lost and ``clean`` can remove it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workstream.executor.gitops import Git
+from workstream.executor.process import group_alive, stop_group
+from workstream.executor.state import INTERRUPTED, RunState
+from workstream.executor.target import Target
+from workstream.executor.worktrees import registered, safe_save
+
+
+@dataclass(slots=True)
+class Recovery:
+    """What :func:`recover` did."""
+
+    stopped: list[int] = field(default_factory=list)  # process groups
+    saved: list[tuple[str, str]] = field(default_factory=list)  # (branch, commit)
+    problems: list[str] = field(default_factory=list)
+
+
+def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recovery:
+    """Stop a dead run's processes, save its interrupted work, mark it interrupted (in memory).
+
+    Does nothing for a finished run. The caller holds the lock and writes the state after.
+    """
+    report = Recovery()
+    if state.finished:
+        return report
+    report.stopped.extend(stop_leftovers(state, target, grace))
+    running = {
+        step_id: entry
+        for step_id, entry in state.steps.items()
+        if entry.status == "running" and entry.run_id == state.run_id
+    }
+    state.mark_interrupted()
+    for step_id, entry in running.items():
+        path = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
+        if not path.is_dir() or not registered(repo, path):
+            continue
+        scratch = target.state_dir.root / "scratch" / f"recover-{step_id}"
+        commit, error = safe_save(
+            repo,
+            path,
+            entry.start_commit,
+            frozenset(entry.environment),
+            scratch,
+            f"workstream: interrupted work of {step_id}\n\n{INTERRUPTED}\n\nRun: {state.run_id}\n",
+        )
+        if error is not None:
+            report.problems.append(f"{step_id}: its interrupted work could not be saved: {error}")
+            continue
+        entry.worktree = str(path)
+        if commit is None:
+            continue
+        branch = entry.branch or f"workstream/{state.workstream_id}/step/{step_id}"
+        if f"refs/heads/{branch}" in repo.checked_out():
+            report.problems.append(f"{step_id}: saved as {commit[:12]}; {branch} is checked out")
+        else:
+            repo.set_branch(branch, commit, f"workstream: interrupted work of {step_id}")
+        entry.kept_commit = commit
+        report.saved.append((branch, commit))
+    return report
+
+
+def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
+    """Stop process groups of a dead runner's steps that still run in their worktrees."""
+    stopped: list[int] = []
+    for step_id, entry in state.steps.items():
+        if entry.pid is None or entry.status != "running" or not group_alive(entry.pid):
+            continue
+        worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
+        if _runs_in(entry.pid, worktree):
+            stop_group(entry.pid, grace)
+            stopped.append(entry.pid)
+        entry.pid = None
+    return stopped
+
+
+def _runs_in(pgid: int, worktree: Path) -> bool:
+    """True when a process of group ``pgid`` has its working directory in ``worktree``."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return False  # cannot verify: better to leave a process than to kill a stranger
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if cwd == worktree or worktree in cwd.parents:
+            return True
+    return False

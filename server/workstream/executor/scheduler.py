@@ -1,0 +1,143 @@
+"""The scheduler: which step starts next, and what a finished step unblocks or skips.
+
+It follows dask's local scheduler: explicit state (waiting, running, finished), a loop that
+starts ready steps up to ``workers`` (the one on the longest remaining chain first) and then
+blocks on a queue of finished attempts, releasing whatever they unblocked. Only the
+scheduler thread decides; workers post their result. A failure skips every step downstream
+of it at once; other branches go on unless ``fail_fast`` (or a tripwire) stops launching.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from workstream.executor.context import AttemptResult, Inputs
+from workstream.executor.events import Status
+from workstream.executor.plan import Plan
+from workstream.model import Workstream
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A worker's report: a step's last attempt ended."""
+
+    step_id: str
+    result: AttemptResult
+    started: float  # monotonic, first attempt
+    attempts: int
+
+
+class Hooks(Protocol):
+    """What the scheduler asks of the engine."""
+
+    def status(self, step_id: str) -> Status: ...
+    def inputs(self, step_id: str, deps: list[str]) -> Inputs: ...
+    def reuse(self, step_id: str, inputs: Inputs) -> bool: ...
+    def launch(self, step_id: str, inputs: Inputs) -> None: ...
+    def record(self, done: Done) -> bool:
+        """Record a finished step; False when the run must stop launching steps."""
+        ...
+
+    def finish(self, step_id: str, status: Status, message: str) -> None: ...
+
+
+def schedule(
+    plan: Plan,
+    model: Workstream,
+    hooks: Hooks,
+    inbox: queue.Queue[Done | None],
+    cancel: threading.Event,
+    fail_fast: bool,
+) -> None:
+    """Run the plan's steps through ``hooks`` until none waits or runs."""
+    order = {step_id: i for i, step_id in enumerate(plan.steps)}
+    deps: dict[str, list[str]] = {s: [] for s in plan.steps}
+    dependents: dict[str, list[str]] = {s: [] for s in plan.steps}
+    for dep, step_id in plan.edges:
+        dependents[dep].append(step_id)
+    for step_id in plan.steps:  # in depends_on order: the first dependency is the start
+        step = model.step(step_id)
+        assert step is not None
+        deps[step_id] = [d for d in dict.fromkeys(step.depends_on) if d in order]
+    height = heights(plan, dependents)
+    waiting = set(plan.steps)
+    running: set[str] = set()
+    delay = model.execution.rate_limit_delay
+    launching = True
+    last_start: float | None = None
+
+    def stop(status: Status, message: str) -> None:
+        for step_id in sorted(waiting, key=order.__getitem__):
+            hooks.finish(step_id, status, message)
+        waiting.clear()
+
+    while waiting or running:
+        if cancel.is_set() and waiting:
+            stop("cancelled", "not started: the run was cancelled")
+            launching = False
+        pause: float | None = None
+        while launching and len(running) < plan.workers:
+            ready = [s for s in waiting if all(hooks.status(d) == "succeeded" for d in deps[s])]
+            if not ready:
+                break
+            step_id = max(ready, key=lambda s: (height[s], -order[s]))
+            inputs = hooks.inputs(step_id, deps[step_id])
+            if hooks.reuse(step_id, inputs):
+                waiting.discard(step_id)
+                continue
+            if delay and last_start is not None:
+                pause = last_start + delay - time.monotonic()
+                if pause > 0:
+                    break
+                pause = None
+            waiting.discard(step_id)
+            running.add(step_id)
+            last_start = time.monotonic()
+            hooks.launch(step_id, inputs)
+        if not running and pause is None:
+            # Nothing runs and nothing can start: whatever waits is blocked for good.
+            stop("skipped", "not run: the run stopped launching steps")
+            break
+        try:
+            done = inbox.get(timeout=pause)
+        except queue.Empty:
+            continue
+        if done is None:
+            continue
+        running.discard(done.step_id)
+        go_on = hooks.record(done)
+        if done.result.status == "failed":
+            for step_id in downstream(done.step_id, dependents):
+                if step_id in waiting:
+                    waiting.discard(step_id)
+                    hooks.finish(step_id, "skipped", f"not run: {done.step_id!r} failed")
+        if launching and (not go_on or (fail_fast and done.result.status == "failed")):
+            launching = False
+            why = "fail_fast" if go_on else "the user's repository changed"
+            stop("skipped", f"not started: {why} after {done.step_id!r}")
+
+
+def heights(plan: Plan, dependents: dict[str, list[str]]) -> dict[str, int]:
+    """Per step, the number of steps on the longest chain from it to the end."""
+    height: dict[str, int] = {}
+    for step_id in reversed([s for wave in plan.waves for s in wave]):
+        height[step_id] = 1 + max((height[d] for d in dependents[step_id]), default=0)
+    return height
+
+
+def downstream(step_id: str, dependents: dict[str, list[str]]) -> list[str]:
+    """Every step that depends on ``step_id``, directly or not."""
+    seen: set[str] = set()
+    out: list[str] = []
+    stack = list(dependents[step_id])
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            out.append(node)
+            stack.extend(dependents[node])
+    return out

@@ -1,0 +1,158 @@
+"""The tripwire: where no sandbox confines the steps, detect what they did to the repository.
+
+:func:`snapshot` records the user's repository — HEAD and its branch, the index, every ref
+but the executor's own, the config, the hooks, ``info/`` and the working tree's status with a
+hash of each changed or untracked file — and :func:`compare` says, in sentences, what differs
+between two snapshots. Every git call is pinned to the repository (``--git-dir`` and
+``--work-tree``) and inert (no hooks, no fsmonitor, no optional locks, so reading the status
+does not rewrite the index).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstream.executor.gitops import Git
+
+
+@dataclass(frozen=True, slots=True)
+class RepoSnapshot:
+    """The parts of a repository a step must not change."""
+
+    head: str  # "ref: refs/heads/main" or a commit
+    head_commit: str
+    index: str  # hash of the index entries
+    refs: dict[str, str]
+    config: dict[str, str]  # file name -> content hash
+    config_text: dict[str, tuple[str, ...]]
+    hooks: dict[str, str]
+    info: dict[str, str]
+    status: dict[str, str]  # path -> "status code + content hash"
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() or path.is_symlink():
+            try:
+                data = path.read_bytes() if not path.is_symlink() else str(path.readlink()).encode()
+            except OSError:
+                data = b"?"
+            out[str(path.relative_to(folder))] = _hash(data)
+    return out
+
+
+def snapshot(repo_root: Path, git_dir: Path, *, ignore_ref_prefix: str) -> RepoSnapshot:
+    """The state of the user's repository now."""
+    git = Git(git_dir, repo_root)
+    head_file = git_dir / "HEAD"
+    try:
+        head = head_file.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        head = "?"
+    head_commit = git.call("rev-parse", "--verify", "--quiet", "HEAD")[1].strip()
+    index = _hash(git.run("ls-files", "--stage", "-z").encode("utf-8", "surrogateescape"))
+    refs = {
+        name: sha
+        for name, sha in git.refs("refs/").items()
+        if not name.startswith(ignore_ref_prefix)
+    }
+    config: dict[str, str] = {}
+    config_text: dict[str, tuple[str, ...]] = {}
+    for name in ("config", "config.worktree"):
+        try:
+            data = (git_dir / name).read_bytes()
+        except OSError:
+            continue
+        config[name] = _hash(data)
+        config_text[name] = tuple(data.decode("utf-8", "replace").splitlines())
+    hooks = _files(git_dir / "hooks")
+    custom = git.call("config", "--get", "core.hooksPath")[1].strip()
+    if custom:
+        hooks.update({f"{custom}/{k}": v for k, v in _files(repo_root / custom).items()})
+    status: dict[str, str] = {}
+    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    for entry in out.split("\0"):
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        file = repo_root / path
+        try:
+            digest = _hash(file.read_bytes()) if file.is_file() else "-"
+        except OSError:
+            digest = "?"
+        status[path] = f"{code} {digest}"
+    return RepoSnapshot(
+        head, head_commit, index, refs, config, config_text, hooks, _files(git_dir / "info"), status
+    )
+
+
+def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
+    """What changed from ``before`` to ``after``, one sentence each; [] when nothing did."""
+    changes: list[str] = []
+    if before.head != after.head or before.head_commit != after.head_commit:
+        changes.append(f"HEAD moved from {_head(before)} to {_head(after)}")
+    if before.index != after.index:
+        changes.append("the index (staged changes) changed")
+    for name in sorted(set(before.refs) | set(after.refs)):
+        old, new = before.refs.get(name), after.refs.get(name)
+        if old == new:
+            continue
+        if old is None:
+            changes.append(f"new ref {name} ({(new or '')[:12]})")
+        elif new is None:
+            changes.append(f"ref {name} deleted (was {old[:12]})")
+        else:
+            changes.append(f"ref {name} moved from {old[:12]} to {new[:12]}")
+    for name in sorted(set(before.config) | set(after.config)):
+        if before.config.get(name) != after.config.get(name):
+            old_lines = set(before.config_text.get(name, ()))
+            new_lines = set(after.config_text.get(name, ()))
+            added = [
+                line.strip() for line in after.config_text.get(name, ()) if line not in old_lines
+            ]
+            removed = [
+                line.strip() for line in before.config_text.get(name, ()) if line not in new_lines
+            ]
+            detail = "; ".join([*(f"+ {a}" for a in added[:5]), *(f"- {r}" for r in removed[:5])])
+            changes.append(f".git/{name} changed" + (f": {detail}" if detail else ""))
+    changes += _dict_changes("hook", before.hooks, after.hooks)
+    changes += _dict_changes(".git/info file", before.info, after.info)
+    for path in sorted(set(before.status) | set(after.status)):
+        old, new = before.status.get(path), after.status.get(path)
+        if old == new:
+            continue
+        if new is None:
+            changes.append(f"working tree: {path} was restored or removed")
+        elif old is None:
+            changes.append(f"working tree: {path} {'added' if new.startswith('??') else 'changed'}")
+        else:
+            changes.append(f"working tree: {path} changed again")
+    return changes
+
+
+def _dict_changes(kind: str, before: dict[str, str], after: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for name in sorted(set(before) | set(after)):
+        if name not in before:
+            out.append(f"{kind} added: {name}")
+        elif name not in after:
+            out.append(f"{kind} removed: {name}")
+        elif before[name] != after[name]:
+            out.append(f"{kind} changed: {name}")
+    return out
+
+
+def _head(snap: RepoSnapshot) -> str:
+    name = (
+        snap.head.removeprefix("ref: refs/heads/") if snap.head.startswith("ref:") else "detached"
+    )
+    return f"{name} ({snap.head_commit[:12]})"

@@ -1,0 +1,177 @@
+"""The step worktrees: where they go, proof that the executor made them, and their removal.
+
+The executor removes only what it created. The folder that holds a workstream's worktrees
+(``<worktree_dir>/<workstream id>``, or ``.git/workstream/<id>/worktrees``) carries a marker
+file naming the repository it belongs to; a folder at that place without the marker, or with
+another repository's, is an error that names it. Inside it, a step's worktree is only ever
+removed through ``git worktree remove`` (git checks it is a worktree of this repository);
+anything else at that path is an error, never an ``rmtree``. A kept worktree with changes
+made after the run left it is saved on a commit before it goes (:func:`save_worktree`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from workstream.executor.errors import ExecutorError
+from workstream.executor.gitops import Git, GitError
+
+#: The marker in a worktree root (a step id cannot start with a dot, so none collides).
+MARKER = ".workstream-owner"
+
+
+def claim_root(root: Path, git_dir: Path, *, adopt: bool = False) -> None:
+    """Make sure ``root`` is ours: create it with a marker, or find our marker in it.
+
+    ``adopt`` accepts an unmarked existing folder (the default location inside the git dir,
+    which only the executor writes).
+    """
+    marker = root / MARKER
+    expected = {"git_dir": str(git_dir)}
+    if root.is_symlink():
+        raise ExecutorError(f"{root} is a symbolic link; the worktree folder must be a real one")
+    if root.exists():
+        if not root.is_dir():
+            raise ExecutorError(f"{root} exists and is not a folder; move it away")
+        if marker.is_file():
+            try:
+                owner = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                owner = None
+            if owner != expected:
+                raise ExecutorError(
+                    f"{root} holds the worktrees of another repository "
+                    f"({marker} names {owner.get('git_dir') if isinstance(owner, dict) else '?'})"
+                )
+            return
+        if not adopt:
+            raise ExecutorError(
+                f"{root} already exists and was not made by workstream; workstream only "
+                "removes what it created, so it will not use it: move it away or choose "
+                "another execution.worktree_dir"
+            )
+    root.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(expected) + "\n", encoding="utf-8")
+
+
+def owned(root: Path, git_dir: Path) -> bool:
+    """True when ``root`` carries our marker for this repository."""
+    try:
+        owner = json.loads((root / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(owner == {"git_dir": str(git_dir)})
+
+
+def release_root(root: Path, git_dir: Path) -> bool:
+    """Remove ``root`` when it is ours and holds nothing but the marker; True if removed."""
+    if not owned(root, git_dir):
+        return False
+    if any(entry.name != MARKER for entry in root.iterdir()):
+        return False
+    (root / MARKER).unlink()
+    try:
+        root.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+def registered(repo: Git, path: Path) -> bool:
+    """True when ``path`` is a worktree git knows for this repository."""
+    return any(w.path == path for w in repo.worktrees())
+
+
+def clear_path(repo: Git, path: Path) -> None:
+    """Make room for a step's worktree at ``path``: remove ours, refuse anything else."""
+    if registered(repo, path):
+        if path.exists():
+            repo.remove_worktree(path)
+        else:
+            repo.prune()
+        return
+    if path.exists() or path.is_symlink():
+        raise ExecutorError(
+            f"{path} exists and is not a worktree workstream made; it is left alone: move it "
+            "away to run this step"
+        )
+
+
+def discard(repo: Git, path: Path) -> None:
+    """Delete the files of a worktree of ours whose work is recorded; git forgets it at prune.
+
+    Cheaper than ``git worktree remove`` beside other steps. Only a real directory that is
+    registered as a worktree is deleted (``rmtree`` never follows symbolic links).
+    """
+    if path.is_symlink() or not path.is_dir():
+        return
+    shutil.rmtree(path)
+
+
+def reset_admin(admin: Path, path: Path, commit: str) -> None:
+    """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there."""
+    (admin / "HEAD").write_text(commit + "\n", encoding="utf-8")
+    (admin / "commondir").write_text("../..\n", encoding="utf-8")
+    (admin / "gitdir").write_text(str(path / ".git") + "\n", encoding="utf-8")
+    dot_git = path / ".git"
+    if dot_git.is_dir() and not dot_git.is_symlink():
+        shutil.rmtree(dot_git)
+    elif dot_git.exists() or dot_git.is_symlink():
+        dot_git.unlink()
+    dot_git.write_text(f"gitdir: {admin}\n", encoding="utf-8")
+
+
+def snapshot_tree(repo: Git, path: Path, scratch: Path, seed_index: Path | None = None) -> str:
+    """The tree of everything in the worktree at ``path`` (ignored files aside).
+
+    Staged into a private index (a copy of ``seed_index`` when given, so unchanged files are
+    not hashed again), through the repository's own git dir: the worktree's ``.git`` is not
+    consulted, whatever the step did to it.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    index = scratch / f"snapshot-{time.monotonic_ns()}.index"
+    try:
+        if seed_index is not None and seed_index.is_file():
+            shutil.copyfile(seed_index, index)
+        return repo.on(path, index).write_tree_of_work_tree()
+    finally:
+        index.unlink(missing_ok=True)
+
+
+def save_worktree(
+    repo: Git,
+    path: Path,
+    base: str,
+    environment: frozenset[str],
+    scratch: Path,
+    message: str,
+) -> str | None:
+    """Commit what the worktree holds beyond ``base`` (environment files left out).
+
+    Returns the new commit, or None when there is nothing to save. No ref is moved.
+    """
+    tree = snapshot_tree(repo, path, scratch)
+    changed = [p for p in repo.changed_between(base, tree) if p not in environment]
+    if not changed:
+        return None
+    index = scratch / f"save-{time.monotonic_ns()}.index"
+    try:
+        result = repo.on(path, index).tree_with(base, tree, changed)
+    finally:
+        index.unlink(missing_ok=True)
+    return repo.commit_tree(result, [base], message)
+
+
+def safe_save(
+    repo: Git, path: Path, base: str | None, environment: frozenset[str], scratch: Path, why: str
+) -> tuple[str | None, str | None]:
+    """:func:`save_worktree` that reports a failure instead of raising: (commit, error)."""
+    if base is None or repo.commit_of(base) is None:
+        return None, "its start commit is unknown"
+    try:
+        return save_worktree(repo, path, base, environment, scratch, why), None
+    except GitError as exc:
+        return None, str(exc)
