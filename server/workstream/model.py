@@ -125,14 +125,21 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return tuple(item for item in out if isinstance(item, str))
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+#: The largest values the executor accepts (the schema reports larger ones).
+MAX_SECONDS = 604800.0  # a week: timeouts
+MAX_DELAY = 3600.0  # rate_limit_delay
+MAX_RETRIES = 100
+MAX_WORKERS = 1024
+
+
+def _number(value: Any, most: float = MAX_SECONDS) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
         return None
     return float(value)
 
 
 def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
         return None
     return value
 
@@ -147,11 +154,11 @@ def _execution(raw: Any) -> Execution:
     delay = raw.get("rate_limit_delay", 0)
     return Execution(
         parallel=parallel if isinstance(parallel, bool) else True,
-        max_workers=max_workers if max_workers and max_workers >= 1 else None,
+        max_workers=max_workers if max_workers and 1 <= max_workers <= MAX_WORKERS else None,
         timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,
-        rate_limit_delay=float(delay) if _number(delay) else 0.0,
+        rate_limit_delay=_number(delay, MAX_DELAY) or 0.0,
         base=_str(raw.get("base")) or "HEAD",
         setup=_str(raw.get("setup")) or None,
         copy=_strings(raw.get("copy")) or (),

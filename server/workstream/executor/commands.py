@@ -12,17 +12,21 @@ sandbox, the worktree, its git admin directory, that object directory and the co
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from workstream.executor.context import AttemptResult, RunContext
+from workstream.executor.errors import ExecutorError
 from workstream.executor.events import Reason
 from workstream.executor.gitops import clean_env
 from workstream.executor.logs import CappedLog
 from workstream.executor.process import Outcome, run_command
 from workstream.executor.sandbox import SandboxSpec, sandbox_argv
 from workstream.model import Step
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class StepCommands:
@@ -53,6 +57,9 @@ class StepCommands:
         (objects / "info").mkdir(parents=True, exist_ok=True)
         (objects / "pack").mkdir(parents=True, exist_ok=True)
         env = clean_env(ctx.env)
+        for name, value in step.env.items():
+            if not _ENV_NAME.fullmatch(name) or "\0" in value:
+                raise ExecutorError(f"env: {name!r} is not a usable environment variable")
         env.update(step.env)
         env = clean_env(env)  # a step's env cannot redirect git either
         env.update(

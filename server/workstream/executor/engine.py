@@ -47,7 +47,7 @@ from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import Plan, make_plan
 from workstream.executor.ports import PortPool
-from workstream.executor.recovery import recover
+from workstream.executor.recovery import recover, save_kept
 from workstream.executor.sandbox import find_bwrap
 from workstream.executor.scheduler import Done, schedule
 from workstream.executor.state import RunState, StepState
@@ -164,6 +164,9 @@ class Executor:
             target.state_dir.write(self._previous)
         claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
         warnings = list(self._preflight(repo, base))
+        if self._previous is not None:
+            warnings += save_kept(self._previous, target, repo, plan.steps)
+            target.state_dir.write(self._previous)
         sandbox = self._sandbox(warnings)
         if sandbox is None:
             self._tripwire = self._snapshot()

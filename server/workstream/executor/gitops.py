@@ -300,7 +300,8 @@ class Git:
     def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
         """A commit of ``tree`` with ``parents``; no hooks, no signing, no ref moved."""
         args = [arg for parent in parents for arg in ("-p", parent)]
-        return self.run("commit-tree", tree, *args, stdin=message.encode()).strip()
+        data = message.encode("utf-8", "surrogateescape")
+        return self.run("commit-tree", tree, *args, stdin=data).strip()
 
     # -- merges ---------------------------------------------------------------------------
 

@@ -12,9 +12,12 @@ kept like a failed step's, so nothing is lost and ``clean`` can remove it.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git
 from workstream.executor.process import group_alive, stop_group
 from workstream.executor.state import INTERRUPTED, RunState
@@ -106,3 +109,43 @@ def _runs_in(pgid: int, worktree: Path) -> bool:
         if cwd == worktree or worktree in cwd.parents:
             return True
     return False
+
+
+def save_kept(state: RunState, target: Target, repo: Git, steps: Iterable[str]) -> list[str]:
+    """Before a run replaces kept worktrees: save what was changed in them since, say where.
+
+    Edits and commits someone made in a kept worktree go on a branch
+    ``workstream/<id>/saved/<step>-<time>``; the sentences name them.
+    """
+    notes: list[str] = []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for step_id in steps:
+        entry = state.steps.get(step_id)
+        if entry is None or not entry.worktree:
+            continue
+        path = Path(entry.worktree)
+        if not path.is_dir() or not registered(repo, path):
+            continue
+        scratch = target.state_dir.root / "scratch" / f"kept-{step_id}"
+        base = entry.kept_commit or entry.start_commit
+        commit, error = safe_save(
+            repo,
+            path,
+            base,
+            frozenset(entry.environment),
+            scratch,
+            f"workstream: changes made in the kept worktree of {step_id}\n",
+        )
+        if error is not None:
+            raise ExecutorError(
+                f"the kept worktree {path} has changes that could not be saved ({error}); "
+                f"save them yourself, then run `workstream clean --force`"
+            )
+        if commit is not None:
+            branch = f"workstream/{state.workstream_id}/saved/{step_id}-{stamp}"
+            repo.set_branch(
+                branch, commit, f"workstream: changes in the kept worktree of {step_id}"
+            )
+            entry.kept_commit = commit
+            notes.append(f"changes made in the kept worktree of {step_id!r} are saved on {branch}")
+    return notes

@@ -5,6 +5,8 @@ Paths are tuples of object keys (``str``) and array indices (``int``), like JSON
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,3 +47,18 @@ class ParsedJson:
             if found is not None:
                 return found
         return Span(0, 0)
+
+
+def parse_number_int(literal: str) -> int | float:
+    """An integer literal of any length: past Python's digit limit it becomes a float."""
+    if len(literal) <= 4000:
+        return int(literal)
+    return parse_number_float(literal)
+
+
+def parse_number_float(literal: str) -> float:
+    """A float literal; one too large for a float is clamped to the largest (never inf)."""
+    value = float(literal)
+    if math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    return value

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from workstream.findings import Span
-from workstream.jsonc.base import ParsedJson, Path
+from workstream.jsonc.base import ParsedJson, Path, parse_number_float, parse_number_int
 
 _WS = re.compile(r"[ \t\n\r]*")
 _scan_once: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
@@ -128,7 +128,16 @@ def decode(source: str, scan: str | None = None) -> FastParsed:
     skip = _WS.match
     pos = skip(text, 0).end()  # type: ignore[union-attr]
     if text[pos : pos + 1] != "{":
-        return FastParsed(source, json.loads(text, parse_constant=_reject_constant), text)
+        return FastParsed(
+            source,
+            json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_int=parse_number_int,
+                parse_float=parse_number_float,
+            ),
+            text,
+        )
     root: dict[str, Any] = {}
     members: dict[str, tuple[int, int, int]] = {}
     arrays: dict[int, list[int]] = {}
@@ -274,7 +283,12 @@ def reparse_element(
         element = blank_jsonc(text[element_start : element_end + delta])
         if element is None:
             return None
-        value = json.loads(element, parse_constant=_reject_constant)
+        value = json.loads(
+            element,
+            parse_constant=_reject_constant,
+            parse_int=parse_number_int,
+            parse_float=parse_number_float,
+        )
     except (ValueError, RecursionError, StopIteration, IndexError):
         return None
     root = _replaced(parsed.value, array, k, value)

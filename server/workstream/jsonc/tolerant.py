@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workstream.findings import Span
-from workstream.jsonc.base import ParsedJson, Path, SyntaxIssue
+from workstream.jsonc.base import (
+    ParsedJson,
+    Path,
+    SyntaxIssue,
+    parse_number_float,
+    parse_number_int,
+)
 
 #: The tolerant parser does not descend into containers nested deeper than this (they become
 #: ``None``): a workstream is four levels deep, and a hostile document must not cost more.
@@ -105,7 +111,12 @@ class TolerantParser:
             self.error("Unterminated string: add the closing '\"'", start, end)
             return Node("string", start, end, raw[1:])
         if kind == "number":
-            return Node("number", start, end, json.loads(raw))
+            return Node(
+                "number",
+                start,
+                end,
+                json.loads(raw, parse_int=parse_number_int, parse_float=parse_number_float),
+            )
         if kind == "word" and raw in _LITERALS:
             return Node("literal", start, end, _LITERALS[raw])
         self.error(f"Unexpected {raw[:20]!r}: expected a value", start, end)
