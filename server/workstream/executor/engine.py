@@ -17,7 +17,6 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,35 +27,28 @@ from workstream.executor.context import (
     Inputs,
     RunContext,
     SandboxConfig,
-    result_branch,
-    step_branch,
 )
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import (
-    Event,
     RunFinished,
     RunStarted,
-    Status,
-    StepFinished,
     StepOutput,
     StepQueued,
-    StepStarted,
 )
 from workstream.executor.gitops import Git
+from workstream.executor.ledger import Ledger, ms
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
-from workstream.executor.plan import Plan, make_plan
+from workstream.executor.plan import make_plan
 from workstream.executor.ports import PortPool
 from workstream.executor.recovery import recover, save_kept
 from workstream.executor.sandbox import find_bwrap
 from workstream.executor.scheduler import Done, schedule
-from workstream.executor.state import RunState, StepState
-from workstream.executor.target import Target, load_target, target_git
-from workstream.executor.tools import fingerprint, user_shell
+from workstream.executor.state import RunState
+from workstream.executor.target import load_target, target_git
+from workstream.executor.tools import user_shell
 from workstream.executor.tripwire import RepoSnapshot, compare, snapshot
 from workstream.executor.worktrees import claim_root
-
-Subscriber = Callable[[Event], None]
 
 
 def new_run_id() -> str:
@@ -85,45 +77,21 @@ def load_state(workstream_file: Path | str) -> RunState | None:
     return state
 
 
-class Executor:
+class Executor(Ledger):
     """One run of a workstream: ``subscribe``, then ``run`` (blocking); ``cancel`` any time."""
 
     def __init__(self, workstream_file: Path | str, options: RunOptions | None = None) -> None:
         """Load and check the workstream and plan the run; raise :class:`ExecutorError`."""
-        self.options = options or RunOptions()
-        self.target: Target = load_target(workstream_file)
-        self.model = self.target.model
-        self.plan: Plan = make_plan(self.model, self.options.steps, self.options.max_workers)
-        self.run_id = new_run_id()
-        self._subscribers: list[Subscriber] = []
-        self._subscribers_lock = threading.Lock()
-        self._emit_lock = threading.Lock()
-        self._lock = threading.RLock()  # guards the state
-        self._cancel = threading.Event()
+        options = options or RunOptions()
+        target = load_target(workstream_file)
+        plan = make_plan(target.model, options.steps, options.max_workers)
+        super().__init__(target, plan, options, new_run_id())
         self._inbox: queue.Queue[Done | None] = queue.Queue()
         self._started = False
-        self._state = RunState(self.run_id, self.model.id)
-        self._previous: RunState | None = None
         self._ctx: RunContext | None = None
-        self._refs: dict[str, str] = {}
         self._tripwire: RepoSnapshot | None = None
 
     # -- the public surface -------------------------------------------------------------
-
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        """Call ``callback`` with every event (from any thread, one at a time, in order).
-
-        Returns a function that unsubscribes. A callback that raises is ignored.
-        """
-        with self._subscribers_lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._subscribers_lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
 
     def cancel(self) -> None:
         """Stop the run: no new step starts, running ones are killed; thread-safe, idempotent."""
@@ -219,7 +187,7 @@ class Executor:
         state.finished_at = time.time()
         state.pid = None
         self._save()
-        duration = _ms(time.monotonic() - began)
+        duration = ms(time.monotonic() - began)
         self._emit(
             RunFinished(
                 self.run_id, status, duration, state.result_branch, state.result_commit, message
@@ -267,71 +235,7 @@ class Executor:
             f"({base[:12]})",
         )
 
-    def _seed_steps(self) -> None:
-        """Fresh entries for the planned steps; others keep their latest entry."""
-        previous = self._previous.steps if self._previous is not None else {}
-        planned = set(self.plan.steps)
-        for step in self.model.steps:
-            if not step.id or step.id in self._state.steps:
-                continue
-            old = previous.get(step.id)
-            if step.id not in planned:
-                if old is not None:
-                    self._state.steps[step.id] = old
-                continue
-            self._state.steps[step.id] = StepState(
-                status="queued",
-                run_id=self.run_id,
-                fingerprint=fingerprint(self.model, step),
-                branch=step_branch(self.model, step.id),
-                # a worktree kept by an earlier run stays known until this run replaces it
-                worktree=old.worktree if old is not None else None,
-                environment=old.environment if old is not None else (),
-                kept_commit=old.kept_commit if old is not None else None,
-            )
-
     # -- the scheduler's hooks ------------------------------------------------------------
-
-    def status(self, step_id: str) -> Status:
-        """A step's current status."""
-        return self._state.steps[step_id].status
-
-    def inputs(self, step_id: str, deps: list[str]) -> Inputs:
-        """Where a step starts: the base or its dependencies' results."""
-        if not deps:
-            return Inputs((self._state.base_commit or "",), ("",))
-        commits = tuple(self._state.steps[d].commit or "" for d in deps)
-        return Inputs(commits, tuple(deps))
-
-    def reuse(self, step_id: str, inputs: Inputs) -> bool:
-        """Keep an up-to-date earlier success instead of running the step again."""
-        wanted = self.options.resume or (
-            bool(self.options.steps) and step_id not in self.options.steps
-        )
-        old = self._previous.steps.get(step_id) if self._previous is not None else None
-        if not wanted or old is None or old.status != "succeeded" or not old.commit:
-            return False
-        entry = self._state.steps[step_id]
-        if old.fingerprint != entry.fingerprint or old.inputs != inputs.commits:
-            return False
-        if self._refs.get(f"refs/heads/{step_branch(self.model, step_id)}") != old.commit:
-            return False
-        with self._lock:
-            kept = replace(old, message=f"up to date since run {old.run_id}; not run again")
-            self._state.steps[step_id] = kept
-            self._save()
-        self._emit(
-            StepFinished(
-                self.run_id,
-                step_id,
-                "succeeded",
-                kept.duration_ms or 0,
-                kept.commit,
-                kept.log,
-                kept.message,
-            )
-        )
-        return True
 
     def launch(self, step_id: str, inputs: Inputs) -> None:
         """Start a step's attempts on a worker thread."""
@@ -368,18 +272,6 @@ class Executor:
         self._record(done)
         return go_on
 
-    def finish(self, step_id: str, status: Status, message: str) -> None:
-        """A step that never started reaches a final status."""
-        with self._lock:
-            entry = self._state.steps[step_id]
-            entry.status = status
-            entry.message = message
-            entry.reason = None
-            entry.duration_ms = 0
-            entry.commit = None
-            self._save()
-        self._emit(StepFinished(self.run_id, step_id, status, 0, None, None, message, None))
-
     # -- workers --------------------------------------------------------------------------
 
     def _work(self, step_id: str, inputs: Inputs) -> None:
@@ -409,123 +301,4 @@ class Executor:
             result.status = "cancelled"
         self._inbox.put(Done(step_id, result, started, attempt))
 
-    def _started_attempt(self, step_id: str, attempt: int, log_path: Path) -> None:
-        worktree = self.target.worktree_root / step_id
-        with self._lock:
-            entry = self._state.steps[step_id]
-            entry.status = "running"
-            entry.attempts = attempt
-            entry.started_at = entry.started_at or time.time()
-            entry.log = str(log_path)
-            self._save()
-        self._emit(
-            StepStarted(
-                self.run_id, step_id, step_branch(self.model, step_id), str(worktree), attempt
-            )
-        )
-
-    def _on_worktree(self, step_id: str, path: Path, start: str) -> None:
-        """An attempt made its worktree: record it before the step runs (for recovery)."""
-        with self._lock:
-            entry = self._state.steps[step_id]
-            entry.worktree = str(path)
-            entry.start_commit = start
-            entry.kept_commit = None
-            entry.environment = ()
-            self._save()
-
-    def _on_pid(self, step_id: str, pid: int | None) -> None:
-        with self._lock:
-            self._state.steps[step_id].pid = pid
-            if pid is not None:  # only worth a write when a crash would need it
-                self._save()
-
     # -- state ----------------------------------------------------------------------------
-
-    def _record(self, done: Done) -> None:
-        result = done.result
-        with self._lock:
-            entry = self._state.steps[done.step_id]
-            entry.status = result.status
-            entry.finished_at = time.time()
-            entry.duration_ms = _ms(time.monotonic() - done.started)
-            entry.inputs = self._inputs_of(done.step_id)
-            entry.start_commit = result.start_commit
-            entry.commit = result.commit if result.status == "succeeded" else None
-            entry.message = result.message
-            entry.reason = result.reason
-            entry.worktree = str(result.worktree) if result.worktree else None
-            entry.kept_commit = (
-                (result.saved_commit or result.commit or result.start_commit)
-                if result.worktree
-                else None
-            )
-            entry.environment = result.environment
-            entry.pid = None
-            self._save()
-        self._emit(
-            StepFinished(
-                self.run_id,
-                done.step_id,
-                entry.status,
-                entry.duration_ms or 0,
-                entry.commit,
-                entry.log,
-                entry.message,
-                entry.reason,
-            )
-        )
-
-    def _inputs_of(self, step_id: str) -> tuple[str, ...]:
-        step = self.model.step(step_id)
-        assert step is not None
-        deps = [d for d in dict.fromkeys(step.depends_on) if d in self._state.steps]
-        if not deps:
-            return (self._state.base_commit or "",)
-        return tuple(self._state.steps[d].commit or "" for d in deps)
-
-    def _conclude(self, repo: Git) -> tuple[Status, str]:
-        """The run's status and message; the result branch when every step succeeded."""
-        entries = [self._state.steps[s] for s in self.plan.steps]
-        counts: dict[str, int] = {}
-        for entry in entries:
-            counts[entry.status] = counts.get(entry.status, 0) + 1
-        summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-        if self._cancel.is_set():
-            return "cancelled", f"cancelled: {summary}"
-        if counts.get("succeeded", 0) != len(entries):
-            return "failed", summary
-        branch = result_branch(self.model)
-        if self.plan.requested:
-            return "succeeded", f"{summary}; {branch} is only updated by a full run"
-        commits = [e.commit for e in entries if e.commit]
-        merged = repo.merge(commits, f"workstream {self.model.id}: result of run {self.run_id}")
-        if merged.commit is None:
-            files = ", ".join(merged.conflicts)
-            return "failed", f"{summary}, but their results conflict in: {files}"
-        self._state.result_commit = merged.commit
-        where = repo.checked_out().get(f"refs/heads/{branch}")
-        if where is not None:
-            return "succeeded", (
-                f"{summary}; the result is {merged.commit[:12]}, but {branch} is checked out in "
-                f"{where}, so it was not moved (there: git merge --ff-only {merged.commit[:12]})"
-            )
-        repo.set_branch(branch, merged.commit, f"workstream: run {self.run_id}")
-        self._state.result_branch = branch
-        return "succeeded", f"{summary}; result on {branch} ({merged.commit[:12]})"
-
-    def _save(self) -> None:
-        with self._lock:
-            self.target.state_dir.write(self._state)
-
-    def _emit(self, event: Event) -> None:
-        with self._subscribers_lock:
-            subscribers = list(self._subscribers)
-        with self._emit_lock:
-            for callback in subscribers:
-                with contextlib.suppress(Exception):  # a broken renderer must not break the run
-                    callback(event)
-
-
-def _ms(seconds: float) -> int:
-    return round(seconds * 1000)
