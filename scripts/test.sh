@@ -10,11 +10,19 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[test]'
 
-# A real editor for the language-server test: Debian's Neovim.
-if ! command -v nvim >/dev/null 2>&1; then
+# A real editor for the language-server test (Debian's Neovim) and the sandbox every step
+# runs in (bubblewrap): the executor and hostile suites run with it and without it.
+NEED=()
+command -v nvim >/dev/null 2>&1 || NEED+=(neovim)
+command -v bwrap >/dev/null 2>&1 || NEED+=(bubblewrap)
+if [ ${#NEED[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq neovim >/dev/null
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${NEED[@]}" >/dev/null
 fi
+bwrap --ro-bind / / --unshare-pid --die-with-parent true || {
+  echo "bubblewrap cannot create namespaces here; the sandboxed tests need it" >&2
+  exit 1
+}
 
 
 "$VENV/bin/ruff" check .
