@@ -58,37 +58,62 @@ def leaves_repository(pattern: str) -> bool:
 
 
 @cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    segments = pattern.split("/")
-    for i, segment in enumerate(segments):
-        last = i == len(segments) - 1
-        if segment == "**":
-            out.append(".*" if last else "(?:.*/)?")
+def _segments(pattern: str) -> tuple[str, ...]:
+    """A glob's segments, with runs of ``**`` collapsed into one."""
+    out: list[str] = []
+    for segment in pattern.split("/"):
+        if segment == "**" and out and out[-1] == "**":
             continue
-        j = 0
-        while j < len(segment):
-            char = segment[j]
-            if char == "*":
-                out.append("[^/]*")
-            elif char == "?":
-                out.append("[^/]")
-            elif char == "[":
-                end = segment.find("]", j + 2 if segment[j + 1 : j + 2] in ("!", "]") else j + 1)
-                if end == -1:
-                    out.append(re.escape(char))
-                else:
-                    body = segment[j + 1 : end]
-                    if body.startswith("!"):
-                        body = "^" + body[1:]
-                    out.append(f"[{body.replace(chr(92), chr(92) * 2)}]")
-                    j = end
-            else:
-                out.append(re.escape(char))
-            j += 1
-        if not last:
-            out.append("/")
-    return re.compile("".join(out) + r"(?:/.*)?\Z", re.DOTALL)
+        out.append(segment)
+    return tuple(out)
+
+
+def _glob_covers(pattern: str, path: str) -> bool:
+    """Does the glob match ``path`` or a directory above it? Segment by segment, no backtracking.
+
+    A set of positions in the pattern is carried over the path's segments (an NFA run), so the
+    cost is at most (pattern segments x path segments) segment tests, whatever the ``**``s. A
+    ``**`` in the middle spans zero or more segments, a trailing one at least one; inside a
+    segment, ``*``, ``?`` and ``[...]`` are matched by :func:`fnmatch.fnmatchcase`, whose
+    translation does not backtrack catastrophically.
+    """
+    pat = _segments(pattern)
+    last = len(pat)
+
+    def closure(states: set[int]) -> set[int]:
+        todo, seen = list(states), set(states)
+        while todo:
+            i = todo.pop()
+            if i < last - 1 and pat[i] == "**" and i + 1 not in seen:
+                seen.add(i + 1)
+                todo.append(i + 1)
+        return seen
+
+    states = closure({0})
+    for name in path.split("/"):
+        following: set[int] = set()
+        for i in states:
+            if i >= last:
+                continue
+            segment = pat[i]
+            if segment == "**":
+                following.add(i)
+                if i == last - 1:
+                    following.add(last)
+            elif _segment_matches(segment, name):
+                following.add(i + 1)
+        states = closure(following)
+        if last in states:
+            return True  # the rest of the path is below what the pattern names
+        if not states:
+            return False
+    return False
+
+
+def _segment_matches(segment: str, name: str) -> bool:
+    if not is_glob(segment):
+        return segment == name
+    return fnmatchcase(name, segment)
 
 
 def matches(pattern: str, path: str) -> bool:
@@ -98,7 +123,7 @@ def matches(pattern: str, path: str) -> bool:
         return True
     if not is_glob(pattern):
         return path == pattern or path.startswith(pattern + "/")
-    return _glob_regex(pattern).match(path) is not None
+    return _glob_covers(pattern, path)
 
 
 def in_scope(files: tuple[str, ...] | list[str], path: str) -> bool:
