@@ -195,15 +195,16 @@ def candidate_pairs(scopes: Sequence[Sequence[str | None] | None]) -> Iterator[t
         paths = set(patterns)
         if len(paths) == len(patterns) and not _has_directory_entry(joined, paths):
             return  # all plain, all different, none a directory of another: nothing overlaps
-    entries = [
-        (node, position, pattern)
-        for node, files in enumerate(scopes)
-        if files
-        for position, pattern in enumerate(files)
-        if pattern is not None
-    ]
+    entries: list[Entry] = []
+    for node, files in enumerate(scopes):
+        seen: set[str] = set()
+        for position, pattern in enumerate(files or ()):
+            # an entry repeated within one step adds nothing: only its first place is paired
+            if pattern is not None and pattern not in seen:
+                seen.add(pattern)
+                entries.append((node, position, pattern))
     if plain:
-        yield from _plain_pairs(sorted(entries, key=lambda entry: entry[2]))
+        yield from _plain_pairs(sorted(entries, key=lambda entry: (entry[2], entry[0])))
         return
     keyed = sorted(
         (
@@ -211,22 +212,32 @@ def candidate_pairs(scopes: Sequence[Sequence[str | None] | None]) -> Iterator[t
             for entry in entries
             for pattern in (normalize(entry[2]),)
         ),
-        key=lambda item: item[0],
+        key=lambda item: (item[0], item[1][0], item[1][1]),
     )
     keys = [key for key, _, _ in keyed]
+    # the end of each run of one step's entries under one key: a step is paired once per run
+    run_end = [0] * len(keyed)
+    for j in range(len(keyed) - 1, -1, -1):
+        nxt = j + 1
+        same = nxt < len(keyed) and keys[nxt] == keys[j] and keyed[nxt][1][0] == keyed[j][1][0]
+        run_end[j] = run_end[nxt] if same else nxt
     for i, (key, entry, glob) in enumerate(keyed):
         same_end = bisect_right(keys, key, i + 1)
         if key:
-            below = range(bisect_left(keys, key + "/", same_end), bisect_left(keys, key + "0"))
+            below = (bisect_left(keys, key + "/", same_end), bisect_left(keys, key + "0"))
         else:
-            below = range(same_end, len(keys))  # the root: everything is below it
-        for j in itertools.chain(range(i + 1, same_end), below):
-            _, other, other_glob = keyed[j]
-            if other[0] == entry[0]:
-                continue
-            if (glob or other_glob) and not may_overlap(entry[2], other[2]):
-                continue
-            yield entry, other
+            below = (same_end, len(keys))  # the root: everything is below it
+        for start, stop in ((i + 1, same_end), below):
+            j = start
+            while j < stop:
+                _, other, other_glob = keyed[j]
+                if other[0] == entry[0] or (
+                    (glob or other_glob) and not may_overlap(entry[2], other[2])
+                ):
+                    j = j + 1 if other[0] != entry[0] else min(run_end[j], stop)
+                    continue
+                yield entry, other
+                j = min(run_end[j], stop)  # one pair per step (and key) is enough
 
 
 def all_plain_and_normal(joined: str) -> bool:
@@ -277,6 +288,8 @@ def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
             continue  # the common case: nothing shares this path or lies below it
         stop = bisect_left(keys, key + "0", start)
         entry = entries[i]
+        seen = {entry[0]}
         for j in itertools.chain(range(i + 1, end), range(start, stop)):
-            if entries[j][0] != entry[0]:
+            if entries[j][0] not in seen:  # one pair per other step is enough
+                seen.add(entries[j][0])
                 yield entry, entries[j]

@@ -56,17 +56,23 @@ def test_may_overlap_never_misses_a_real_overlap(a: str, b: str, paths: list[str
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.one_of(pattern, concrete), min_size=0, max_size=3), max_size=8))
-def test_candidate_pairs_equal_the_brute_force_pairs(scopes: list[list[str]]) -> None:
+def test_candidate_pairs_find_every_pair_of_steps_the_brute_force_finds(
+    scopes: list[list[str]],
+) -> None:
+    # Each pair yielded is a real candidate; every pair of steps with one is found (one pair
+    # per step and key suffices for WS201, which names steps, so the search stays near-linear).
     entries: list[Entry] = [
         (s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)
     ]
-    found = {frozenset((a, b)) for a, b in candidate_pairs(scopes)}
+    found = [frozenset((a, b)) for a, b in candidate_pairs(scopes)]
     brute = {
         frozenset((a, b))
         for a, b in itertools.combinations(entries, 2)
         if a[0] != b[0] and may_overlap(a[2], b[2])
     }
-    assert found == brute
+    assert set(found) <= brute and len(found) == len(set(found))
+    steps_of = {frozenset(e[0] for e in pair) for pair in found}
+    assert steps_of == {frozenset(e[0] for e in pair) for pair in brute}
 
 
 @settings(max_examples=300, deadline=None)
@@ -98,3 +104,13 @@ def test_bulk_plain_check_agrees_with_the_per_entry_rules(patterns: list[str]) -
     # Soundness: the fast path may only be taken when every entry is plain and normal.
     if all_plain_and_normal("\n".join(patterns)):
         assert all("*" not in p and "\\" not in p and p and normalize(p) == p for p in patterns)
+
+
+def test_the_conflict_search_stays_near_linear_on_many_globs_and_repeats() -> None:
+    globs = [[f"**/x{i}" for i in range(100)] for _ in range(100)]
+    pairs = sum(1 for _ in candidate_pairs(globs))
+    # at most one pair per entry and other step (100 x 100 x 100), not one per entry pair (5e7)
+    assert 0 < pairs <= 100 * 100 * 100
+    repeated = [["src/a.py"] * 5000, ["src/a.py"] * 5000, ["src/b.py"]]
+    found = list(candidate_pairs(repeated))
+    assert len(found) == 1 and {found[0][0][0], found[0][1][0]} == {0, 1}
