@@ -47,6 +47,15 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("WS202", 9, '"/etc/hosts"'),
         ("WS203", 10, '"cleanup"'),
     ],
+    "mistakes/settings.workstream.json": [
+        ("WS204", 4, '"build/trees"'),
+        ("WS205", 4, '"../../.ssh/id_rsa"'),
+        ("WS207", 4, '"~"'),
+        ("WS206", 6, '"--help"'),
+        ("WS304", 7, '"1"'),
+        ("WS304", 7, '"/tmp/x"'),
+        ("WS207", 8, '"cache"'),
+    ],
     "mistakes/tools-and-ids.workstream.json": [
         ("WS301", 3, '"ws mistakes: tools"'),
         ("WS301", 9, '"fix bug"'),
@@ -83,7 +92,10 @@ def test_every_sample_is_covered() -> None:
 
 
 def test_every_static_code_is_produced_by_some_sample() -> None:
+    from workstream.findings import CODES
+
     codes = {code for findings in EXPECTED.values() for code, _, _ in findings}
+    assert codes == {c for c in CODES if not c.startswith("WS5")}  # WS5xx come from runs
     assert codes == {
         "WS001",
         "WS002",
@@ -96,7 +108,12 @@ def test_every_static_code_is_produced_by_some_sample() -> None:
         "WS201",
         "WS202",
         "WS203",
+        "WS204",
+        "WS205",
+        "WS206",
+        "WS207",
         "WS301",
         "WS302",
         "WS303",
+        "WS304",
     }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,19 +18,19 @@ from .conftest import Guarded
 
 
 def run_cli(path: Path) -> tuple[subprocess.CompletedProcess[str], int]:
-    """``workstream run`` in a child; its result and its peak RSS in MiB."""
+    """``workstream run`` in a child; its result and its own peak RSS in MiB (``wait4``)."""
     env = {**os.environ, "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(
-        [sys.executable, "-m", "workstream", "run", str(path)],
-        capture_output=True,
-        encoding="utf-8",
-        errors="replace",
-        env=env,
-        check=False,
-    )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return done, max(peak, before) // 1024
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "workstream", "run", str(path)], stdout=out, stderr=err, env=env
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = [f.read().decode("utf-8", "replace") for f in (out, err)]
+    done = subprocess.CompletedProcess(child.args, child.returncode, text[0], text[1])
+    return done, usage.ru_maxrss // 1024
 
 
 def test_one_huge_output_line_costs_a_bounded_buffer(repo: Guarded) -> None:

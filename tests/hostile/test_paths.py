@@ -24,14 +24,14 @@ def clean(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("where", [".", "src", "/", "./", "docs/.."])
+@pytest.mark.parametrize("where", [".", "src", "/", "./", "docs/..", "..", "../..", "~"])
 def test_a_worktree_dir_at_or_above_the_repository_is_refused(repo: Guarded, where: str) -> None:
     path = repo.workstream(ws({"id": "src", "run": "true"}, worktree_dir=where))
     repo.expected = repo.snapshot()
     with pytest.raises(ExecutorError):
         run(path)
     done = clean(path)
-    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "Traceback" not in done.stderr  # a refusal, or nothing of its own to clean
     assert (repo.root / "src" / "lib.py").exists() and (repo.root / ".git").is_dir()
 
 
@@ -50,8 +50,8 @@ def test_a_worktree_dir_that_would_make_the_worktree_folder_the_repository_is_re
 def test_a_worktree_dir_beside_the_repository_only_ever_holds_what_it_made(
     repo: Guarded, tmp_path: Path
 ) -> None:
-    sibling = tmp_path / "ws-test"
-    path = repo.workstream(ws({"id": "src", "run": "printf x > x.txt"}, worktree_dir=".."))
+    sibling = tmp_path / "trees" / "ws-test"
+    path = repo.workstream(ws({"id": "src", "run": "printf x > x.txt"}, worktree_dir="../trees"))
     repo.expected = repo.snapshot()
     result, _ = run(path, keep_worktrees=True)
     assert result.status == "succeeded" and (sibling / "src" / "x.txt").exists()

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from workstream import jsonc
-from workstream.analysis import dependencies, file_scopes, ids, schema
+from workstream.analysis import dependencies, file_scopes, ids, schema, settings
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Severity, finding
 from workstream.graph import StepGraph
@@ -93,6 +93,7 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
     "ids": (ids.check, frozenset({"WS101", "WS301", "WS302", "WS303"})),
     "dependencies": (dependencies.check, frozenset({"WS102", "WS103", "WS104", "WS105", "WS106"})),
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
+    "settings": (settings.check, frozenset({"WS204", "WS205", "WS206", "WS207", "WS304"})),
 }
 
 

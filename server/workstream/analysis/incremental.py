@@ -35,6 +35,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
             step.files,
             "files" in raw,
         ),
+        "settings": (step.id, step.files, step.writable, tuple(step.env.items())),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -206,5 +207,13 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
                 span,
             )
         ]
-    message = str(error.message)
+    message = _LONG_NUMBER.sub(_short_number, str(error.message))
     return [finding("WS002", f"{subject}: {message}.", span)]
+
+
+_LONG_NUMBER = re.compile(r"\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def _short_number(match: re.Match[str]) -> str:
+    """A number too long to read, in scientific notation."""
+    return f"{float(match.group()):.3g}"

@@ -21,7 +21,9 @@ from workstream.findings import Span
 from workstream.jsonc.base import ParsedJson, Path, parse_number_float, parse_number_int
 
 _WS = re.compile(r"[ \t\n\r]*")
-_scan_once: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_scan_once: Any = json.scanner.make_scanner(
+    json.JSONDecoder(parse_int=parse_number_int, parse_float=parse_number_float)  # type: ignore[arg-type]
+)
 
 
 def _reject_constant(name: str) -> Any:
@@ -112,7 +114,9 @@ class FastParsed(ParsedJson):
         return None if member is None else Span(member[0], member[1])
 
 
-_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+_STRICT = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_int=parse_number_int, parse_float=parse_number_float
+)
 _strict_scan: Any = json.scanner.make_scanner(_STRICT)  # type: ignore[arg-type]
 
 
