@@ -16,6 +16,7 @@ Run: ``python bench/executor_overhead.py [--repeat N]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import statistics
@@ -23,9 +24,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from workstream.executor import Executor, RunOptions
+from workstream.executor.sandbox import SandboxSpec, find_bwrap, sandbox_argv
 
 WIDTH, DEPTH, FILES = 4, 8, 200
 
@@ -61,15 +64,18 @@ def make_repo(root: Path) -> None:
     (root / "out" / ".keep").write_text("")
     doc = {"id": "ws-bench", "execution": {"max_workers": WIDTH}, "steps": steps}
     (root / "bench.workstream.json").write_text(json.dumps(doc, indent=1))
+    doc = {"id": "ws-open", "execution": {"max_workers": WIDTH, "sandbox": False}, "steps": steps}
+    (root / "open.workstream.json").write_text(json.dumps(doc, indent=1))
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "bench repository")
 
 
-def executor_run(root: Path, workers: int) -> float:
+def executor_run(root: Path, workers: int, name: str = "bench") -> float:
     start = time.perf_counter()
-    result = Executor(root / "bench.workstream.json", RunOptions(max_workers=workers)).run()
+    result = Executor(root / f"{name}.workstream.json", RunOptions(max_workers=workers)).run()
     took = time.perf_counter() - start
-    assert result.status == "succeeded", result.state.message
+    failed = [f"{k}: {v.message}" for k, v in result.state.steps.items() if v.status == "failed"]
+    assert result.status == "succeeded", f"{result.state.message}: {failed}"
     return took
 
 
@@ -135,21 +141,51 @@ def main() -> None:
             f"{steps} steps ({WIDTH} wide, {DEPTH} deep) on a repository of {files} files; "
             f"median of {args.repeat}"
         )
-        print(f"{'':24}{'executor':>12}{'raw git':>12}{'ratio':>8}")
+        print(
+            f"{'':24}{'sandboxed':>12}{'no sandbox':>12}{'raw git':>12}"
+            f"{'sandboxed/raw':>15}{'open/raw':>10}"
+        )
         for workers in (1, WIDTH):
-            ours_times: list[float] = []
-            raw_times: list[float] = []
-            for i in range(args.repeat):  # interleaved, alternating order: load drifts cancel
-                pair = [(ours_times, executor_run), (raw_times, baseline_run)]
-                for times, fn in pair if i % 2 == 0 else reversed(pair):
-                    times.append(fn(root, workers))
-            ours, raw = statistics.median(ours_times), statistics.median(raw_times)
+            times: dict[str, list[float]] = {"ours": [], "open": [], "raw": []}
+            runs: list[tuple[str, Callable[[], float]]] = [
+                ("ours", functools.partial(executor_run, root, workers)),
+                ("open", functools.partial(executor_run, root, workers, "open")),
+                ("raw", functools.partial(baseline_run, root, workers)),
+            ]
+            for i in range(args.repeat):  # interleaved, rotating order: load drifts cancel
+                for name, fn in runs[i % 3 :] + runs[: i % 3]:
+                    times[name].append(fn())
+            ours, open_, raw = (statistics.median(times[k]) for k in ("ours", "open", "raw"))
             label = f"per step, {workers} worker{'s' if workers > 1 else ''}"
             print(
-                f"{label:24}{ours / steps * 1000:>10.1f}ms{raw / steps * 1000:>10.1f}ms"
-                f"{ours / raw:>7.2f}x"
+                f"{label:24}{ours / steps * 1000:>10.1f}ms{open_ / steps * 1000:>10.1f}ms"
+                f"{raw / steps * 1000:>10.1f}ms{ours / raw:>14.2f}x{open_ / raw:>9.2f}x"
             )
+        sandbox_cost(root)
         shutil.rmtree(root / ".git" / "raw-worktrees", ignore_errors=True)
+
+
+def sandbox_cost(root: Path, repeat: int = 40) -> None:
+    """One no-op command (``sh -c true``) plainly and under the sandbox, side by side."""
+    bwrap = find_bwrap()
+    if bwrap is None:
+        print("bubblewrap is not available: no sandbox figure")
+        return
+    spec = SandboxSpec(worktree=root, readable=(root / ".git",))
+    plain_argv = ["/bin/sh", "-c", "true"]
+    wrapped = sandbox_argv(bwrap, spec, plain_argv)
+    plain: list[float] = []
+    boxed: list[float] = []
+    for _ in range(repeat):
+        for times, argv in ((plain, plain_argv), (boxed, wrapped)):
+            began = time.perf_counter()
+            subprocess.run(argv, check=True, cwd=root)
+            times.append(time.perf_counter() - began)
+    a, b = statistics.median(plain), statistics.median(boxed)
+    print(
+        f"one no-op command, median of {repeat}: {a * 1000:.1f} ms plain, {b * 1000:.1f} ms in "
+        f"the sandbox: the sandbox adds {(b - a) * 1000:.1f} ms per command ({b / a:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,14 +48,30 @@ def find_binary(program: str, env: Mapping[str, str], cwd: Path) -> str | None:
 
 
 def group_alive(pgid: int) -> bool:
-    """True while some process of the group exists."""
+    """True while some process of the group exists and is not a zombie.
+
+    Zombies count as gone: a sandbox's inner processes are reparented when it exits, and an
+    init that reaps slowly must not make a finished step look alive.
+    """
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def stop_group(pgid: int, grace: float) -> None:

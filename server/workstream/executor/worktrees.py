@@ -12,6 +12,7 @@ made after the run left it is saved on a commit before it goes (:func:`save_work
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -113,15 +114,28 @@ def discard(repo: Git, path: Path) -> None:
 
 def reset_admin(admin: Path, path: Path, commit: str) -> None:
     """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there."""
-    (admin / "HEAD").write_text(commit + "\n", encoding="utf-8")
-    (admin / "commondir").write_text("../..\n", encoding="utf-8")
-    (admin / "gitdir").write_text(str(path / ".git") + "\n", encoding="utf-8")
+    _replace(admin / "HEAD", commit + "\n")
+    _replace(admin / "commondir", "../..\n")
+    _replace(admin / "gitdir", str(path / ".git") + "\n")
     dot_git = path / ".git"
     if dot_git.is_dir() and not dot_git.is_symlink():
         shutil.rmtree(dot_git)
     elif dot_git.exists() or dot_git.is_symlink():
         dot_git.unlink()
     dot_git.write_text(f"gitdir: {admin}\n", encoding="utf-8")
+
+
+def _replace(file: Path, text: str) -> None:
+    """Write ``file`` atomically (git reads these files from other threads' commands)."""
+    try:
+        if file.read_text(encoding="utf-8") == text and not file.is_symlink():
+            return
+    except OSError:
+        pass
+    tmp = file.with_name(f".{file.name}.workstream-tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, file)
 
 
 def snapshot_tree(repo: Git, path: Path, scratch: Path, seed_index: Path | None = None) -> str:

@@ -35,7 +35,7 @@ async def code_actions(
         for fix in fixes(at.snapshot.analysis, finding):
             edits = []
             for span, text in fix.edits:
-                where = to_current(ls, at, span)
+                where = to_current(at, span)
                 if where is None:
                     break
                 edits.append(types.TextEdit(range=where, new_text=text))

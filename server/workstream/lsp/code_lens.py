@@ -30,7 +30,7 @@ def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[type
         return []
     lenses: list[types.CodeLens] = []
     span = parsed.span(("id",))
-    where = None if span is None else to_current(ls, at, span)
+    where = None if span is None else to_current(at, span)
     if where is not None:
         lenses.append(
             types.CodeLens(
@@ -44,7 +44,7 @@ def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[type
     graph = at.snapshot.graph
     for step in graph.steps if graph is not None else ():  # each id at its first definition
         span = parsed.span(("steps", step.index, "id"))
-        where = None if span is None else to_current(ls, at, span)
+        where = None if span is None else to_current(at, span)
         if where is None:
             continue
         lenses.append(

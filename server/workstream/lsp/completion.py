@@ -36,12 +36,12 @@ def complete(ls: WorkstreamServer, params: types.CompletionParams) -> types.Comp
         if token is not None:
             closed = at.doc.text[token.end - 1] == '"' and token.end - token.start > 1
             span_end = token.end - 1 if closed else token.end
-            inner = to_range(at.doc, Span(token.start + 1, span_end), ls.encoding)
+            inner = to_range(at.index, Span(token.start + 1, span_end), ls.encoding)
             edit = types.TextEdit(range=inner, new_text=candidate.label)
             filter_text = candidate.label
         else:
             quoted = json.dumps(candidate.label, ensure_ascii=False)
-            here = to_range(at.doc, Span(at.offset, at.offset), ls.encoding)
+            here = to_range(at.index, Span(at.offset, at.offset), ls.encoding)
             edit = types.TextEdit(range=here, new_text=quoted)
             filter_text = quoted
         items.append(

@@ -18,6 +18,7 @@ from workstream.lsp.diagnostics import analyse
 from workstream.lsp.documents import Document
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Change, Snapshot
+from workstream.textpos import Encoding, LineIndex
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class At:
     change: Change
     offset: int  # in the current text
     analysed: int | None  # the same place in the analysed text (None: inside an unseen edit)
+    #: The current text's line index and the position encoding, frozen when the request
+    #: arrived: what a worker thread converts positions with while edits keep arriving.
+    index: LineIndex
+    encoding: Encoding
 
 
 def resolve(ls: WorkstreamServer, uri: str, position: types.Position | None = None) -> At | None:
@@ -39,7 +44,7 @@ def resolve(ls: WorkstreamServer, uri: str, position: types.Position | None = No
     snapshot = doc.snapshot
     change = doc.change_from(snapshot)
     offset = 0 if position is None else ls.offset(doc, position)
-    return At(doc, snapshot, change, offset, change.to_old(offset))
+    return At(doc, snapshot, change, offset, change.to_old(offset), doc.index(), ls.encoding)
 
 
 async def resolve_exact(
@@ -63,7 +68,7 @@ async def resolve_exact(
     return resolve(ls, uri, position)
 
 
-def to_current(ls: WorkstreamServer, at: At, span: Span) -> types.Range | None:
+def to_current(at: At, span: Span) -> types.Range | None:
     """The range in the current text of a span of the analysed text (None if edited away)."""
     moved = at.change.span_to_new(span)
-    return None if moved is None else to_range(at.doc, moved, ls.encoding)
+    return None if moved is None else to_range(at.index, moved, at.encoding)

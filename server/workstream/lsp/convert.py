@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from workstream.findings import Finding, Severity, Span
 from workstream.lsp.documents import Document
-from workstream.textpos import Encoding
+from workstream.textpos import Encoding, LineIndex
 
 SOURCE = "workstream"
 
@@ -24,10 +24,10 @@ _SEVERITY = {
 _UNNECESSARY = frozenset({"WS105", "WS106"})
 
 
-def to_range(doc: Document, span: Span, encoding: Encoding) -> types.Range:
-    """The range of a span of the document's current text."""
-    start = doc.position_of(span.start, encoding)
-    end = doc.position_of(span.end, encoding)
+def to_range(index: LineIndex, span: Span, encoding: Encoding) -> types.Range:
+    """The range of a span of the indexed text."""
+    start = index.position(span.start, encoding)
+    end = index.position(span.end, encoding)
     return types.Range(
         start=types.Position(line=start[0], character=start[1]),
         end=types.Position(line=end[0], character=end[1]),
@@ -36,15 +36,16 @@ def to_range(doc: Document, span: Span, encoding: Encoding) -> types.Range:
 
 def to_diagnostic(doc: Document, finding: Finding, encoding: Encoding) -> types.Diagnostic:
     """One finding as an LSP diagnostic (code, source, related information, tags)."""
+    index = doc.index()
     related = [
         types.DiagnosticRelatedInformation(
-            location=types.Location(uri=doc.uri, range=to_range(doc, item.span, encoding)),
+            location=types.Location(uri=doc.uri, range=to_range(index, item.span, encoding)),
             message=item.message,
         )
         for item in finding.related
     ]
     return types.Diagnostic(
-        range=to_range(doc, finding.span, encoding),
+        range=to_range(index, finding.span, encoding),
         message=finding.message,
         severity=_SEVERITY[finding.severity],
         code=finding.code,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workstream.lsp.snapshot import Change
-from workstream.textpos import NEWLINE, Encoding, char_units, column_units, line_starts
+from workstream.textpos import NEWLINE, Encoding, LineIndex, advance, line_starts
 
 if TYPE_CHECKING:
     from workstream.analysis import Analysis
@@ -89,13 +89,6 @@ class Lines:
         starts[line + 1 :] = line_starts(text[line_start:region_end], line_start)
         starts.extend(s for s in tail if s > region_end)
 
-    def position(self, text: str, offset: int, encoding: Encoding) -> tuple[int, int]:
-        """(line, column) of an offset, columns in ``encoding`` units."""
-        offset = max(0, min(offset, len(text)))
-        starts = self.starts()
-        line = bisect.bisect_right(starts, offset) - 1
-        return line, column_units(text[starts[line] : offset], encoding)
-
     def offset(self, text: str, line: int, column: int, encoding: Encoding) -> int:
         """The offset of (line, column); out-of-range values are clamped."""
         if line < 0:
@@ -104,15 +97,11 @@ class Lines:
             return len(text)
         start = self.start(line)
         end = self.start(line + 1) if line + 1 < self.count else len(text)
-        content = text[start:end].rstrip("\r\n")
-        if encoding == "utf-32" or content.isascii():
-            return start + max(0, min(column, len(content)))
-        units = 0
-        for index, char in enumerate(content):
-            if units >= column:
-                return start + index
-            units += char_units(char, encoding)
-        return start + len(content)
+        if end > start and text[end - 1] == "\n":
+            end -= 1
+        if end > start and text[end - 1] == "\r":
+            end -= 1
+        return advance(text, start, end, column, encoding)
 
 
 def _has_break(text: str) -> bool:
@@ -134,6 +123,7 @@ class Document:
     #: the text moved since an analysed version is known without comparing whole texts.
     _edits: list[tuple[int, int, int, int]] = field(default_factory=list, init=False)
     _edits_from: int = field(init=False)  # the log knows nothing before this version
+    _index: LineIndex | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
@@ -179,7 +169,15 @@ class Document:
 
     def position_of(self, offset: int, encoding: Encoding) -> tuple[int, int]:
         """The client position of an offset."""
-        return self.lines.position(self.text, offset, encoding)
+        return self.index().position(offset, encoding)
+
+    def index(self) -> LineIndex:
+        """A frozen line index of the current text (one per text: built at most once per
+        version, and safe to read from a worker thread while edits arrive)."""
+        index = self._index
+        if index is None or index.text is not self.text:
+            index = self._index = LineIndex(self.text, list(self.lines.starts()))
+        return index
 
     def replace_range(
         self,

@@ -62,7 +62,7 @@ def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None
             text = describe(at.snapshot, step, status)
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-        range=to_current(ls, at, target.span),
+        range=to_current(at, target.span),
     )
 
 

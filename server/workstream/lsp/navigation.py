@@ -29,7 +29,7 @@ def goto_definition(
     if at is None or target is None:
         return None
     span = definition(at.snapshot.analysis, target.name)
-    found = None if span is None else to_current(ls, at, span)
+    found = None if span is None else to_current(at, span)
     return None if found is None else [types.Location(uri=at.doc.uri, range=found)]
 
 
@@ -44,7 +44,7 @@ def find_references(
     spans = references(
         at.snapshot.analysis, target.name, include_definition=params.context.include_declaration
     )
-    ranges = (to_current(ls, at, span) for span in spans)
+    ranges = (to_current(at, span) for span in spans)
     return [types.Location(uri=at.doc.uri, range=r) for r in ranges if r is not None]
 
 

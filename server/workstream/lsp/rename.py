@@ -28,7 +28,7 @@ async def prepare_rename(
     model = at.snapshot.analysis.model
     if model is None or model.step(target.name) is None:
         return None  # an undefined dependency: fix it (quick fix), do not rename it
-    inner = to_current(ls, at, target.span)
+    inner = to_current(at, target.span)
     if inner is None:
         return None
     # Select the id without its quotes.
@@ -54,7 +54,7 @@ async def rename(ls: WorkstreamServer, params: types.RenameParams) -> types.Work
         raise JsonRpcInvalidRequest(problem)
     edits = []
     for span, text in rename_edits(analysis, target.name, params.new_name):
-        where = to_current(ls, at, span)
+        where = to_current(at, span)
         if where is not None:
             edits.append(types.TextEdit(range=where, new_text=text))
     return types.WorkspaceEdit(changes={at.doc.uri: edits})

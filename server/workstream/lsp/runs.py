@@ -200,7 +200,7 @@ class Runs:
                 ]
             out.append(
                 types.Diagnostic(
-                    range=to_range(doc, moved, encoding),
+                    range=to_range(doc.index(), moved, encoding),
                     message=message,
                     severity=types.DiagnosticSeverity.Error,
                     code=code,

@@ -21,8 +21,8 @@ def _symbol(
 ) -> types.DocumentSymbol | None:
     if whole is None:
         return None
-    full = to_current(ls, at, whole)
-    selection = to_current(ls, at, name_span) if name_span is not None else None
+    full = to_current(at, whole)
+    selection = to_current(at, name_span) if name_span is not None else None
     if full is None:
         return None
     return types.DocumentSymbol(

@@ -1,0 +1,64 @@
+"""Benchmark of the tripwire: one snapshot of a 5,000-file repository beside ``git status``.
+
+Without a sandbox the executor snapshots the user's repository after every step
+(:func:`workstream.executor.tripwire.snapshot`: HEAD, index, refs, config, hooks, status with
+hashes of changed files). The baseline is ``git status --porcelain`` alone on the same
+repository in the same run; both interleaved, median of ``--repeat``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from workstream.executor.tripwire import snapshot
+
+FILES = 5000
+
+
+def make_repo(root: Path) -> None:
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for i in range(FILES):
+        path = root / f"src/pkg{i % 50}/module_{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"VALUE = {i}\n" * 20)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=b", "-c", "user.email=b@x", "commit", "-qm", "x"],
+        check=True,
+    )
+    for i in range(20):  # a few changes of the user's, as a real tree has
+        (root / f"src/pkg0/module_{i * 50}.py").write_text("changed\n")
+    (root / "notes.txt").write_text("untracked\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ws-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        make_repo(root)
+        ours: list[float] = []
+        status: list[float] = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            snapshot(root, root / ".git", ignore_ref_prefix="refs/heads/workstream/x/")
+            ours.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            subprocess.run(
+                ["git", "-C", str(root), "status", "--porcelain"], check=True, capture_output=True
+            )
+            status.append(time.perf_counter() - began)
+        a, b = statistics.median(ours), statistics.median(status)
+        print(f"{FILES} files, 21 changed; median of {args.repeat}")
+        print(f"tripwire snapshot {a * 1000:.1f} ms, git status {b * 1000:.1f} ms: {a / b:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
