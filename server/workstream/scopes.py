@@ -18,8 +18,9 @@ import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from fnmatch import fnmatchcase
 from functools import cache
+
+from workstream.wildcard import segment_matches, wildcard_match
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -57,63 +58,57 @@ def leaves_repository(pattern: str) -> bool:
     return ".." in pattern and ".." in pattern.replace("\\", "/").split("/")
 
 
+#: Segment tokens of a glob beside its plain segments: ``**`` in the middle (any number of
+#: segments) and one segment of any name (a trailing ``**`` is one or more segments).
+#: Both are compared by identity, and no string split from a pattern is either object.
+_DEEP: str = "**"
+_ONE_SEGMENT: str = "<one segment>"
+
+
 @cache
-def _segments(pattern: str) -> tuple[str, ...]:
-    """A glob's segments, with runs of ``**`` collapsed into one."""
+def _segment_tokens(pattern: str) -> tuple[str, ...]:
+    """A glob's segments as tokens for :func:`wildcard_match`, with runs of ``**`` collapsed.
+
+    "Covers ``path`` or a directory above it" is "matches the path followed by anything", so
+    the tokens end with a star; a trailing ``**`` (at least one segment) is one segment of any
+    name followed by that star.
+    """
     out: list[str] = []
     for segment in pattern.split("/"):
-        if segment == "**" and out and out[-1] == "**":
-            continue
+        if segment == _DEEP:
+            if out and out[-1] is _DEEP:
+                continue
+            segment = _DEEP
         out.append(segment)
+    if out[-1] is _DEEP:
+        out[-1] = _ONE_SEGMENT
+    out.append(_DEEP)
     return tuple(out)
 
 
+def _one_segment(token: str, name: str) -> bool:
+    if token is _ONE_SEGMENT:
+        return True
+    if not is_glob(token):
+        return token == name
+    return segment_matches(token, name)
+
+
 def _glob_covers(pattern: str, path: str) -> bool:
-    """Does the glob match ``path`` or a directory above it? Segment by segment, no backtracking.
+    """Does the glob match ``path`` or a directory above it?
 
-    A set of positions in the pattern is carried over the path's segments (an NFA run), so the
-    cost is at most (pattern segments x path segments) segment tests, whatever the ``**``s. A
-    ``**`` in the middle spans zero or more segments, a trailing one at least one; inside a
-    segment, ``*``, ``?`` and ``[...]`` are matched by :func:`fnmatch.fnmatchcase`, whose
-    translation does not backtrack catastrophically.
+    A two-pointer wildcard match over the path's segments (:func:`wildcard_match`, with ``**``
+    as the star), each segment matched by :func:`segment_matches`: at most (pattern segments
+    + 1) x (path segments + 1) segment tests, whatever the ``**``s, and within a segment at
+    most a product of the two lengths too. No backtracking regular expression.
     """
-    pat = _segments(pattern)
-    last = len(pat)
-
-    def closure(states: set[int]) -> set[int]:
-        todo, seen = list(states), set(states)
-        while todo:
-            i = todo.pop()
-            if i < last - 1 and pat[i] == "**" and i + 1 not in seen:
-                seen.add(i + 1)
-                todo.append(i + 1)
-        return seen
-
-    states = closure({0})
-    for name in path.split("/"):
-        following: set[int] = set()
-        for i in states:
-            if i >= last:
-                continue
-            segment = pat[i]
-            if segment == "**":
-                following.add(i)
-                if i == last - 1:
-                    following.add(last)
-            elif _segment_matches(segment, name):
-                following.add(i + 1)
-        states = closure(following)
-        if last in states:
-            return True  # the rest of the path is below what the pattern names
-        if not states:
-            return False
-    return False
+    return wildcard_match(_segment_tokens(pattern), path.split("/"), _DEEP, _one_segment)
 
 
 def _segment_matches(segment: str, name: str) -> bool:
     if not is_glob(segment):
         return segment == name
-    return fnmatchcase(name, segment)
+    return segment_matches(segment, name)
 
 
 def matches(pattern: str, path: str) -> bool:
@@ -137,9 +132,9 @@ def _segments_may_meet(a: str, b: str) -> bool:
     if not glob_a and not glob_b:
         return a == b
     if not glob_b:
-        return fnmatchcase(b, a)
+        return segment_matches(a, b)
     if not glob_a:
-        return fnmatchcase(a, b)
+        return segment_matches(b, a)
     # Two wildcards: compare the literal text before the first and after the last wildcard.
     head_a, head_b = _GLOB_CHARS.split(a, 1)[0], _GLOB_CHARS.split(b, 1)[0]
     tail_a, tail_b = re.split(r"[*?\]]", a)[-1], re.split(r"[*?\]]", b)[-1]
