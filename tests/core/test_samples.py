@@ -52,8 +52,8 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("WS205", 4, '"../../.ssh/id_rsa"'),
         ("WS207", 4, '"~"'),
         ("WS206", 6, '"--help"'),
-        ("WS304", 7, '"1"'),
-        ("WS304", 7, '"/tmp/x"'),
+        ("WS304", 7, '"A=B"'),
+        ("WS304", 7, '"GIT_DIR"'),
         ("WS207", 8, '"cache"'),
     ],
     "mistakes/tools-and-ids.workstream.json": [

@@ -1,173 +1,163 @@
 """Settings that name paths or set a step's environment: what a run could be turned against.
 
-- WS204: ``execution.worktree_dir`` must lead outside the working tree (a relative path that
-  starts with ``..``, or an absolute or ``~/`` one), and must not be the file system's root,
-  the home folder or the repository's parent itself.
-- WS205: ``execution.copy`` entries are repository-relative paths without ``..``, ``~`` or
-  ``.git``.
-- WS206: a ``files`` entry must not start with ``-`` (it would become an option of an AI tool).
-- WS207: ``writable`` entries are absolute or ``~/`` directories, never ``/`` or ``~``.
-- WS304: ``env`` names are ``[A-Za-z_][A-Za-z0-9_]*``, values hold no NUL; names that would
-  redirect git (``GIT_DIR``, ``GIT_CONFIG_*``…) are errors too: the executor removes them.
+- WS204: ``execution.worktree_dir`` must lead outside the working tree (``../something`` or
+  ``~/something``), and not be the repository's parent itself.
+- WS205: ``execution.copy`` entries are repository-relative, without ``..``, ``~`` or ``.git``.
+- WS206: a ``files`` entry must not start with ``-`` (it would become an option of an AI tool)
+  nor hold a NUL.
+- WS207: ``writable`` entries (execution and step) are absolute or ``~/`` folders, never ``/``
+  or ``~`` themselves.
+- WS304: ``env`` names are ``[A-Za-z_][A-Za-z0-9_]*``, values hold no NUL, and no name would
+  redirect git (``GIT_DIR``, ``GIT_CONFIG*``…): all errors.
 
-The executor checks the same things again on the disk (resolving links) before it runs.
+The rules themselves are in :mod:`workstream.analysis.path_rules`; this module walks the raw
+document (so a finding points at the offending string even beside values of the wrong type,
+which are WS002's) and reports them. The executor checks the same things again on the disk.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from workstream.analysis.context import Context
+from workstream.analysis.path_rules import (
+    copy_problem,
+    env_name_problem,
+    env_value_problem,
+    worktree_dir_problem,
+    writable_problem,
+)
 from workstream.findings import Finding, finding
 from workstream.model import Step
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_GIT_REDIRECTS = re.compile(
-    r"GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES"
-    r"|NAMESPACE|CEILING_DIRECTORIES|CONFIG\w*|EXTERNAL_DIFF|SSH\w*|ASKPASS|EDITOR|PAGER)"
-)
 
 
 def check(ctx: Context) -> list[Finding]:
     """WS204, WS205, WS206, WS207 and WS304."""
     findings = _execution(ctx)
     for step in ctx.model.steps:
-        findings.extend(_step(ctx, step))
+        if step.files or step.writable or step.env:
+            findings.extend(_step(ctx, step))
     return findings
 
 
-def _parts(path: str) -> list[str]:
-    return [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+def _strings(raw: Any) -> Iterator[tuple[int, str]]:
+    """The string items of a raw array, with their positions in it."""
+    if isinstance(raw, list):
+        for position, item in enumerate(raw):
+            if isinstance(item, str):
+                yield position, item
 
 
-def worktree_dir_problem(value: str) -> str | None:
-    """Why ``execution.worktree_dir`` cannot be used, or None."""
-    if "\0" in value:
-        return "holds a NUL character"
-    if value.startswith("~") and not value.startswith("~/"):
-        return "names another user's home; use '~/…' or a path relative to the repository"
-    absolute = value.startswith(("/", "~/"))
-    parts = _parts(value[1:] if value.startswith("~") else value)
-    if absolute and not parts:
-        return "is the root of the file system or your home folder itself"
-    if not absolute and (not parts or parts[0] != ".."):
-        return (
-            "is inside the working tree: step worktrees there would be found by the "
-            "repository's git; use a folder outside it, e.g. '../worktrees'"
-        )
-    if not absolute and all(part == ".." for part in parts):
-        return "is a folder above the repository; name a folder of its own, e.g. '../worktrees'"
-    return None
+def _listed(
+    ctx: Context,
+    path: tuple[str | int, ...],
+    rule: Callable[[str], str | None],
+    code: str,
+    say: Callable[[str, str], str],
+    **data: object,
+) -> Iterator[Finding]:
+    """One finding per string of the raw array at ``path`` that ``rule`` refuses."""
+    raw: Any = ctx.parsed.value
+    for part in path:
+        raw = raw.get(part) if isinstance(raw, dict) else raw[part]
+    for position, entry in _strings(raw):
+        problem = rule(entry)
+        if problem:
+            yield finding(code, say(entry, problem), ctx.span((*path, position)), (), **data)
 
 
 def _execution(ctx: Context) -> list[Finding]:
+    raw = ctx.parsed.value.get("execution")
+    if not isinstance(raw, dict):
+        return []
     findings: list[Finding] = []
-    execution = ctx.model.execution
-    if execution.worktree_dir is not None:
-        problem = worktree_dir_problem(execution.worktree_dir)
+    worktree_dir = raw.get("worktree_dir")
+    if isinstance(worktree_dir, str):  # the raw value: the model reads "" as "not set"
+        problem = worktree_dir_problem(worktree_dir)
         if problem:
             findings.append(
                 finding(
                     "WS204",
-                    f"execution.worktree_dir '{execution.worktree_dir}' {problem}.",
+                    f"execution.worktree_dir '{_shown(worktree_dir)}' {problem}.",
                     ctx.span(("execution", "worktree_dir")),
                 )
             )
-    for position, entry in enumerate(execution.copy):
-        problem = copy_problem(entry)
-        if problem:
-            findings.append(
-                finding(
-                    "WS205",
-                    f"execution.copy entry '{entry}' {problem}.",
-                    ctx.span(("execution", "copy", position)),
-                )
-            )
-    for position, entry in enumerate(execution.writable):
-        problem = writable_problem(entry)
-        if problem:
-            findings.append(
-                finding(
-                    "WS207",
-                    f"execution.writable entry '{entry}' {problem}.",
-                    ctx.span(("execution", "writable", position)),
-                )
-            )
+    findings.extend(
+        _listed(
+            ctx,
+            ("execution", "copy"),
+            copy_problem,
+            "WS205",
+            lambda entry, problem: f"execution.copy entry '{_shown(entry)}' {problem}.",
+        )
+    )
+    findings.extend(
+        _listed(
+            ctx,
+            ("execution", "writable"),
+            writable_problem,
+            "WS207",
+            lambda entry, problem: f"execution.writable entry '{_shown(entry)}' {problem}.",
+        )
+    )
     return findings
-
-
-def copy_problem(entry: str) -> str | None:
-    """Why an ``execution.copy`` entry cannot be used, or None."""
-    if "\0" in entry:
-        return "holds a NUL character"
-    if entry.startswith(("/", "\\", "~")) or entry[1:2] == ":":
-        return "must be a path relative to the repository root"
-    parts = _parts(entry)
-    if ".." in parts:
-        return "leaves the repository ('..')"
-    if parts and parts[0] == ".git":
-        return "is inside .git"
-    return None
-
-
-def writable_problem(entry: str) -> str | None:
-    """Why a ``writable`` entry cannot be used, or None."""
-    if "\0" in entry:
-        return "holds a NUL character"
-    if not entry.startswith(("/", "~/")):
-        return "must be an absolute path or start with '~/'"
-    if not _parts(entry[1:]):
-        return "is the whole file system or your whole home folder; name a folder of its own"
-    if ".." in _parts(entry):
-        return "must not contain '..'"
-    return None
 
 
 def _step(ctx: Context, step: Step) -> list[Finding]:
     findings: list[Finding] = []
-    for position, pattern in enumerate(step.files or ()):
+    where = ("steps", step.index)
+    for pattern in step.files or ():
         if pattern.startswith("-") or "\0" in pattern:
-            findings.append(
-                finding(
+            findings.extend(
+                _listed(
+                    ctx,
+                    (*where, "files"),
+                    _files_problem,
                     "WS206",
-                    f"Step '{step.id}' has the file scope '{pattern}': an entry cannot start "
-                    "with '-' or hold a NUL (it is passed to tools as an argument). Write "
-                    f"'./{pattern}' if the file's name really starts with '-'.",
-                    ctx.file_span(step, position),
+                    lambda entry, problem: (
+                        f"Step '{step.id}' has the file scope '{_shown(entry)}': {problem}."
+                    ),
                     step=step.id,
                 )
             )
-    for position, entry in enumerate(step.writable):
-        problem = writable_problem(entry)
-        if problem:
-            findings.append(
-                finding(
-                    "WS207",
-                    f"Step '{step.id}': writable entry '{entry}' {problem}.",
-                    ctx.span(("steps", step.index, "writable", position)),
-                    step=step.id,
-                )
-            )
+            break
+    findings.extend(
+        _listed(
+            ctx,
+            (*where, "writable"),
+            writable_problem,
+            "WS207",
+            lambda entry, problem: f"Step '{step.id}': writable entry '{_shown(entry)}' {problem}.",
+            step=step.id,
+        )
+    )
     for name, value in step.env.items():
-        problem = env_problem(name, value)
+        problem = env_name_problem(name)
         if problem:
-            findings.append(
-                finding(
-                    "WS304",
-                    f"Step '{step.id}': env '{name}' {problem}.",
-                    ctx.span(("steps", step.index, "env", name)),
-                    step=step.id,
-                )
-            )
+            span = ctx.parsed.key_span((*where, "env", name)) or ctx.span((*where, "env"))
+        else:
+            problem = env_value_problem(value)
+            span = ctx.span((*where, "env", name))
+        if problem:
+            message = f"Step '{step.id}': env '{_shown(name)}' {problem}."
+            findings.append(finding("WS304", message, span, step=step.id))
     return findings
 
 
-def env_problem(name: str, value: str) -> str | None:
-    """Why an ``env`` entry cannot be used, or None."""
-    if not _ENV_NAME.fullmatch(name):
-        return "is not a valid variable name (letters, digits and '_', not starting with a digit)"
-    if "\0" in value:
-        return "has a value holding a NUL character"
-    if _GIT_REDIRECTS.fullmatch(name):
-        return "would redirect git or make it run a command; the executor removes it"
+def _files_problem(pattern: str) -> str | None:
+    if "\0" in pattern:
+        return "an entry cannot hold a NUL character"
+    if pattern.startswith("-"):
+        return (
+            "an entry cannot start with '-' (tools receive it as an argument, where it would "
+            f"be an option). Write './{_shown(pattern)}' if the file's name really starts "
+            "with '-'"
+        )
     return None
+
+
+def _shown(text: str, most: int = 80) -> str:
+    """A value as a message shows it: NULs and lone surrogates escaped, long ones shortened."""
+    shown = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\0", "\\0")
+    return shown if len(shown) <= most else shown[: most - 1] + "…"
