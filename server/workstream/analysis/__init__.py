@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from workstream import jsonc
-from workstream.analysis import dependencies, file_scopes, ids, schema, settings
+from workstream.analysis import dependencies, file_scopes, ids, schema, settings, surrogates
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Severity, finding
 from workstream.graph import StepGraph
@@ -85,7 +85,7 @@ def _analyze(text: str) -> Analysis:
         ctx = Context(parsed, model)
         findings.extend(model_checks(ctx))
     findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
-    return Analysis(parsed, model, findings, ctx)
+    return Analysis(parsed, model, surrogates.clean(findings, text), ctx)
 
 
 #: The model checks, each with the codes it produces.

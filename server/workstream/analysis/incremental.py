@@ -16,7 +16,7 @@ import bisect
 from dataclasses import replace
 
 from workstream import jsonc
-from workstream.analysis import FAMILIES, Analysis, gc_paused, model_checks
+from workstream.analysis import FAMILIES, Analysis, gc_paused, model_checks, surrogates
 from workstream.analysis.context import Context
 from workstream.analysis.schema import check_step
 from workstream.findings import Finding, Related, Span
@@ -94,7 +94,7 @@ def reanalyze(
                 ctx.__dict__["graph"] = context.graph.with_step(new_step)
         findings.extend(model_checks(ctx, stale))
         findings.sort(key=lambda f: (f.span.start, f.span.end, f.code))
-        return Analysis(parsed, model, findings, ctx)
+        return Analysis(parsed, model, surrogates.clean(findings, text), ctx)
 
 
 def _shift_span(span: Span, old_end: int, delta: int) -> Span:

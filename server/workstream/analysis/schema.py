@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from workstream.analysis import surrogates
 from workstream.findings import Finding, Span, finding
 from workstream.jsonc import ParsedJson, Path
 
@@ -131,15 +132,20 @@ def check(parsed: ParsedJson) -> list[Finding]:
     value = parsed.value
     if value is None and parsed.errors:
         return []  # nothing readable: the syntax error says it all
-    return _check(parsed, _validator(), value, ())
+    return _check(parsed, _validator(), value, (), parsed.text)
 
 
 def check_step(parsed: ParsedJson, index: int) -> list[Finding]:
     """Validate only ``steps[index]`` against the step schema (for incremental analysis)."""
-    return _check(parsed, _step_validator(), parsed.value["steps"][index], ("steps", index))
+    prefix: Path = ("steps", index)
+    span = parsed.best_span(prefix)
+    text = parsed.text[span.start : span.end]
+    return _check(parsed, _step_validator(), parsed.value["steps"][index], prefix, text)
 
 
-def _check(parsed: ParsedJson, validator: Any, instance: Any, prefix: Path) -> list[Finding]:
+def _check(
+    parsed: ParsedJson, validator: Any, instance: Any, prefix: Path, text: str
+) -> list[Finding]:
     try:
         errors = list(validator.iter_errors(instance))
     except ValueError as exc:  # jsonschema-rs refuses absurdly deep values
@@ -148,6 +154,19 @@ def _check(parsed: ParsedJson, validator: Any, instance: Any, prefix: Path) -> l
     for error in errors:
         path = prefix + _typed_path(instance, error.instance_path)
         findings.extend(_findings(parsed, error, path))
+    for path, string, is_key in surrogates.lone(instance, prefix, text):
+        span = (parsed.key_span(path) if is_key else None) or parsed.best_span(path)
+        where = describe(path[:-1] if is_key else path, parsed.value)
+        what = f"A key in {where}" if is_key else where[:1].upper() + where[1:]
+        findings.append(
+            finding(
+                "WS002",
+                f"{what} holds a lone surrogate ('{surrogates.printable(string)[:60]}'): half "
+                "of a UTF-16 pair is not a character, and cannot be written to a file, a "
+                "command or git. Write the character itself, or remove the escape.",
+                span,
+            )
+        )
     return findings
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from workstream.analysis import analyze
+from workstream.analysis.surrogates import printable
 from workstream.discovery import find_workstream_files
 from workstream.findings import Finding, Severity
 from workstream.textpos import LineIndex
@@ -49,35 +50,48 @@ class Row:
 
 
 def read_text(path: Path) -> str:
-    """Read a file as UTF-8; raise UsageError when it cannot be read at all."""
+    """Read a file as UTF-8; raise UsageError when it cannot be read at all, and
+    :class:`NotUtf8` (a finding, not a usage error) when its bytes are not UTF-8 text."""
     try:
         data = path.read_bytes()
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NotUtf8(
+            1, 1, "The file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8."
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _NotUtf8(exc.start, data[exc.start]) from None
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise NotUtf8(
+            data.count(b"\n", 0, exc.start) + 1,
+            column,
+            f"The file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "a workstream file must be UTF-8 text.",
+        ) from None
 
 
-class _NotUtf8(Exception):
-    def __init__(self, offset: int, byte: int) -> None:
-        super().__init__(offset, byte)
-        self.offset, self.byte = offset, byte
+class NotUtf8(Exception):
+    """A file whose bytes are not UTF-8: where, and what to say (a WS001 row)."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
 
 
 def rows_for(path: Path, shown: str) -> list[Row]:
     """Analyse one file and turn its findings into rows."""
+    shown = printable(shown)  # a file name that is not UTF-8 is printed escaped
     try:
         text = read_text(path)
-    except _NotUtf8 as bad:
-        message = (
-            f"The file is not valid UTF-8 (byte 0x{bad.byte:02x} at offset {bad.offset}); "
-            "a workstream file must be UTF-8 text."
-        )
-        return [Row(shown, 1, 1, 1, 1, "error", "WS001", message)]
+    except NotUtf8 as bad:
+        return [
+            Row(shown, bad.line, bad.column, bad.line, bad.column, "error", "WS001", bad.message)
+        ]
     return rows_of(shown, text, analyze(text).findings)
 
 
