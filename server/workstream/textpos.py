@@ -83,15 +83,19 @@ class LineIndex:
         every span of a one-line document reads its text once. Offsets are clamped.
         """
         text, starts = self.text, self.starts
+        count = len(starts)
+        wide = encoding != "utf-32"
         out: dict[int, tuple[int, int]] = {}
         line, next_start, last, column = -1, -1, 0, 0
-        for offset in sorted({max(0, min(offset, len(text))) for offset in offsets}):
-            if offset >= next_start:  # on a later line than the offset before
-                line = bisect.bisect_right(starts, offset, max(line, 0)) - 1
-                next_start = starts[line + 1] if line + 1 < len(starts) else len(text) + 1
+        for offset in sorted(set(offsets)):
+            at = offset if 0 <= offset <= len(text) else max(0, min(offset, len(text)))
+            if at >= next_start:  # on a later line than the offset before
+                line = bisect.bisect_right(starts, at, max(line, 0)) - 1
+                next_start = starts[line + 1] if line + 1 < count else len(text) + 1
                 last, column = starts[line], 0
-            column += column_units(text[last:offset], encoding)
-            last = offset
+            piece = text[last:at]
+            column += column_units(piece, encoding) if wide and not piece.isascii() else len(piece)
+            last = at
             out[offset] = (line, column)
         return out
 

@@ -18,7 +18,7 @@ from workstream.lsp.query import (
     target_at,
 )
 from workstream.lsp.snapshot import diff
-from workstream.textpos import LineIndex
+from workstream.textpos import BLOCK, LineIndex
 
 ALPHABET = st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", "é", "😀"])
 TEXTS = st.lists(ALPHABET, max_size=25).map("".join)
@@ -47,6 +47,55 @@ def test_incremental_edits_match_a_fresh_line_index(text: str, edits: list) -> N
         assert doc.lines.starts() == fresh.starts
         for offset in range(len(expected) + 1):
             assert doc.position_of(offset, encoding) == fresh.position(offset, encoding)
+
+
+def naive_position(text: str, offset: int, encoding: str) -> tuple[int, int]:
+    """(line, column) by scanning the line from its start (what the index must agree with)."""
+    index = LineIndex(text)
+    line = index.line_of(offset)
+    prefix = text[index.starts[line] : offset]
+    if encoding == "utf-16":
+        return line, len(prefix.encode("utf-16-le", "surrogatepass")) // 2
+    if encoding == "utf-8":
+        return line, len(prefix.encode("utf-8", "surrogatepass"))
+    return line, len(prefix)
+
+
+def long_lines(unit: str, extra: int, middle: str) -> str:
+    """Two lines longer than two blocks of the code-unit table (``middle`` may break more)."""
+    unit = unit.replace("\r", "").replace("\n", "") or "é😀a"
+    line = unit * ((2 * BLOCK + extra) // len(unit) + 1)
+    return line + middle + line
+
+
+LONG = st.builds(long_lines, TEXTS, st.integers(0, 3 * BLOCK), TEXTS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(LONG, st.lists(st.integers(0, 20 * BLOCK), min_size=1, max_size=40))
+def test_positions_on_long_lines_agree_with_a_scan_from_the_line_start(
+    text: str, offsets: list[int]
+) -> None:
+    index = LineIndex(text)
+    offsets = [min(offset, len(text)) for offset in offsets]
+    for encoding in ("utf-8", "utf-16", "utf-32"):
+        batch = index.positions(offsets, encoding)  # type: ignore[arg-type]
+        for offset in offsets:
+            expected = naive_position(text, offset, encoding)
+            assert index.position(offset, encoding) == expected  # type: ignore[arg-type]
+            assert batch[offset] == expected
+            if offset and text[offset - 1 : offset + 1] == "\r\n":
+                continue  # between \r and \n is not a position of its own
+            assert index.offset(*expected, encoding) == offset  # type: ignore[arg-type]
+
+
+def test_a_column_inside_a_character_is_the_offset_after_it() -> None:
+    text = "a😀b" * BLOCK
+    index = LineIndex(text)
+    far = 3 * (BLOCK - 1)  # the start of the last "a😀b", far along the line
+    assert index.offset(0, (far // 3) * 4 + 2, "utf-16") == far + 2  # half of the surrogate pair
+    assert index.offset(0, (far // 3) * 6 + 2, "utf-8") == far + 2  # one byte into the emoji
+    assert index.offset(0, 10**9, "utf-16") == len(text)
 
 
 @settings(max_examples=300, deadline=None)
