@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
 from workstream.analysis import analyze
+from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SAMPLES.rglob("*.workstream.json"))]
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
@@ -36,6 +37,22 @@ PIECES = [
     "🎉",
     "\n",
     '"a"',
+    # hostile pieces: numbers of any size, deep nesting, lone surrogates, settings
+    "9" * 4400,
+    "-" + "9" * 4400,
+    "1e308",
+    "-0",
+    "[" * 300,
+    '{"a":' * 300,
+    '"\\ud800"',
+    "\\udfff",
+    "\ud800",
+    "\\u0000",
+    '"worktree_dir": "..", ',
+    '"copy": [".git"], ',
+    '"env": {"GIT_DIR": "x", "A=B": "\\u0000"}, ',
+    '"writable": ["~"], ',
+    '"files": ["-rf", "**/**/**/x"], ',
 ]
 
 
@@ -57,7 +74,7 @@ def mutated(draw: st.DrawFn) -> str:
             text = text[:i] + draw(st.sampled_from(PIECES)) + text[i:]
         elif kind == "byte":
             # Overwrite one byte of the UTF-8 encoding (may split a multi-byte character).
-            data = bytearray(text.encode("utf-8"))
+            data = bytearray(text.encode("utf-8", "surrogatepass"))
             data[min(i, len(data) - 1)] = draw(st.integers(0, 255))
             text = data.decode("utf-8", "replace")
         elif kind == "swap":
@@ -89,6 +106,7 @@ def test_analysis_never_raises_and_ranges_stay_inside(text: str) -> None:
     assert sum(f.code == "WS001" for f in result.findings) <= 1
     for f in result.findings:
         assert _inside(text, f.span.start, f.span.end), f
+        f.message.encode("utf-8")  # no lone surrogate in a message: it can always be printed
         for related in f.related:
             assert _inside(text, related.span.start, related.span.end), f
 
@@ -98,3 +116,41 @@ def test_analysis_never_raises_and_ranges_stay_inside(text: str) -> None:
 def test_arbitrary_text_never_raises(text: str) -> None:
     for f in analyze(text).findings:
         assert _inside(text, f.span.start, f.span.end)
+
+
+numbers = st.one_of(
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(str),
+    st.from_regex(r"\A-?[1-9][0-9]{0,6000}\Z"),  # integers past Python's int() digit limit
+    st.sampled_from(["1e999", "-1e999", "-0", "-0.0", "1e-400", "9" * 4400]),
+)
+SETTINGS = ["timeout_per_step", "rate_limit_delay", "retries", "max_workers"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(SETTINGS), numbers), numbers, numbers, st.booleans())
+def test_any_number_gives_findings_or_a_bounded_model(
+    execution: dict[str, str], timeout: str, retries: str, comment: bool
+) -> None:
+    members = ",".join(f'"{name}":{value}' for name, value in execution.items())
+    text = (
+        ("// c\n" if comment else "")
+        + '{"id":"x","execution":{'
+        + members
+        + '},"steps":[{"id":"a","run":"t","files":[],"timeout":'
+        + timeout
+        + ',"retries":'
+        + retries
+        + "}]}"
+    )
+    analysis = analyze(text)
+    assert analysis.model is not None
+    e, step = analysis.model.execution, analysis.model.steps[0]
+    assert 0 < e.timeout_per_step <= MAX_SECONDS and 0 <= e.rate_limit_delay <= MAX_DELAY
+    assert 0 <= e.retries <= MAX_RETRIES
+    assert e.max_workers is None or 1 <= e.max_workers <= MAX_WORKERS
+    assert step.timeout is None or 0 < step.timeout <= MAX_SECONDS
+    assert step.retries is None or 0 <= step.retries <= MAX_RETRIES
+    bounded = [float(v) for v in (timeout, retries, *execution.values())]
+    if any(v != v or abs(v) > 1e6 or v < 0 for v in bounded):
+        assert any(f.code == "WS002" for f in analysis.findings)

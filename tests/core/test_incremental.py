@@ -29,6 +29,7 @@ TEXTS = [
         "mistakes/scopes.workstream.json",
         "mistakes/tools-and-ids.workstream.json",
         "mistakes/schema.workstream.json",
+        "mistakes/settings.workstream.json",
     ]
 ] + [  # and as written, with comments and trailing commas
     (SAMPLES / name).read_text("utf-8")
@@ -62,6 +63,18 @@ PIECES = [
     "*/",
     " // note\n",
     "/* note */",
+    "9" * 4400,
+    "1e308",
+    "\\ud800",
+    "\\u0000",
+    "GIT_DIR",
+    "A=B",
+    "~",
+    "../",
+    ".git/",
+    '"env": {"GIT_DIR": "x"}, ',
+    '"writable": ["cache"], ',
+    '"files": ["-x"], ',
 ]
 
 

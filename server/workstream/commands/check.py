@@ -58,9 +58,12 @@ def read_text(path: Path) -> str:
         raise UsageError(f"{path}: is a directory") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:4]:
         raise NotUtf8(
-            1, 1, "The file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8."
+            1,
+            1,
+            "The file is UTF-16 or UTF-32 (a byte order mark or NUL bytes at its start); "
+            "save it as UTF-8.",
         )
     try:
         return data.decode("utf-8")
