@@ -91,7 +91,8 @@ def test_last_duplicate_key_wins_on_both_paths() -> None:
 def test_bom_is_tolerated_and_offsets_kept() -> None:
     parsed = jsonc.parse('\ufeff{"a": 1}')
     assert parsed.errors == [] and parsed.value == {"a": 1}
-    assert parsed.span(("a",)) is not None and parsed.span(("a",)).start == 7
+    span = parsed.span(("a",))
+    assert span is not None and span.start == 7
 
 
 def test_deep_nesting_neither_recurses_nor_hangs() -> None:
