@@ -3,6 +3,10 @@
 Building never fails: a value of the wrong type is left out (the schema check reports it), so
 the graph checks still see every step that can be read. Each step remembers its index in
 ``steps`` so findings can point back at the source.
+
+Numbers are bounded here as in the schema (:data:`MAX_SECONDS` and the rest): a value outside
+the bounds is left out too and the default applies, so whoever runs a workstream never sees
+``rate_limit_delay: 1e308`` or a negative retry count, even with its findings ignored.
 """
 
 from __future__ import annotations
@@ -125,7 +129,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return tuple(item for item in out if isinstance(item, str))
 
 
-#: The largest values the executor accepts (the schema reports larger ones).
+#: The largest values the executor accepts: the schema's maxima (a test keeps them equal).
 MAX_SECONDS = 604800.0  # a week: timeouts
 MAX_DELAY = 3600.0  # rate_limit_delay
 MAX_RETRIES = 100
@@ -138,23 +142,28 @@ def _number(value: Any, most: float = MAX_SECONDS) -> float | None:
     return float(value)
 
 
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+def _integer(value: Any, least: int, most: int) -> int | None:
+    """An integer in ``[least, most]`` (``2.0`` is one, as in JSON Schema), else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
         return None
     return value
+
+
+def _count(value: Any) -> int | None:
+    return _integer(value, 0, MAX_RETRIES)
 
 
 def _execution(raw: Any) -> Execution:
     if not isinstance(raw, dict):
         return Execution()
-    workers = raw.get("max_workers")
-    max_workers = workers if isinstance(workers, int) and not isinstance(workers, bool) else None
     parallel = raw.get("parallel", True)
     fail_fast = raw.get("fail_fast", False)
     delay = raw.get("rate_limit_delay", 0)
     return Execution(
         parallel=parallel if isinstance(parallel, bool) else True,
-        max_workers=max_workers if max_workers and 1 <= max_workers <= MAX_WORKERS else None,
+        max_workers=_integer(raw.get("max_workers"), 1, MAX_WORKERS),
         timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,

@@ -11,6 +11,7 @@ import jsonschema_rs
 from tests.conftest import ROOT, SAMPLES
 from workstream import jsonc
 from workstream.analysis.schema import schema
+from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 SCHEMA_FILE = ROOT / "schemas" / "workstream.schema.json"
 
@@ -55,3 +56,16 @@ def test_the_seed_example_validates() -> None:
     value = jsonc.parse(text).value
     assert value["id"] == "ws-example-02-parallel-execution"
     assert jsonschema_rs.validator_for(schema()).is_valid(value)
+
+
+def test_the_schema_bounds_every_number_as_the_model_does() -> None:
+    execution = schema()["properties"]["execution"]["properties"]
+    step = schema()["$defs"]["step"]["properties"]
+    for node in (execution["timeout_per_step"], step["timeout"]):
+        assert node["exclusiveMinimum"] == 0 and node["maximum"] == MAX_SECONDS
+    assert execution["rate_limit_delay"]["minimum"] == 0
+    assert execution["rate_limit_delay"]["maximum"] == MAX_DELAY
+    for node in (execution["retries"], step["retries"]):
+        assert node["minimum"] == 0 and node["maximum"] == MAX_RETRIES
+    [integer, _] = execution["max_workers"]["oneOf"]
+    assert integer["minimum"] == 1 and integer["maximum"] == MAX_WORKERS
