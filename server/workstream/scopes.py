@@ -1,4 +1,4 @@
-"""File scopes: what a path pattern matches, whether two may overlap, and WS201-WS203.
+"""File scopes: what a path pattern matches, and whether two may overlap.
 
 A scope entry is a repository-relative path or glob. A plain path covers itself and, when it
 names a directory, everything below it; a glob is matched segment by segment (``*``, ``?`` and
@@ -6,18 +6,14 @@ names a directory, everything below it; a glob is matched segment by segment (``
 step's changed files with :func:`in_scope`; the analysis checks scopes against each other with
 :func:`may_overlap`, which answers "yes" whenever it cannot rule an overlap out.
 
-The conflict search (:func:`candidate_pairs`) is not quadratic: entries are sorted by their
-literal part and each looks only at the entries at or below it, found by binary search. For E
-entries it costs O(E log E + P + G), where P is the number of overlapping pairs reported and
-G the entries below a glob's literal directory that the glob turns out not to match.
+The conflict search built on :func:`may_overlap` and :func:`literal_dir` is
+:mod:`workstream.analysis.conflicts`. Glob matching never uses a regular expression that can
+backtrack (:mod:`workstream.wildcard`).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
 from functools import cache
 
 from workstream.wildcard import segment_matches, wildcard_match
@@ -165,126 +161,3 @@ def literal_dir(pattern: str) -> str:
             break
         literal.append(segment)
     return "/".join(literal)  # for a plain path: the path itself
-
-
-#: One scope entry: (index of its step, position in the step's ``files``, its text).
-Entry = tuple[int, int, str]
-
-
-def candidate_pairs(scopes: Sequence[Sequence[str | None] | None]) -> Iterator[tuple[Entry, Entry]]:
-    """Pairs of entries of different steps that may overlap, each pair once.
-
-    ``scopes[n]`` is the file scope of step ``n`` (None: no scope; a None entry is skipped).
-    Every entry gets a key: a plain path is its own key, a glob's key is its literal directory.
-    Two entries can only overlap when one key equals the other or is a directory above it, so
-    after sorting the keys each entry looks at two ranges found by binary search: the equal
-    keys after it, and the keys below it (``key/...``, which sort between ``key/`` and
-    ``key0``). Pairs of plain paths in those ranges overlap for sure; a pair with a glob is
-    confirmed with :func:`may_overlap`. Before any of that, the usual case (plain, distinct
-    paths, none a directory of another: nothing to pair) is recognised at C speed.
-    """
-    patterns = [p for files in scopes if files for p in files if p is not None]
-    joined = "\n".join(patterns)
-    plain = all_plain_and_normal(joined)
-    if plain:
-        paths = set(patterns)
-        if len(paths) == len(patterns) and not _has_directory_entry(joined, paths):
-            return  # all plain, all different, none a directory of another: nothing overlaps
-    entries: list[Entry] = []
-    for node, files in enumerate(scopes):
-        seen: set[str] = set()
-        for position, pattern in enumerate(files or ()):
-            # an entry repeated within one step adds nothing: only its first place is paired
-            if pattern is not None and pattern not in seen:
-                seen.add(pattern)
-                entries.append((node, position, pattern))
-    if plain:
-        yield from _plain_pairs(sorted(entries, key=lambda entry: (entry[2], entry[0])))
-        return
-    keyed = sorted(
-        (
-            (literal_dir(pattern) if is_glob(pattern) else pattern, entry, is_glob(pattern))
-            for entry in entries
-            for pattern in (normalize(entry[2]),)
-        ),
-        key=lambda item: (item[0], item[1][0], item[1][1]),
-    )
-    keys = [key for key, _, _ in keyed]
-    # the end of each run of one step's entries under one key: a step is paired once per run
-    run_end = [0] * len(keyed)
-    for j in range(len(keyed) - 1, -1, -1):
-        nxt = j + 1
-        same = nxt < len(keyed) and keys[nxt] == keys[j] and keyed[nxt][1][0] == keyed[j][1][0]
-        run_end[j] = run_end[nxt] if same else nxt
-    for i, (key, entry, glob) in enumerate(keyed):
-        same_end = bisect_right(keys, key, i + 1)
-        if key:
-            below = (bisect_left(keys, key + "/", same_end), bisect_left(keys, key + "0"))
-        else:
-            below = (same_end, len(keys))  # the root: everything is below it
-        for start, stop in ((i + 1, same_end), below):
-            j = start
-            while j < stop:
-                _, other, other_glob = keyed[j]
-                if other[0] == entry[0] or (
-                    (glob or other_glob) and not may_overlap(entry[2], other[2])
-                ):
-                    j = j + 1 if other[0] != entry[0] else min(run_end[j], stop)
-                    continue
-                yield entry, other
-                j = min(run_end[j], stop)  # one pair per step (and key) is enough
-
-
-def all_plain_and_normal(joined: str) -> bool:
-    """True when no newline-separated entry has a wildcard or anything :func:`normalize` fixes.
-
-    A handful of substring scans at C speed instead of a per-entry loop.
-    """
-    if any(char in joined for char in "*?[\\"):
-        return False
-    lines = f"\n{joined}\n"
-    return not any(
-        bad in lines for bad in ("\n\n", "//", "\n/", "/\n", "/./", "\n./", "/.\n", "\n.\n")
-    )
-
-
-_PARENT = re.compile(r"^(.+)/[^/\n]*$", re.MULTILINE)
-
-
-def _has_directory_entry(joined: str, entries: set[str]) -> bool:
-    """True when one of the newline-separated plain paths is a directory of another.
-
-    Works on whole sets at C speed: collect every parent directory level by level (the levels
-    shrink fast), then intersect with the entries (the set of the paths).
-    """
-    level = set(_PARENT.findall(joined))
-    while level:
-        if not entries.isdisjoint(level):
-            return True
-        level = set(_PARENT.findall("\n".join(level)))
-    return False
-
-
-def _plain_pairs(entries: list[Entry]) -> Iterator[tuple[Entry, Entry]]:
-    """:func:`candidate_pairs` when every entry is a plain, normal path (sorted by path).
-
-    Only two things can overlap: the same path twice (neighbours after sorting) and a path
-    that is a directory of another (found by one binary search for ``path/``).
-    """
-    keys = [entry[2] for entry in entries]
-    count = len(keys)
-    for i, key in enumerate(keys):
-        end = i + 1
-        while end < count and keys[end] == key:
-            end += 1
-        below = key + "/"
-        start = bisect_left(keys, below, end)
-        if end == i + 1 and (start == count or not keys[start].startswith(below)):
-            continue  # the common case: nothing shares this path or lies below it
-        stop = bisect_left(keys, key + "0", start)
-        entry = entries[i]
-        seen = {entry[0]}
-        for j in itertools.chain(range(i + 1, end), range(start, stop)):
-            if entries[j][0] not in seen:  # one pair per other step is enough
-                seen.add(entries[j][0])
-                yield entry, entries[j]

@@ -7,15 +7,13 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workstream.scopes import (
+from workstream.analysis.conflicts import (
     Entry,
     all_plain_and_normal,
-    candidate_pairs,
-    in_scope,
-    matches,
-    may_overlap,
-    normalize,
+    overlap_masks,
+    pattern_pairs,
 )
+from workstream.scopes import in_scope, matches, may_overlap, normalize
 
 
 def test_plain_paths_cover_themselves_and_what_is_below() -> None:
@@ -54,25 +52,48 @@ def test_may_overlap_never_misses_a_real_overlap(a: str, b: str, paths: list[str
         assert may_overlap(a, b)
 
 
-@settings(max_examples=200, deadline=None)
+def brute_force_masks(scopes: list[list[str]]) -> dict[Entry, int]:
+    """Every entry (the first of its pattern in its step) and the other steps it may overlap."""
+    masks: dict[Entry, int] = {}
+    for node, files in enumerate(scopes):
+        seen: set[str] = set()
+        for position, raw in enumerate(files):
+            if normalize(raw) in seen:
+                continue
+            seen.add(normalize(raw))
+            mask = 0
+            for other, other_files in enumerate(scopes):
+                if other != node and any(
+                    normalize(raw) == normalize(p) or may_overlap(raw, p) for p in other_files
+                ):
+                    mask |= 1 << other
+            if mask:
+                masks[(node, position, raw)] = mask
+    return masks
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.one_of(pattern, concrete), min_size=0, max_size=3), max_size=8))
-def test_candidate_pairs_find_every_pair_of_steps_the_brute_force_finds(
+def test_overlap_masks_are_what_the_brute_force_over_entry_pairs_finds(
     scopes: list[list[str]],
 ) -> None:
-    # Each pair yielded is a real candidate; every pair of steps with one is found (one pair
-    # per step and key suffices for WS201, which names steps, so the search stays near-linear).
-    entries: list[Entry] = [
-        (s, i, p) for s, files in enumerate(scopes) for i, p in enumerate(files)
-    ]
-    found = [frozenset((a, b)) for a, b in candidate_pairs(scopes)]
+    found = dict(overlap_masks(scopes))
+    assert len(found) == len(list(overlap_masks(scopes)))  # each entry once
+    assert found == brute_force_masks(scopes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(pattern, concrete), max_size=10, unique_by=normalize))
+def test_pattern_pairs_are_the_overlapping_pairs_each_once(patterns: list[str]) -> None:
+    patterns = [normalize(p) for p in patterns]
+    pairs = [frozenset(pair) for pair in pattern_pairs(patterns)]
+    assert len(pairs) == len(set(pairs))
     brute = {
-        frozenset((a, b))
-        for a, b in itertools.combinations(entries, 2)
-        if a[0] != b[0] and may_overlap(a[2], b[2])
+        frozenset((i, j))
+        for i, j in itertools.combinations(range(len(patterns)), 2)
+        if may_overlap(patterns[i], patterns[j])
     }
-    assert set(found) <= brute and len(found) == len(set(found))
-    steps_of = {frozenset(e[0] for e in pair) for pair in found}
-    assert steps_of == {frozenset(e[0] for e in pair) for pair in brute}
+    assert set(pairs) == brute
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,9 +129,11 @@ def test_bulk_plain_check_agrees_with_the_per_entry_rules(patterns: list[str]) -
 
 def test_the_conflict_search_stays_near_linear_on_many_globs_and_repeats() -> None:
     globs = [[f"**/x{i}" for i in range(100)] for _ in range(100)]
-    pairs = sum(1 for _ in candidate_pairs(globs))
-    # at most one pair per entry and other step (100 x 100 x 100), not one per entry pair (5e7)
-    assert 0 < pairs <= 100 * 100 * 100
+    found = dict(overlap_masks(globs))
+    assert len(found) == 100 * 100  # every entry, once, with a bitset of the 99 other steps
+    assert all(mask.bit_count() == 99 for mask in found.values())
     repeated = [["src/a.py"] * 5000, ["src/a.py"] * 5000, ["src/b.py"]]
-    found = list(candidate_pairs(repeated))
-    assert len(found) == 1 and {found[0][0][0], found[0][1][0]} == {0, 1}
+    assert dict(overlap_masks(repeated)) == {(0, 0, "src/a.py"): 0b10, (1, 0, "src/a.py"): 0b01}
+    many = [["src/a.py"] for _ in range(5000)]
+    masks = dict(overlap_masks(many))
+    assert len(masks) == 5000 and masks[(7, 0, "src/a.py")] == (1 << 5000) - 1 - (1 << 7)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from workstream.findings import Span
@@ -20,6 +20,10 @@ class Context:
     #: Set by the file-scope checks: False when no two scopes may overlap and every step has
     #: a scope, so which steps may run together (the graph) cannot change their findings.
     scopes_need_graph: bool = True
+    #: Per (step index, key): the raw positions of the strings, None when all items are.
+    _raw_positions: dict[tuple[int, str], list[int] | None] = field(
+        default_factory=dict, repr=False
+    )
 
     @cached_property
     def graph(self) -> StepGraph:
@@ -56,13 +60,16 @@ class Context:
 
     def _raw_index(self, step: Step, key: str, position: int) -> int:
         """Map an index into the model's (strings-only) tuple back to the raw array index."""
-        raw = self.parsed.value["steps"][step.index].get(key)
-        if not isinstance(raw, list) or all(isinstance(item, str) for item in raw):
+        cache_key = (step.index, key)
+        if cache_key in self._raw_positions:
+            positions = self._raw_positions[cache_key]
+        else:
+            raw = self.parsed.value["steps"][step.index].get(key)
+            if not isinstance(raw, list) or {str}.issuperset(map(type, raw)):  # at C speed
+                positions = None
+            else:
+                positions = [index for index, item in enumerate(raw) if isinstance(item, str)]
+            self._raw_positions[cache_key] = positions
+        if positions is None or not 0 <= position < len(positions):
             return position
-        seen = -1
-        for index, item in enumerate(raw):
-            if isinstance(item, str):
-                seen += 1
-                if seen == position:
-                    return index
-        return position
+        return positions[position]
