@@ -146,8 +146,9 @@ def check_step(parsed: ParsedJson, index: int) -> list[Finding]:
 def _check(
     parsed: ParsedJson, validator: Any, instance: Any, prefix: Path, text: str
 ) -> list[Finding]:
+    checked = _scrubbed(instance) if surrogates.possible(text) else instance
     try:
-        errors = list(validator.iter_errors(instance))
+        errors = list(validator.iter_errors(checked))
     except ValueError as exc:  # jsonschema-rs refuses absurdly deep values
         return [finding("WS002", f"The document cannot be validated: {exc}", Span(0, 0))]
     findings = []
@@ -236,3 +237,15 @@ _LONG_NUMBER = re.compile(r"\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?")
 def _short_number(match: re.Match[str]) -> str:
     """A number too long to read, in scientific notation."""
     return f"{float(match.group()):.3g}"
+
+
+def _scrubbed(value: Any) -> Any:
+    """A copy with lone surrogates replaced (the validator cannot encode them; they are
+    reported on their own)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    return value
