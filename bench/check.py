@@ -2,8 +2,10 @@
 
 For workstreams of 1,000 / 10,000 / 50,000 steps (0-3 dependencies each on earlier steps,
 two file entries each) it prints the median time of the full analysis, of ``json.loads`` of the
-same text, their ratio and the peak memory of each; then the whole ``workstream check``
-process beside a ``python -c 'import json; json.load(...)'`` process on the 10,000-step file.
+same text, their ratio and the peak memory of each; then documents where every file entry
+conflicts (100 steps of 100 ``**/x{i}`` globs, one entry in 5,000 steps) beside their
+``json.loads``; then the whole ``workstream check`` process beside a
+``python -c 'import json; json.load(...)'`` process on the 10,000-step file.
 Run: ``python bench/check.py [--quick]``.
 """
 
@@ -98,6 +100,25 @@ def main() -> None:
         f"\n10,000 steps with a comment and a trailing comma: analysis {jsonc_time * 1000:.0f}ms, "
         f"json.loads of the plain text {loads * 1000:.0f}ms, ratio {jsonc_time / loads:.1f}x"
     )
+    # File conflicts at scale: every entry overlaps, or one entry is shared by many steps.
+    hostile = {
+        "100 steps x 100 '**/x{i}' globs": [
+            {"id": f"s{n}", "run": "t", "files": [f"**/x{i}" for i in range(100)]}
+            for n in range(100)
+        ],
+        "5,000 steps sharing one entry": [
+            {"id": f"s{n}", "run": "t", "files": ["src/a.py"]} for n in range(5000)
+        ],
+    }
+    print()
+    for name, steps in hostile.items():
+        text = json.dumps({"id": "ws", "steps": steps})
+        full = median_time(lambda t=text: analyze(t), repeat)
+        loads = median_time(lambda t=text: json.loads(t), repeat)
+        print(
+            f"{name}: analysis {full * 1000:.0f}ms ({len(analyze(text).findings)} findings), "
+            f"json.loads {loads * 1000:.1f}ms, ratio {full / loads:.0f}x"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "bench.workstream.json")
         path.write_text(texts[10_000])

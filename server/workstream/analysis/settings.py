@@ -18,6 +18,7 @@ which are WS002's) and reports them. The executor checks the same things again o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from workstream.analysis.context import Context
@@ -35,8 +36,12 @@ from workstream.model import Step
 def check(ctx: Context) -> list[Finding]:
     """WS204, WS205, WS206, WS207 and WS304."""
     findings = _execution(ctx)
-    for step in ctx.model.steps:
-        if step.files or step.writable or step.env:
+    steps = ctx.model.steps
+    # One scan at C speed over every files entry: do any start with '-' or hold a NUL?
+    joined = "\n" + "\n".join(chain.from_iterable(step.files for step in steps if step.files))
+    files_suspect = "\n-" in joined or "\0" in joined
+    for step in steps:
+        if step.writable or step.env or (files_suspect and step.files):
             findings.extend(_step(ctx, step))
     return findings
 
