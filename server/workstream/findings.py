@@ -63,7 +63,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS203": (Severity.INFORMATION, "a step without a file scope may run alongside others"),
     "WS204": (Severity.ERROR, "execution.worktree_dir inside the working tree or unusable"),
     "WS205": (Severity.ERROR, "an execution.copy entry that leaves the repository"),
-    "WS206": (Severity.ERROR, "a file scope entry that starts with '-'"),
+    "WS206": (Severity.ERROR, "a file scope entry that starts with '-' or holds a NUL"),
     "WS207": (Severity.ERROR, "a writable directory that is too wide or not absolute"),
     "WS301": (Severity.ERROR, "an id that cannot be part of a git branch name"),
     "WS302": (Severity.ERROR, "unknown tool"),
