@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,18 @@ def test_check_on_odd_files_prints_a_finding_not_a_traceback(
         assert expected in done.stdout
         if form == "json":
             json.loads(done.stdout)
+
+
+def _at_depth(frames: int, call: Callable[[], list[str]]) -> list[str]:
+    return call() if frames == 0 else _at_depth(frames - 1, call)
+
+
+@pytest.mark.parametrize("depth", [700, 850, 950, 990])
+@pytest.mark.parametrize("frames", [0, 100, 300])
+def test_nesting_near_the_decoders_limit_from_a_deep_stack(depth: int, frames: int) -> None:
+    # json.loads may just manage a value that a later range lookup, from deeper in the
+    # stack, cannot scan again: the lookup falls back to a parent's range, never raises
+    nested = "[" * depth + "]" * depth
+    text = '{"id":"x","steps":[{"id":"a","run":"t","files":[],"env":' + nested + "}]}"
+    found = _at_depth(frames, lambda: [f.code for f in analyze(text).findings])
+    assert "WS002" in found

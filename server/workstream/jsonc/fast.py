@@ -99,18 +99,24 @@ class FastParsed(ParsedJson):
     def span(self, path: Path) -> Span | None:
         if path in self._spans:
             return self._spans[path]
-        start = self._start(path)
-        found = None if start is None else Span(start, self._value_end(start))
+        try:
+            start = self._start(path)
+            found = None if start is None else Span(start, self._value_end(start))
+        except RecursionError:  # a value nested nearly as deep as the decoder allowed
+            found = None  # (found from a deeper stack): the caller falls back to its parent
         self._spans[path] = found
         return found
 
     def key_span(self, path: Path) -> Span | None:
         if not path or not isinstance(path[-1], str):
             return None
-        start = self._start(path[:-1])
-        if start is None or self.scan[start] != "{":
+        try:
+            start = self._start(path[:-1])
+            if start is None or self.scan[start] != "{":
+                return None
+            member = self._object(start).get(path[-1])
+        except RecursionError:
             return None
-        member = self._object(start).get(path[-1])
         return None if member is None else Span(member[0], member[1])
 
 
