@@ -52,6 +52,8 @@ PIECES = [
     '"copy": [".git"], ',
     '"env": {"GIT_DIR": "x", "A=B": "\\u0000"}, ',
     '"writable": ["~"], ',
+    '"b\\ud800": 1, ',
+    '"env": {"A\\udfff": 1}, ',
     '"files": ["-rf", "**/**/**/x"], ',
 ]
 

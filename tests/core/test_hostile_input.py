@@ -189,3 +189,32 @@ def test_nesting_near_the_decoders_limit_from_a_deep_stack(depth: int, frames: i
     text = '{"id":"x","steps":[{"id":"a","run":"t","files":[],"env":' + nested + "}]}"
     found = _at_depth(frames, lambda: [f.code for f in analyze(text).findings])
     assert "WS002" in found
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        (  # a key with a surrogate, and a wrong value under it: both on the right token
+            '{"id":"x","steps":[{"id":"a","run":"t","files":[],"env":{"A\\ud800":1}}]}',
+            ['"A\\ud800"', "1"],
+        ),
+        (  # an unknown key with a surrogate: reported once as unknown, once as a surrogate
+            '{"id":"x","steps":[{"id":"a","run":"t","files":[],"b\\ud800":1}]}',
+            ['"b\\ud800"', '"b\\ud800"'],
+        ),
+        (  # deep and a surrogate: the copy the validator sees is made without recursion
+            '{"id":"\\ud800","steps":[{"id":"a","run":"t","files":[],"env":'
+            + "[" * 950
+            + "]" * 950
+            + "}]}",
+            None,
+        ),
+    ],
+)
+def test_lone_surrogates_in_keys_and_beside_deep_values(
+    text: str, tokens: list[str] | None
+) -> None:
+    found = [f for f in analyze(text).findings if f.code == "WS002"]
+    assert any("lone surrogate" in f.message for f in found)
+    if tokens is not None:
+        assert [text[f.span.start : f.span.end] for f in found] == tokens

@@ -74,6 +74,8 @@ PIECES = [
     ".git/",
     '"env": {"GIT_DIR": "x"}, ',
     '"writable": ["cache"], ',
+    '"b\\ud800": 1, ',
+    '"env": {"A\\udfff": 1}, ',
     '"files": ["-x"], ',
 ]
 

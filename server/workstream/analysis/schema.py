@@ -104,8 +104,10 @@ def _dotted(path: Path) -> str:
     return text
 
 
-def _typed_path(value: Any, raw: list[Any]) -> Path:
-    """The instance path with keys as ``str`` and indices as ``int``, checked against the value.
+def _typed_path(value: Any, raw: list[Any], keys: surrogates.KeyMap) -> tuple[Path, dict[str, str]]:
+    """The instance path with keys as ``str`` and indices as ``int``, checked against the value
+    the validator saw, with the original keys (``keys`` maps back those a scrub changed); and
+    that map for the object at the path.
 
     (jsonschema-rs reports an object key that looks like a number as an int.)
     """
@@ -114,11 +116,13 @@ def _typed_path(value: Any, raw: list[Any]) -> Path:
         if isinstance(value, list):
             part = int(part)
             value = value[part]
+            path.append(part)
         else:
             part = str(part)
+            original = keys.get(id(value), {}).get(part, part)
             value = value[part]
-        path.append(part)
-    return tuple(path)
+            path.append(original)
+    return tuple(path), keys.get(id(value), {})
 
 
 def _value_at(value: Any, path: Path) -> Any:
@@ -146,15 +150,17 @@ def check_step(parsed: ParsedJson, index: int) -> list[Finding]:
 def _check(
     parsed: ParsedJson, validator: Any, instance: Any, prefix: Path, text: str
 ) -> list[Finding]:
-    checked = _scrubbed(instance) if surrogates.possible(text) else instance
+    # the validator cannot take lone surrogates (they are reported below, on their own)
+    checked, keys = surrogates.scrubbed(instance) if surrogates.possible(text) else (instance, {})
+    findings = []
     try:
         errors = list(validator.iter_errors(checked))
     except ValueError as exc:  # jsonschema-rs refuses absurdly deep values
-        return [finding("WS002", f"The document cannot be validated: {exc}", Span(0, 0))]
-    findings = []
+        errors = []
+        findings.append(finding("WS002", f"The document cannot be validated: {exc}", Span(0, 0)))
     for error in errors:
-        path = prefix + _typed_path(instance, error.instance_path)
-        findings.extend(_findings(parsed, error, path))
+        path, renamed = _typed_path(checked, error.instance_path, keys)
+        findings.extend(_findings(parsed, error, prefix + path, renamed))
     for path, string, is_key in surrogates.lone(instance, prefix, text):
         span = (parsed.key_span(path) if is_key else None) or parsed.best_span(path)
         where = describe(path[:-1] if is_key else path, parsed.value)
@@ -171,8 +177,9 @@ def _check(
     return findings
 
 
-def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
-    """The findings for one validation error (one per unknown key, else one)."""
+def _findings(parsed: ParsedJson, error: Any, path: Path, renamed: dict[str, str]) -> list[Finding]:
+    """The findings for one validation error (one per unknown key, else one); ``renamed`` maps
+    the keys of the object at ``path`` as the validator saw them back to the document's."""
     value = parsed.value
     kind = error.kind
     name = type(kind).__name__
@@ -184,7 +191,8 @@ def _findings(parsed: ParsedJson, error: Any, path: Path) -> list[Finding]:
     if name == "AdditionalProperties":
         allowed = list(governing.get("properties", {}))
         found = []
-        for key in kind.unexpected:
+        for seen in kind.unexpected:
+            key = renamed.get(seen, seen)
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else f" Allowed: {', '.join(allowed)}."
             found.append(
@@ -237,15 +245,3 @@ _LONG_NUMBER = re.compile(r"\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?")
 def _short_number(match: re.Match[str]) -> str:
     """A number too long to read, in scientific notation."""
     return f"{float(match.group()):.3g}"
-
-
-def _scrubbed(value: Any) -> Any:
-    """A copy with lone surrogates replaced (the validator cannot encode them; they are
-    reported on their own)."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, list):
-        return [_scrubbed(item) for item in value]
-    if isinstance(value, dict):
-        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
-    return value

@@ -79,3 +79,38 @@ def clean(findings: list[Finding], text: str) -> list[Finding]:
         )
         for f in findings
     ]
+
+
+#: Per object of a scrubbed copy (by ``id``): its keys that the scrub changed, to the originals.
+KeyMap = dict[int, dict[str, str]]
+
+
+def scrubbed(value: Any) -> tuple[Any, KeyMap]:
+    """A copy of a JSON value with lone surrogates replaced by ``?`` (for a validator that
+    cannot encode them), and the map back to the original keys. Iterative: any depth."""
+    keys: KeyMap = {}
+    top: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(value, top, 0)]  # (item, its copy's parent, slot)
+    while todo:
+        item, parent, slot = todo.pop()
+        if isinstance(item, str):
+            parent[slot] = item.encode("utf-8", "replace").decode("utf-8")
+        elif isinstance(item, list):
+            items: list[Any] = [None] * len(item)
+            parent[slot] = items
+            todo.extend((child, items, i) for i, child in enumerate(item))
+        elif isinstance(item, dict):
+            members: dict[str, Any] = {}
+            parent[slot] = members
+            changed = {}
+            for key, child in item.items():
+                clean = key.encode("utf-8", "replace").decode("utf-8")
+                if clean != key:
+                    changed[clean] = key
+                members[clean] = None  # keeps the order; the value is filled in below
+                todo.append((child, members, clean))
+            if changed:
+                keys[id(members)] = changed
+        else:
+            parent[slot] = item
+    return top[0], keys
