@@ -31,6 +31,7 @@ _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 BLOCK = 1024
 
 _CODECS = {"utf-16": ("utf-16-le", 2), "utf-8": ("utf-8", 1)}
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def line_starts(text: str, base: int = 0) -> list[int]:
@@ -57,6 +58,7 @@ class LineIndex:
         self.text = text
         self.starts = [0, *line_starts(text)] if starts is None else starts
         self._units: dict[Encoding, list[int]] = {}
+        self._astral_at: list[int] | None = None
 
     def line_of(self, offset: int) -> int:
         """The 0-based line holding ``offset``."""
@@ -79,25 +81,44 @@ class LineIndex:
     def positions(self, offsets: Iterable[int], encoding: Encoding) -> dict[int, tuple[int, int]]:
         """The positions of many offsets, in one pass over them in order (for big answers).
 
-        Each column is counted on from the one before it on the same line, so converting
-        every span of a one-line document reads its text once. Offsets are clamped.
+        In UTF-16 a column is the offset from the line start plus the astral characters
+        (two code units each) in between, counted in the sorted list of where they are; in
+        UTF-8 each column is counted on from the one before it on the same line. Either way
+        converting every span of a one-line document reads its text once. Offsets are clamped.
         """
-        text, starts = self.text, self.starts
+        text, starts, size = self.text, self.starts, len(self.text)
         count = len(starts)
-        wide = encoding != "utf-32"
+        astral = self._astral() if encoding == "utf-16" else []
+        sliced = encoding == "utf-8"
         out: dict[int, tuple[int, int]] = {}
-        line, next_start, last, column = -1, -1, 0, 0
+        line, next_start, start, last, column, before, seen = -1, -1, 0, 0, 0, 0, 0
         for offset in sorted(set(offsets)):
-            at = offset if 0 <= offset <= len(text) else max(0, min(offset, len(text)))
+            at = offset if 0 <= offset <= size else max(0, min(offset, size))
             if at >= next_start:  # on a later line than the offset before
                 line = bisect.bisect_right(starts, at, max(line, 0)) - 1
-                next_start = starts[line + 1] if line + 1 < count else len(text) + 1
-                last, column = starts[line], 0
-            piece = text[last:at]
-            column += column_units(piece, encoding) if wide and not piece.isascii() else len(piece)
-            last = at
+                next_start = starts[line + 1] if line + 1 < count else size + 1
+                start = last = starts[line]
+                column = 0
+                if astral:
+                    before = seen = bisect.bisect_left(astral, start, seen)
+            if sliced:
+                piece = text[last:at]
+                column += len(piece) if piece.isascii() else column_units(piece, encoding)
+                last = at
+            elif astral:
+                seen = bisect.bisect_left(astral, at, seen)
+                column = at - start + seen - before
+            else:
+                column = at - start
             out[offset] = (line, column)
         return out
+
+    def _astral(self) -> list[int]:
+        """Where the characters outside the BMP are (two UTF-16 code units each)."""
+        found = self._astral_at
+        if found is None:
+            found = self._astral_at = [m.start() for m in _ASTRAL.finditer(self.text)]
+        return found
 
     def units(self, start: int, end: int, encoding: Encoding) -> int:
         """The length of ``text[start:end]`` in ``encoding`` code units."""

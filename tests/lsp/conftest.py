@@ -21,12 +21,32 @@ CLIENTS = ["visual-studio-code", "neovim"]
 SERVER = [sys.executable, "-m", "workstream", "serve"]
 
 
-def initialize_params(client: str, **options: Any) -> types.InitializeParams:
-    """Initialize params with a real editor's recorded capabilities."""
+def initialize_params(
+    client: str, root: Path | None = FIXTURES, **options: Any
+) -> types.InitializeParams:
+    """Initialize params with a real editor's recorded capabilities, opening ``root`` (as
+    ``rootUri`` and the one workspace folder, as both editors send it; None: no folder)."""
     return types.InitializeParams(
         capabilities=client_capabilities(client),
         initialization_options={"debounceMs": 50, **options},
-        root_uri=FIXTURES.as_uri(),
+        root_uri=None if root is None else root.as_uri(),
+        workspace_folders=None
+        if root is None
+        else [types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+    )
+
+
+def change_folders(
+    client: LanguageClient, added: tuple[Path, ...] = (), removed: tuple[Path, ...] = ()
+) -> None:
+    """``workspace/didChangeWorkspaceFolders``: the user opened or closed folders."""
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=p.as_uri(), name=p.name) for p in added],
+                removed=[types.WorkspaceFolder(uri=p.as_uri(), name=p.name) for p in removed],
+            )
+        )
     )
 
 

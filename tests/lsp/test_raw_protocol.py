@@ -1,35 +1,22 @@
 """Malformed frames and ill-typed parameters, written byte by byte to the server's stdin.
 
-pytest-lsp serialises through lsprotocol and cannot send these, so this one test speaks the
-framing itself; every other test uses pytest-lsp.
+pytest-lsp serialises through lsprotocol and cannot send these, so this test speaks the framing
+itself (:mod:`tests.lsp.raw`, also used by the lifecycle and timing tests).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import pytest
 
 from tests.lsp.conftest import SERVER
+from tests.lsp.raw import frame, read_message
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TEXT = '{"id": "x", "steps": [{"id": "a", "run": "true"}]}'
-
-
-def frame(message: Any) -> bytes:
-    body = message if isinstance(message, bytes) else json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-async def read_message(stdout: asyncio.StreamReader) -> Any:
-    length = 0
-    while (line := await stdout.readline()) not in (b"\r\n", b""):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    return json.loads(await stdout.readexactly(length))
 
 
 async def response_to(stdout: asyncio.StreamReader, msg_id: int) -> Any:

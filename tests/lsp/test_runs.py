@@ -1,6 +1,7 @@
 """Runs from the editor over stdio: commands, progress, stepStatus, WS5xx, lenses, trust.
 
-Runs execute real steps in a real git repository (a temporary folder).
+Runs execute real steps in a real git repository (a temporary folder, which each test opens
+as a workspace folder: runs are only for files inside one).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp.conftest import CLIENTS, SERVER, initialize_params, wait_for
+from tests.lsp.conftest import CLIENTS, SERVER, change_folders, initialize_params, wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -44,6 +45,19 @@ def make_repo(root: Path, text: str = WORKSTREAM) -> Path:
     for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "init"]):
         subprocess.run(["git", *args], cwd=root, check=True, env=env)
     return root / "plan.workstream.json"
+
+
+def run_branches(path: Path) -> list[str]:
+    """The branches runs of the workstream at ``path`` left in its repository (none: it
+    never ran; the steps' files are in those branches, never in the checkout)."""
+    out = subprocess.run(
+        ["git", "branch", "--list", "workstream/*", "--format=%(refname:short)"],
+        cwd=path.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.split()
 
 
 def record(client: LanguageClient) -> LanguageClient:
@@ -81,6 +95,8 @@ async def untrusted(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
 
 
 def open_file(client: LanguageClient, path: Path) -> str:
+    """Open the folder holding ``path`` in the workspace, then the file."""
+    change_folders(client, added=(path.parent,))
     uri = path.as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -186,7 +202,7 @@ async def test_statuses_survive_a_restart(tmp_path: Path):
     first = ClientServerConfig(server_command=SERVER)
     client = record(await first.start())
     try:
-        await client.initialize_session(initialize_params("neovim"))
+        await client.initialize_session(initialize_params("neovim", root=path.parent))
         uri = open_file(client, path)
         run_id = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="workstream.runStep", arguments=[uri, "ok"])
@@ -220,7 +236,7 @@ async def test_untrusted_workspace_refuses_runs(untrusted: LanguageClient, tmp_p
             await untrusted.workspace_execute_command_async(
                 types.ExecuteCommandParams(command=command, arguments=arguments)
             )
-    assert not (path.parent / "ok.txt").exists()
+    assert run_branches(path) == []
 
 
 async def test_the_progress_cancel_button_cancels_the_run(client: LanguageClient, tmp_path: Path):

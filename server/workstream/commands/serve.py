@@ -1,4 +1,8 @@
-"""``workstream serve``: start the language server on stdio (default) or a TCP address."""
+"""``workstream serve``: start the language server on stdio (default) or a TCP address.
+
+The exit code follows LSP: 0 when the client sent ``shutdown`` before ``exit`` (or before
+closing the connection), 1 otherwise. (pygls swallows its own ``sys.exit`` code.)
+"""
 
 from __future__ import annotations
 
@@ -25,4 +29,4 @@ def main(args: argparse.Namespace) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
-    return 0
+    return 0 if server.shutdown_received else 1

@@ -44,7 +44,7 @@ async def code_actions(
                     types.CodeAction(
                         title=fix.title,
                         kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[to_diagnostic(at.doc, finding, ls.encoding)],
+                        diagnostics=[to_diagnostic(at.index, at.doc.uri, finding, at.encoding)],
                         is_preferred=fix.preferred or None,
                         edit=types.WorkspaceEdit(changes={at.doc.uri: edits}),
                     )

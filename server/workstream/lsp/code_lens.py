@@ -2,71 +2,69 @@
 on each step.
 
 Lenses carry their command (no resolve step), and computing them runs nothing. The server asks
-for fresh lenses with ``workspace/codeLens/refresh`` whenever a status changes.
+for fresh lenses with ``workspace/codeLens/refresh`` whenever a status changes. There are two
+or three per step: they are built off the event loop (see :mod:`workstream.lsp.bulk`).
 """
 
 from __future__ import annotations
 
 from lsprotocol import types
 
+from workstream.lsp.bulk import JSON, Wire, off_loop, ranges
 from workstream.lsp.commands import RUN_STEP, RUN_WORKSTREAM
-from workstream.lsp.context import resolve, to_current
-from workstream.lsp.runs import status_text
+from workstream.lsp.context import At, resolve
 from workstream.lsp.server import WorkstreamServer
+from workstream.lsp.statuses import StepStatus, status_text
 
 #: A client-side command (see ``clientCommands``): open a step's log.
 SHOW_STEP_LOG = "workstream.showStepLog"
 
 
-def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+def _lens(where: JSON, title: str, command: str, arguments: list[str] | None = None) -> JSON:
+    lens: JSON = {"range": where, "command": {"title": title, "command": command}}
+    if arguments is not None:
+        lens["command"]["arguments"] = arguments
+    return lens
+
+
+def lenses(
+    at: At, uri: str, statuses: dict[str, StepStatus], client_commands: frozenset[str]
+) -> Wire:
+    """The lenses as CodeLens JSON (runs in the query thread)."""
+    analysis = at.snapshot.analysis
+    model, parsed = analysis.model, analysis.parsed
+    if model is None:
+        return Wire([])
+    graph = at.snapshot.graph
+    steps = graph.steps if graph is not None else ()  # each id at its first definition
+    spans = [parsed.span(("steps", step.index, "id")) for step in steps]
+    workstream_id, *places = ranges(at, [parsed.span(("id",)), *spans])
+    out: list[JSON] = []
+    if workstream_id is not None:
+        out.append(_lens(workstream_id, "▶ Run workstream", RUN_WORKSTREAM, [uri]))
+    for step, place in zip(steps, places, strict=True):
+        if place is None:
+            continue
+        out.append(_lens(place, "▶ Run step", RUN_STEP, [uri, step.id]))
+        entry = statuses.get(step.id)
+        if entry is None:
+            continue
+        if entry.log_path and SHOW_STEP_LOG in client_commands:
+            arguments = [uri, step.id, entry.log_path]
+            out.append(_lens(place, status_text(entry), SHOW_STEP_LOG, arguments))
+        else:
+            out.append(_lens(place, status_text(entry), ""))
+    return Wire(out)
+
+
+async def code_lenses(ls: WorkstreamServer, params: types.CodeLensParams) -> Wire | None:
     """The lenses of a workstream file."""
     uri = params.text_document.uri
     at = resolve(ls, uri)
     if at is None:
         return None
-    analysis = at.snapshot.analysis
-    model, parsed = analysis.model, analysis.parsed
-    if model is None:
-        return []
-    lenses: list[types.CodeLens] = []
-    span = parsed.span(("id",))
-    where = None if span is None else to_current(at, span)
-    if where is not None:
-        lenses.append(
-            types.CodeLens(
-                range=where,
-                command=types.Command(
-                    title="▶ Run workstream", command=RUN_WORKSTREAM, arguments=[uri]
-                ),
-            )
-        )
-    statuses = ls.runs.statuses(uri)
-    graph = at.snapshot.graph
-    for step in graph.steps if graph is not None else ():  # each id at its first definition
-        span = parsed.span(("steps", step.index, "id"))
-        where = None if span is None else to_current(at, span)
-        if where is None:
-            continue
-        lenses.append(
-            types.CodeLens(
-                range=where,
-                command=types.Command(
-                    title="▶ Run step", command=RUN_STEP, arguments=[uri, step.id]
-                ),
-            )
-        )
-        entry = statuses.get(step.id)
-        if entry is not None:
-            if entry.log_path and SHOW_STEP_LOG in ls.settings.client_commands:
-                opens = types.Command(
-                    title=status_text(entry),
-                    command=SHOW_STEP_LOG,
-                    arguments=[uri, step.id, entry.log_path],
-                )
-            else:
-                opens = types.Command(title=status_text(entry), command="")
-            lenses.append(types.CodeLens(range=where, command=opens))
-    return lenses
+    statuses = dict(ls.runs.statuses(uri))  # a copy: runs update theirs on the loop
+    return await off_loop(ls, lenses, at, uri, statuses, ls.settings.client_commands)
 
 
 def register(server: WorkstreamServer) -> None:

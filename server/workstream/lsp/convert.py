@@ -8,7 +8,6 @@ from __future__ import annotations
 from lsprotocol import types
 
 from workstream.findings import Finding, Severity, Span
-from workstream.lsp.documents import Document
 from workstream.textpos import Encoding, LineIndex
 
 SOURCE = "workstream"
@@ -34,12 +33,14 @@ def to_range(index: LineIndex, span: Span, encoding: Encoding) -> types.Range:
     )
 
 
-def to_diagnostic(doc: Document, finding: Finding, encoding: Encoding) -> types.Diagnostic:
-    """One finding as an LSP diagnostic (code, source, related information, tags)."""
-    index = doc.index()
+def to_diagnostic(
+    index: LineIndex, uri: str, finding: Finding, encoding: Encoding
+) -> types.Diagnostic:
+    """One finding as an LSP diagnostic of the document ``uri`` whose text ``index`` indexes
+    (code, source, related information, tags)."""
     related = [
         types.DiagnosticRelatedInformation(
-            location=types.Location(uri=doc.uri, range=to_range(index, item.span, encoding)),
+            location=types.Location(uri=uri, range=to_range(index, item.span, encoding)),
             message=item.message,
         )
         for item in finding.related

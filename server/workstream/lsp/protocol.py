@@ -9,23 +9,84 @@ handlers. ``protocol_cls`` is pygls' documented way to customise the protocol.
 It also answers a request whose parameters cannot be read (wrong types) with an
 ``InvalidParams`` error: pygls logs such a message and drops it, leaving the client waiting for
 a response that never comes.
+
+Every message passes the lifecycle gate first (:mod:`workstream.lsp.gate`: nothing but
+``initialize`` before it, ``initialize`` once, nothing but ``exit`` after ``shutdown``). And no
+error response carries data: pygls puts the Python traceback of an unexpected exception there;
+it goes to the server's log (stderr) instead, and the message is kept short.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
-from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
+from pygls.protocol import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    LanguageServerProtocol,
+    lsp_method,
+)
+
+from workstream.lsp.bulk import Wire
+from workstream.lsp.gate import Gate
+
+log = logging.getLogger(__name__)
 
 #: The internal method an unreadable request is rerouted to, to be answered with an error.
 UNREADABLE_REQUEST = "$/workstream/unreadableRequest"
+#: The longest error message sent (an exception's text can quote any input).
+MAX_ERROR_MESSAGE = 500
 
 
 class WorkstreamProtocol(LanguageServerProtocol):
     """LSP protocol whose text synchronisation is left to the server's document store."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = Gate()
+
+    def handle_message(self, message: Any) -> None:
+        """Handle a message the lifecycle gate lets through; answer or drop the others."""
+        method = getattr(message, "method", None)
+        if not isinstance(method, str):
+            super().handle_message(message)  # a response to one of the server's requests
+            return
+        readable = method != UNREADABLE_REQUEST
+        if not readable:
+            method = str(message.params["method"])
+        if not hasattr(message, "id"):
+            if self.gate.drops(method):
+                log.warning("dropped %s notification (state: %s)", method, self.gate.state)
+                return
+        elif (refusal := self.gate.request(method, readable)) is not None:
+            self._send_response(message.id, error=refusal)
+            return
+        super().handle_message(message)
+
+    def notify_json(self, method: str, params: Any) -> None:
+        """Send a notification whose params are already JSON-ready (built off the loop): the
+        converter passes them through instead of walking them (see :mod:`workstream.lsp.bulk`)."""
+        self._send_data(
+            JsonRPCNotification(method=method, params=Wire(params), jsonrpc=self.VERSION)
+        )
+
+    def _send_response(
+        self,
+        msg_id: Any,
+        result: Any | None = None,
+        error: types.ResponseError | None = None,
+    ) -> None:
+        """Send a response; an error keeps its code and a short message, never data."""
+        if error is not None:
+            message = error.message
+            if len(message) > MAX_ERROR_MESSAGE:
+                message = message[: MAX_ERROR_MESSAGE - 1] + "…"
+            error = types.ResponseError(code=error.code, message=message)
+        super()._send_response(msg_id, result, error)
 
     def _handover(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:

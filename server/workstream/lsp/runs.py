@@ -13,58 +13,38 @@ events (delivered on the executor's threads) are handed to the event loop, where
 * a ``window/showMessage`` summary at the end.
 
 Statuses survive a restart: they are read back from the executor's state file when a document
-opens. Nothing here runs anything unless :meth:`Runs.start` is called by a run command.
+opens (:mod:`workstream.lsp.statuses`). Nothing here runs anything unless :meth:`Runs.start` is
+called by a run command, and that only for a file the workspace may run
+(:mod:`workstream.lsp.trust`). The progress bar is :mod:`workstream.lsp.run_progress`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pygls.uris import from_fs_path, to_fs_path
 
-from workstream.lsp.convert import SOURCE, to_range
 from workstream.lsp.documents import Document
+from workstream.lsp.run_progress import RunProgress
 from workstream.lsp.snapshot import Snapshot
+from workstream.lsp.statuses import (
+    StepStatus,
+    failure_diagnostics,
+    load_statuses,
+    read_tail,
+    status_text,
+)
+from workstream.lsp.trust import RunRefused, runnable_path
 
 if TYPE_CHECKING:
     from workstream.executor import Event, Executor
     from workstream.lsp.server import WorkstreamServer
 
-log = logging.getLogger(__name__)
-
 STEP_STATUS = "workstream/stepStatus"
-#: Lines of a failed step's log shown in its diagnostic.
-LOG_TAIL_LINES = 8
-
-_CODES = {"timeout": "WS502", "merge_conflict": "WS503"}
-
-
-class RunRefused(JsonRpcException):
-    """A run command that cannot run (untrusted workspace, invalid workstream, ...)."""
-
-    CODE = -32803  # LSP RequestFailed
-    MESSAGE = "Run refused"
-
-
-@dataclass
-class StepStatus:
-    """The last known status of one step."""
-
-    status: str
-    run_id: str = ""
-    duration_ms: int | None = None
-    message: str = ""
-    log_path: str | None = None
-    reason: str | None = None
-    log_tail: str = ""
 
 
 @dataclass
@@ -75,50 +55,13 @@ class ActiveRun:
     uri: str
     workstream_id: str
     executor: Executor
-    token: str | None = None
+    progress: RunProgress
     steps: tuple[str, ...] = ()
     running: list[str] = field(default_factory=list)
     done: int = 0
     progress_ready: asyncio.Future[bool] | None = None
     #: Events that arrived before the progress began, handled in order once it has.
     backlog: list[tuple[Event, str]] = field(default_factory=list)
-
-
-def status_text(entry: StepStatus) -> str:
-    """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
-    seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
-    if entry.status == "succeeded":
-        return f"✓ {seconds}"
-    if entry.status == "failed":
-        reason = entry.message.strip() or (entry.reason or "")
-        return f"✗ failed: {_short(reason)}" if reason else "✗ failed"
-    if entry.status == "skipped":
-        return "⏭ skipped"
-    if entry.status == "cancelled":
-        return "⊘ cancelled"
-    if entry.status == "running":
-        return "⟳ running"
-    return "… queued"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    line = text.splitlines()[0] if text else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def read_tail(path: str | None, lines: int = LOG_TAIL_LINES) -> str:
-    """The last lines of a log file ('' when it cannot be read)."""
-    if not path:
-        return ""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - 8192))
-            data = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(data.splitlines()[-lines:])
 
 
 class Runs:
@@ -148,7 +91,7 @@ class Runs:
             return
         self._loading.add(uri)
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._server.thread_pool, _load_statuses, uri)
+        future = loop.run_in_executor(self._server.thread_pool, load_statuses, uri)
         future.add_done_callback(lambda done: self._loaded(uri, done))
 
     def _loaded(self, uri: str, done: asyncio.Future[dict[str, StepStatus]]) -> None:
@@ -163,52 +106,7 @@ class Runs:
 
     def diagnostics(self, doc: Document, snapshot: Snapshot) -> list[types.Diagnostic]:
         """WS501-WS503 on the id of each step whose last run failed."""
-        statuses = self.statuses(doc.uri)
-        if not statuses:
-            return []
-        analysis = snapshot.analysis
-        model = analysis.model
-        if model is None:
-            return []
-        change = doc.change_from(snapshot)
-        encoding = self._server.encoding
-        out = []
-        for step_id, entry in statuses.items():
-            if entry.status != "failed":
-                continue
-            step = model.step(step_id)
-            span = None if step is None else analysis.parsed.span(("steps", step.index, "id"))
-            moved = None if span is None else change.span_to_new(span)
-            if moved is None:
-                continue
-            code = _CODES.get(entry.reason or "", "WS501")
-            what = {"WS502": "timed out", "WS503": "hit a merge conflict"}.get(code, "failed")
-            message = f"The last run of step '{step_id}' {what}: {entry.message}".rstrip(": ")
-            if entry.log_tail:
-                message += "\n" + entry.log_tail
-            related = None
-            if entry.log_path:
-                zero = types.Range(
-                    start=types.Position(line=0, character=0),
-                    end=types.Position(line=0, character=0),
-                )
-                related = [
-                    types.DiagnosticRelatedInformation(
-                        location=types.Location(uri=from_fs_path(entry.log_path) or "", range=zero),
-                        message="the step's log",
-                    )
-                ]
-            out.append(
-                types.Diagnostic(
-                    range=to_range(doc.index(), moved, encoding),
-                    message=message,
-                    severity=types.DiagnosticSeverity.Error,
-                    code=code,
-                    source=SOURCE,
-                    related_information=related,
-                )
-            )
-        return out
+        return failure_diagnostics(doc, snapshot, self.statuses(doc.uri), self._server.encoding)
 
     def _changed(self, uri: str) -> None:
         """Statuses of ``uri`` changed: republish its diagnostics and refresh the lenses."""
@@ -228,17 +126,13 @@ class Runs:
     # ---------------------------------------------------------------------- runs
 
     async def start(self, uri: str, steps: tuple[str, ...]) -> str:
-        """Start a run of ``uri`` (only ``steps`` and what they need, when given); its id."""
-        if not self._server.settings.trusted:
-            raise RunRefused(
-                "Workstream runs are disabled: this workspace is not trusted. "
-                "Trust the workspace to run steps."
-            )
-        if not uri.startswith("file:"):
-            raise RunRefused(f"Only files on disk can be run, not {uri}")
-        path = to_fs_path(uri)
-        if path is None or not Path(path).is_file():
-            raise RunRefused(f"No such file: {path or uri}. Save the workstream first.")
+        """Start a run of ``uri`` (only ``steps`` and what they need, when given); its id.
+
+        Refused (:class:`~workstream.lsp.trust.RunRefused`) unless the workspace is trusted
+        and the file lies inside one of its folders.
+        """
+        server = self._server
+        path = runnable_path(server.settings.trusted, server.folders, uri)
         from workstream.executor import ExecutorError, RunOptions
 
         loop = asyncio.get_running_loop()
@@ -247,15 +141,17 @@ class Runs:
         def prepare() -> Executor:
             from workstream.executor import Executor
 
-            return Executor(Path(path), RunOptions(steps=steps))
+            return Executor(path, RunOptions(steps=steps))
 
         try:
-            executor = await loop.run_in_executor(self._server.thread_pool, prepare)
+            executor = await loop.run_in_executor(server.thread_pool, prepare)
         except ExecutorError as exc:
             raise RunRefused(str(exc)) from None
-        run = ActiveRun(executor.run_id, uri, executor.model.id, executor)
+        title = f"Workstream {executor.model.id}"
+        progress = RunProgress(server, executor.run_id, title)
+        run = ActiveRun(executor.run_id, uri, executor.model.id, executor, progress)
         self._active[run.run_id] = run
-        run.progress_ready = asyncio.ensure_future(self._create_progress(run))
+        run.progress_ready = asyncio.ensure_future(progress.begin())
         run.progress_ready.add_done_callback(lambda _: self._drain(run))
         executor.subscribe(lambda event: self._from_thread(run, event))
         thread = threading.Thread(
@@ -275,7 +171,7 @@ class Runs:
     def cancel_progress(self, token: str | int) -> bool:
         """The user cancelled a run's progress in the client: cancel that run."""
         for run in self._active.values():
-            if run.token is not None and run.token == token:
+            if run.progress.owns(token):
                 run.executor.cancel()
                 return True
         return False
@@ -312,52 +208,9 @@ class Runs:
                 type=types.MessageType.Error, message=f"Workstream run failed to start: {message}"
             )
         )
-        self._end_progress(run, f"failed to start: {message}")
+        run.progress.end(f"failed to start: {message}")
 
     # ------------------------------------------------------------------- events
-
-    async def _create_progress(self, run: ActiveRun) -> bool:
-        caps = self._server.client_capabilities
-        if not (caps.window and caps.window.work_done_progress):
-            return False
-        token = f"workstream-run-{run.run_id}"
-        try:
-            await self._server.work_done_progress.create_async(token)
-        except Exception as exc:  # the client refused: runs still work, without a bar
-            log.info("no progress for run %s: %s", run.run_id, exc)
-            return False
-        run.token = token
-        self._server.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title=f"Workstream {run.workstream_id}",
-                cancellable=True,  # the client's cancel button cancels the run
-                message="starting",
-                percentage=0,
-            ),
-        )
-        return True
-
-    def _report(self, run: ActiveRun) -> None:
-        if run.token is None:
-            return
-        total = len(run.steps) or 1
-        message = f"{run.done}/{len(run.steps)} done"
-        if run.running:
-            message += " — running: " + ", ".join(run.running)
-        self._server.work_done_progress.report(
-            run.token,
-            types.WorkDoneProgressReport(
-                message=message, percentage=min(100, run.done * 100 // total)
-            ),
-        )
-
-    def _end_progress(self, run: ActiveRun, message: str) -> None:
-        if run.token is not None:
-            self._server.work_done_progress.end(
-                run.token, types.WorkDoneProgressEnd(message=message)
-            )
-            run.token = None
 
     def _drain(self, run: ActiveRun) -> None:
         backlog, run.backlog = run.backlog, []
@@ -370,6 +223,9 @@ class Runs:
             run.backlog.append((event, tail))  # progress must begin before it reports
             return
         self._handle(run, event, tail)
+
+    def _report(self, run: ActiveRun) -> None:
+        run.progress.report(run.done, run.steps, run.running)
 
     def _handle(self, run: ActiveRun, event: Event, tail: str) -> None:
         from workstream.executor import (
@@ -424,7 +280,7 @@ class Runs:
             text += f" in {event.duration_ms / 1000:.1f} s."
             if event.result_branch:
                 text += f" Result: {event.result_branch}"
-            self._end_progress(run, f"{event.status}: {summary}")
+            run.progress.end(f"{event.status}: {summary}")
             kind = (
                 types.MessageType.Info if event.status == "succeeded" else types.MessageType.Warning
             )
@@ -445,31 +301,3 @@ class Runs:
                 "logPath": entry.log_path,
             },
         )
-
-
-def _load_statuses(uri: str) -> dict[str, StepStatus]:
-    """The statuses in the state file of the workstream at ``uri`` (runs in a thread)."""
-    from workstream.executor import ExecutorError, load_state
-
-    path = to_fs_path(uri)
-    if path is None or not Path(path).is_file():
-        return {}
-    try:
-        state = load_state(Path(path))
-    except (ExecutorError, OSError, ValueError):
-        return {}
-    if state is None:
-        return {}
-    out = {}
-    for step_id, entry in state.steps.items():
-        tail = read_tail(entry.log) if entry.status == "failed" else ""
-        out[step_id] = StepStatus(
-            entry.status,
-            entry.run_id,
-            entry.duration_ms,
-            entry.message,
-            entry.log,
-            entry.reason,
-            tail,
-        )
-    return out

@@ -1,8 +1,9 @@
 """The language server: its state, its settings and the factory that assembles the features.
 
 Each feature lives in its own module with a ``register(server)`` function; this module only
-holds what they share (the open documents, the negotiated position encoding, the settings) and
-wires them together. There is no module-global server: :func:`create_server` builds a new one.
+holds what they share (the open documents, the negotiated position encoding, the settings, the
+workspace folders) and wires them together. There is no module-global server:
+:func:`create_server` builds a new one.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
 from workstream import __version__
+from workstream.lsp import bulk
 from workstream.lsp.diagnostics import DiagnosticsScheduler
 from workstream.lsp.documents import Document, DocumentStore
 from workstream.lsp.protocol import WorkstreamProtocol
 from workstream.lsp.runs import Runs
+from workstream.lsp.trust import Folders
 from workstream.textpos import Encoding
 
 log = logging.getLogger(__name__)
@@ -90,13 +93,17 @@ class WorkstreamServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=WorkstreamProtocol,
+            converter_factory=bulk.converter,
         )
         self.documents = DocumentStore()
         self.settings = Settings()
+        self.folders = Folders()
         self.pending_problems: list[str] = []
         #: One analysis at a time, off the event loop (they are CPU-bound: more would only
         #: fight over the GIL).
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        #: Big answers (outline, lenses, graph), off the event loop: hover stays immediate.
+        self.query_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query")
         self.diagnostics = DiagnosticsScheduler(self)
         self.runs = Runs(self)
 
@@ -109,6 +116,12 @@ class WorkstreamServer(LanguageServer):
             return "utf-16"
         return _ENCODINGS.get(str(kind), "utf-16")
 
+    @property
+    def shutdown_received(self) -> bool:
+        """True once the client sent ``shutdown`` (so ``exit`` is an orderly exit)."""
+        protocol = self.protocol
+        return isinstance(protocol, WorkstreamProtocol) and protocol.gate.state == "shut down"
+
     def document(self, uri: str) -> Document | None:
         """The open document at ``uri`` (None for unknown or closed documents)."""
         return self.documents.get(uri)
@@ -116,6 +129,12 @@ class WorkstreamServer(LanguageServer):
     def offset(self, doc: Document, position: types.Position) -> int:
         """The offset of a client position in the document (clamped)."""
         return doc.offset_at(position.line, position.character, self.encoding)
+
+    def notify_json(self, method: str, params: Any) -> None:
+        """Send a notification whose params are already JSON (built off the event loop)."""
+        protocol = self.protocol
+        assert isinstance(protocol, WorkstreamProtocol)
+        protocol.notify_json(method, params)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         """Send a line to the client's log (``window/logMessage``)."""
@@ -133,6 +152,7 @@ class WorkstreamServer(LanguageServer):
         """Stop background work, then pygls."""
         self.runs.shutdown()
         self.analysis_pool.shutdown(wait=False, cancel_futures=True)
+        self.query_pool.shutdown(wait=False, cancel_futures=True)
         super().shutdown()  # type: ignore[no-untyped-call]
 
 

@@ -1,0 +1,150 @@
+"""Step statuses: the last known outcome of each step, as lenses, hovers and diagnostics show it.
+
+Statuses come from the events of a run (:mod:`workstream.lsp.runs`) or, after a restart, from
+the executor's state file. A failed step gets a WS501 (WS502 timed out, WS503 merge conflict)
+on its id, with the tail of its log in the message and a related location on the log file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from workstream.lsp.convert import SOURCE, to_range
+from workstream.lsp.documents import Document
+from workstream.lsp.snapshot import Snapshot
+from workstream.textpos import Encoding
+
+#: Lines of a failed step's log shown in its diagnostic.
+LOG_TAIL_LINES = 8
+
+_CODES = {"timeout": "WS502", "merge_conflict": "WS503"}
+
+
+@dataclass
+class StepStatus:
+    """The last known status of one step."""
+
+    status: str
+    run_id: str = ""
+    duration_ms: int | None = None
+    message: str = ""
+    log_path: str | None = None
+    reason: str | None = None
+    log_tail: str = ""
+
+
+def status_text(entry: StepStatus) -> str:
+    """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
+    seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
+    if entry.status == "succeeded":
+        return f"✓ {seconds}"
+    if entry.status == "failed":
+        reason = entry.message.strip() or (entry.reason or "")
+        return f"✗ failed: {_short(reason)}" if reason else "✗ failed"
+    if entry.status == "skipped":
+        return "⏭ skipped"
+    if entry.status == "cancelled":
+        return "⊘ cancelled"
+    if entry.status == "running":
+        return "⟳ running"
+    return "… queued"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def read_tail(path: str | None, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a log file ('' when it cannot be read)."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 8192))
+            data = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])
+
+
+def load_statuses(uri: str) -> dict[str, StepStatus]:
+    """The statuses in the state file of the workstream at ``uri`` (runs in a thread)."""
+    from workstream.executor import ExecutorError, load_state
+
+    path = to_fs_path(uri)
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        state = load_state(Path(path))
+    except (ExecutorError, OSError, ValueError):
+        return {}
+    if state is None:
+        return {}
+    out = {}
+    for step_id, entry in state.steps.items():
+        tail = read_tail(entry.log) if entry.status == "failed" else ""
+        out[step_id] = StepStatus(
+            entry.status,
+            entry.run_id,
+            entry.duration_ms,
+            entry.message,
+            entry.log,
+            entry.reason,
+            tail,
+        )
+    return out
+
+
+def failure_diagnostics(
+    doc: Document, snapshot: Snapshot, statuses: dict[str, StepStatus], encoding: Encoding
+) -> list[types.Diagnostic]:
+    """WS501-WS503 on the id of each step whose last run failed."""
+    analysis = snapshot.analysis
+    model = analysis.model
+    if not statuses or model is None:
+        return []
+    change = doc.change_from(snapshot)
+    index = doc.index()
+    out = []
+    for step_id, entry in statuses.items():
+        if entry.status != "failed":
+            continue
+        step = model.step(step_id)
+        span = None if step is None else analysis.parsed.span(("steps", step.index, "id"))
+        moved = None if span is None else change.span_to_new(span)
+        if moved is None:
+            continue
+        code = _CODES.get(entry.reason or "", "WS501")
+        what = {"WS502": "timed out", "WS503": "hit a merge conflict"}.get(code, "failed")
+        message = f"The last run of step '{step_id}' {what}: {entry.message}".rstrip(": ")
+        if entry.log_tail:
+            message += "\n" + entry.log_tail
+        related = None
+        if entry.log_path:
+            zero = types.Range(
+                start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+            )
+            related = [
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=from_fs_path(entry.log_path) or "", range=zero),
+                    message="the step's log",
+                )
+            ]
+        out.append(
+            types.Diagnostic(
+                range=to_range(index, moved, encoding),
+                message=message,
+                severity=types.DiagnosticSeverity.Error,
+                code=code,
+                source=SOURCE,
+                related_information=related,
+            )
+        )
+    return out
