@@ -35,18 +35,21 @@ SMALL = (
 A = SMALL.index('"a"') + 1  # on the id of step a
 
 
-def minified(steps: int = STEPS) -> str:
-    """A valid workstream on one line: layers of 100 steps, each needing one of the layer before."""
-    items = [
+def minified(steps: int = STEPS, include_files: bool = True) -> str:
+    """A workstream on one line: layers of 100 steps, each needing one of the layer before
+    (valid; without ``files``, each step gets a WS203)."""
+    items: list[dict[str, Any]] = [
         {
             "id": f"step-{n}",
             "description": f"Step {n} 🚀 does things",
             "run": f"echo {n}",
             "depends_on": [f"step-{n - 100}"] if n >= 100 else [],
-            "files": [f"src/m{n}.py"],
         }
         for n in range(steps)
     ]
+    if include_files:
+        for n, item in enumerate(items):
+            item["files"] = [f"src/m{n}.py"]
     text = json.dumps({"id": "minified", "steps": items}, separators=(",", ":"), ensure_ascii=False)
     assert "\n" not in text
     return text
@@ -163,3 +166,32 @@ async def test_hover_and_diagnostics_are_answered_during_the_big_requests(sessio
     assert order.index(hover) < order.index(slow[-1])  # not queued behind them
     assert diagnostics_at < len(order)  # the edit's diagnostics came before the last answer
     assert codes == ["WS102"]
+
+
+async def test_a_finding_on_every_step_is_published_while_hover_stays_quick(session: Session):
+    server = session.server
+    text = minified(include_files=False)  # WS203 on each step: no "files"
+    uri = fresh_uri("findings")
+    server.open(uri, text)
+    hover = {"textDocument": {"uri": session.small}, "position": {"line": 0, "character": A}}
+    latencies: list[float] = []
+    published = None
+    while published is None:
+        sent = time.perf_counter()
+        msg_id = server.request("textDocument/hover", hover)
+        while True:
+            message = await server.next(timeout=120)
+            if message.get("id") == msg_id:
+                latencies.append(time.perf_counter() - sent)
+                break
+            if message.get("method") == "textDocument/publishDiagnostics" and (
+                message["params"]["uri"] == uri
+            ):
+                published = message["params"]["diagnostics"]
+    print(
+        f"\n{len(published)} diagnostics; slowest of {len(latencies)} hovers {max(latencies):.3f} s"
+    )
+    assert len(published) == STEPS and {d["code"] for d in published} == {"WS203"}
+    last = text.index(f'"id":"step-{STEPS - 1}"') + len('"id":')
+    assert published[-1]["range"]["start"] == utf16_position(text, last)
+    assert max(latencies) < 1.0

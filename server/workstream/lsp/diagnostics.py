@@ -6,9 +6,8 @@ document: an edit arriving meanwhile is analysed right after. A result is publis
 document is still open at that very version, so an older result never replaces a newer one;
 it is still kept as the document's snapshot, so requests have the freshest model there is.
 
-The worker also converts the findings into Diagnostic JSON (positions in the negotiated
-encoding), so the event loop only sends them: a minified document with a finding on each of
-its 32,000 steps took 1.5 s of the loop to convert and serialise.
+Publishing (converting the findings, off the loop when there are many) is
+:mod:`workstream.lsp.publish`.
 
 Incremental path: the worker hands the previous analysis to the core's
 :func:`workstream.analysis.incremental.reanalyze`, which re-decodes only the step an edit
@@ -20,20 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from workstream.analysis import Analysis, analyze, gc_paused
+from workstream.analysis import Analysis, analyze
 from workstream.analysis.incremental import reanalyze
-from workstream.findings import Finding
-from workstream.lsp import bulk
-from workstream.lsp.bulk import JSON
-from workstream.lsp.convert import to_diagnostic
 from workstream.lsp.documents import Document
+from workstream.lsp.publish import Publisher
 from workstream.lsp.snapshot import Change, Snapshot, diff
-from workstream.textpos import Encoding, LineIndex
 
 if TYPE_CHECKING:
     from workstream.lsp.server import WorkstreamServer
@@ -60,46 +54,6 @@ def analyse(
     return snapshot
 
 
-#: Turns diagnostics into JSON, in the analysis thread (and on the loop, rarely).
-_CONVERTER = bulk.converter()
-
-
-def convert(
-    uri: str, text: str, findings: list[Finding], encoding: Encoding, omit: frozenset[str]
-) -> list[JSON]:
-    """The findings on ``text`` as Diagnostic JSON, minus the ``omit`` codes."""
-    index = LineIndex(text)
-    kept = [to_diagnostic(index, uri, f, encoding) for f in findings if f.code not in omit]
-    converted: list[JSON] = _CONVERTER.unstructure(kept)
-    return converted
-
-
-def analyse_and_convert(
-    uri: str,
-    version: int,
-    text: str,
-    base: Analysis | None,
-    change: Change | None,
-    encoding: Encoding,
-    omit: frozenset[str],
-) -> tuple[Snapshot, list[JSON]]:
-    """:func:`analyse`, and the diagnostics to publish, converted (runs in the worker
-    thread: tens of thousands of findings on a long line take a second to convert)."""
-    snapshot = analyse(version, text, base, change)
-    with gc_paused():
-        return snapshot, convert(uri, text, snapshot.findings, encoding, omit)
-
-
-@dataclass(frozen=True)
-class _Converted:
-    """The diagnostics of one text, as converted for one encoding and set of omitted codes."""
-
-    text: str
-    encoding: Encoding
-    omit: frozenset[str]
-    diagnostics: list[JSON]
-
-
 class DiagnosticsScheduler:
     """Schedules analyses per document and publishes their diagnostics."""
 
@@ -108,7 +62,7 @@ class DiagnosticsScheduler:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
-        self._converted: dict[str, _Converted] = {}
+        self._publisher = Publisher(server)
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
         """Analyse ``uri`` after ``delay`` seconds (default: the debounce) of quiet."""
@@ -126,7 +80,7 @@ class DiagnosticsScheduler:
         if timer is not None:
             timer.cancel()
         self._again.discard(uri)
-        self._converted.pop(uri, None)
+        self._publisher.forget(uri)
         self._server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -159,14 +113,10 @@ class DiagnosticsScheduler:
             snapshot = previous.derive(version, text, list(previous.findings))  # e.g. a save
         else:
             base, change = doc.incremental_base()
-            encoding, omit = server.encoding, server.settings.omit_codes
             loop = asyncio.get_running_loop()
-            snapshot, diagnostics = await loop.run_in_executor(
-                server.analysis_pool,
-                analyse_and_convert,
-                *(uri, version, text, base, change, encoding, omit),
+            snapshot = await loop.run_in_executor(
+                server.analysis_pool, analyse, version, text, base, change
             )
-            self._converted[uri] = _Converted(text, encoding, omit, diagnostics)
         if server.document(uri) is not doc:
             return  # closed (or reopened) meanwhile
         if doc.snapshot is None or doc.snapshot.version <= version:
@@ -177,24 +127,4 @@ class DiagnosticsScheduler:
 
     def publish(self, doc: Document) -> None:
         """Publish the diagnostics of the document's current snapshot (analysis and runs)."""
-        snapshot = doc.snapshot
-        if snapshot is None or snapshot.version != doc.version:
-            return
-        encoding = self._server.encoding
-        omit = self._server.settings.omit_codes
-        converted = self._converted.get(doc.uri)
-        if (
-            converted is None
-            or (converted.encoding, converted.omit) != (encoding, omit)
-            or converted.text != snapshot.text
-        ):  # not converted by the worker (rare): convert here
-            diagnostics = convert(doc.uri, snapshot.text, snapshot.findings, encoding, omit)
-            converted = _Converted(snapshot.text, encoding, omit, diagnostics)
-            self._converted[doc.uri] = converted
-        runs = _CONVERTER.unstructure(self._server.runs.diagnostics(doc, snapshot))
-        params = {
-            "uri": doc.uri,
-            "diagnostics": [*converted.diagnostics, *runs],
-            "version": doc.version,
-        }
-        self._server.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        self._publisher.publish(doc)

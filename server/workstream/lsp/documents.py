@@ -179,6 +179,14 @@ class Document:
             index = self._index = LineIndex(self.text, list(self.lines.starts()))
         return index
 
+    def live_index(self) -> LineIndex:
+        """A line index sharing the document's own line starts: no copy, but valid only
+        until the next edit (for a conversion done at once, on the event loop)."""
+        index = self._index
+        if index is not None and index.text is self.text:
+            return index
+        return LineIndex(self.text, self.lines.starts())
+
     def replace_range(
         self,
         start: tuple[int, int],

@@ -111,7 +111,7 @@ def failure_diagnostics(
     if not statuses or model is None:
         return []
     change = doc.change_from(snapshot)
-    index = doc.index()
+    index = doc.live_index()
     out = []
     for step_id, entry in statuses.items():
         if entry.status != "failed":
