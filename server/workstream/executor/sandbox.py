@@ -1,20 +1,33 @@
 """The sandbox: every step command runs under bubblewrap, confined to its worktree.
 
-What a sandboxed command sees:
+What a sandboxed command sees (``docs/trust.md`` has the why of each):
 
-- the whole file system read-only (``--ro-bind / /``), with a fresh ``/dev`` and ``/proc``;
-- a private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (empty, gone with the command);
-- read-write: its worktree, and the paths of :attr:`SandboxSpec.writable` (the worktree's git
-  admin directory and a private object directory, so its own git works, plus any
-  ``execution.writable`` / step ``writable`` directories the workstream names);
-- its own PID namespace (``--unshare-pid``): when the command ends or is killed, every process
-  it started dies with it, ``setsid`` daemons included; ``--die-with-parent`` kills it when the
-  runner dies, even by SIGKILL;
-- its own IPC and UTS namespaces; the network unless ``execution.network`` is false.
+- the whole file system read-only (``--ro-bind / /``, submounts included), with a fresh
+  ``/dev`` and ``/proc`` (of its own PID namespace);
+- a private, empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``, and an empty user runtime
+  directory (``$XDG_RUNTIME_DIR``, ``/run/user/<uid>``: the session bus and the agents' sockets
+  live there), all gone with the command;
+- read-write: its worktree and each path of :attr:`SandboxSpec.writable` (the executor's
+  private git directories for the step, the ``execution.writable`` / step ``writable``
+  directories) and :attr:`SandboxSpec.log_dir`; read-only again: :attr:`SandboxSpec.readable`
+  (e.g. the repository's git dir, which the private ``/tmp`` would hide when the repository
+  itself lies below ``/tmp``). The most specific path wins: binds are made parents first;
+- no capabilities (``--cap-drop ALL``: as root, bubblewrap would otherwise keep them all, and
+  a root command could simply remount ``/`` read-write), ``no_new_privs`` (bubblewrap's own);
+- its own PID namespace (``--unshare-pid``): when its first process exits or bubblewrap dies,
+  the kernel kills every process left in it, ``setsid`` daemons included; ``--die-with-parent``
+  kills bubblewrap when the runner dies, even by SIGKILL;
+- its own IPC, UTS and (where possible) cgroup namespaces; no network but a loopback of its own
+  when :attr:`SandboxSpec.network` is false;
+- the environment unchanged (``PATH``, ``HOME``: ``HOME`` is readable, not writable).
 
-bubblewrap's ``--die-with-parent`` uses ``PR_SET_PDEATHSIG``, which fires when the *thread*
-that started bwrap exits: the executor starts each command from the worker thread that waits
-for it, so that thread outlives the command.
+There is no ``--new-session``: the executor starts each command in a new session already (no
+controlling terminal, so nothing to inject keystrokes into), and a second session inside would
+take the command out of the process group the executor signals.
+
+Caveat for callers: ``--die-with-parent`` is ``PR_SET_PDEATHSIG``, which fires when the
+*thread* that started bubblewrap exits, not the process. Start each sandboxed command from a
+thread that outlives it (the one that waits for it).
 """
 
 from __future__ import annotations
@@ -27,39 +40,82 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Set to a path to use that bubblewrap instead of the one on ``PATH``.
+BWRAP_ENV = "WORKSTREAM_BWRAP"
+
+#: Directories replaced by an empty, private tmpfs in every sandbox.
+PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
 
 @dataclass(frozen=True, slots=True)
 class SandboxSpec:
-    """What one step's commands may reach."""
+    """What one step's commands may reach.
+
+    ``writable`` paths that do not exist are created when they lie inside ``HOME`` (a cache
+    directory a tool makes on first use, such as ``~/.cache/pip``) and left out otherwise.
+    ``cwd`` is where the command starts, inside the worktree (default: the worktree itself).
+    """
 
     worktree: Path
     writable: tuple[Path, ...] = ()
-    readable: tuple[Path, ...] = ()  # shown read-only even under the private /tmp
+    readable: tuple[Path, ...] = ()  # shown read-only even under the private directories
     network: bool = True
     log_dir: Path | None = None
+    cwd: Path | None = None
+
+
+def _namespace_args(network: bool) -> list[str]:
+    args = [
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+    ]
+    if not network:
+        args.append("--unshare-net")
+    return args
+
+
+def _base_args(bwrap: str) -> list[str]:
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for folder in PRIVATE_DIRS:
+        args += ["--tmpfs", folder]
+    for folder in _runtime_dirs():
+        args += ["--tmpfs", folder]
+    return args
+
+
+def _runtime_dirs() -> list[str]:
+    """The user's runtime directories (session bus, agents), to hide behind an empty tmpfs."""
+    candidates = [os.environ.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}"]
+    out: list[str] = []
+    for entry in candidates:
+        if entry and os.path.isabs(entry) and os.path.isdir(entry):
+            real = os.path.realpath(entry)
+            if real != "/" and real not in out:
+                out.append(real)
+    return out
 
 
 @functools.cache
 def find_bwrap() -> str | None:
-    """The path of a bubblewrap that works here (probed once), or None."""
-    path = os.environ.get("WORKSTREAM_BWRAP") or shutil.which("bwrap")
+    """The path of a bubblewrap that works here (probed once per process), or None.
+
+    The probe runs ``true`` with every namespace the sandbox may ask for (the network one
+    included), so None also means "installed but unusable here", e.g. where unprivileged user
+    namespaces are disabled or a container forbids them. ``find_bwrap.cache_clear()`` probes
+    again.
+    """
+    path = os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
     if not path:
         return None
     try:
         probe = subprocess.run(
-            [
-                path,
-                "--ro-bind",
-                "/",
-                "/",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "--unshare-pid",
-                "--die-with-parent",
-                "true",
-            ],
+            [*_base_args(path), *_namespace_args(network=False), "--", "true"],
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=10,
             check=False,
@@ -69,36 +125,49 @@ def find_bwrap() -> str | None:
     return path if probe.returncode == 0 else None
 
 
+def _home() -> Path | None:
+    home = os.path.expanduser("~")
+    return Path(os.path.realpath(home)) if os.path.isabs(home) and home != "/" else None
+
+
+def _usable(path: Path, *, create: bool) -> Path | None:
+    """``path`` resolved, if it exists (or was created inside HOME); None to leave it out."""
+    real = Path(os.path.realpath(path))
+    if os.path.lexists(real):
+        return real
+    home = _home()
+    if not create or home is None or not real.is_relative_to(home) or real == home:
+        return None
+    try:
+        real.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return real
+
+
 def sandbox_argv(bwrap: str, spec: SandboxSpec, argv: Sequence[str]) -> list[str]:
-    """The argv that runs ``argv`` inside the sandbox described by ``spec``."""
-    out = [
-        bwrap,
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
-        "--tmpfs",
-        "/var/tmp",
-        "--tmpfs",
-        "/dev/shm",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--die-with-parent",
-    ]
-    if not spec.network:
-        out.append("--unshare-net")
+    """The argv that runs ``argv`` inside the sandbox described by ``spec``.
+
+    ``argv[0]`` should already be resolved (an absolute path): it is looked up inside the
+    sandbox, where ``/tmp`` is empty.
+    """
+    out = [*_base_args(bwrap), *_namespace_args(spec.network)]
+    mounts: dict[Path, bool] = {}  # path -> writable; a path both readable and writable is rw
     for path in spec.readable:
-        if path.is_dir():
-            out += ["--ro-bind", str(path), str(path)]
-    for path in (spec.worktree, *spec.writable, *([spec.log_dir] if spec.log_dir else [])):
-        if path.is_dir():
-            out += ["--bind", str(path), str(path)]
-    out += ["--chdir", str(spec.worktree), "--", *argv]
+        real = _usable(path, create=False)
+        if real is not None and real not in mounts:
+            mounts[real] = False
+    worktree = Path(os.path.realpath(spec.worktree))
+    mounts[worktree] = True  # always: bubblewrap itself reports a worktree that is missing
+    extra = (*spec.writable, *([spec.log_dir] if spec.log_dir is not None else []))
+    for path in extra:
+        real = _usable(path, create=True)
+        if real is not None:
+            mounts[real] = True
+    # Parents first, so that a path inside another keeps its own mode (a read-only git dir
+    # inside a writable directory, a writable worktree inside a read-only git dir).
+    for path in sorted(mounts, key=lambda p: (len(p.parts), mounts[p], str(p))):
+        out += ["--bind" if mounts[path] else "--ro-bind", str(path), str(path)]
+    cwd = Path(os.path.realpath(spec.cwd)) if spec.cwd is not None else worktree
+    out += ["--chdir", str(cwd), "--", *argv]
     return out
