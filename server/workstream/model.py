@@ -15,11 +15,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Tools every workstream knows without a ``tools`` entry.
-BUILTIN_TOOLS = ("shell", "aider")
+from workstream.builtin_tools import BUILTIN, ToolDef
 
-#: The argv of the built-in ``aider`` tool.
-AIDER_COMMAND = ("aider", "--yes-always", "--no-auto-commits", "--message", "{prompt}", "{files}")
+#: Tools every workstream knows without a ``tools`` entry.
+BUILTIN_TOOLS = ("shell", *BUILTIN)
 
 DEFAULT_TIMEOUT = 1800.0
 
@@ -48,15 +47,6 @@ class Execution:
         if not self.parallel:
             return 1
         return self.max_workers or os.cpu_count() or 1
-
-
-@dataclass(frozen=True, slots=True)
-class ToolDef:
-    """A tool from ``tools``: a name and an argv template."""
-
-    name: str
-    command: tuple[str, ...]
-    description: str = ""
 
 
 @dataclass(slots=True)
@@ -104,13 +94,20 @@ class Workstream:
         """Every tool a step may name."""
         return [*BUILTIN_TOOLS, *(name for name in self.tools if name not in BUILTIN_TOOLS)]
 
+    def tool_def(self, step: Step) -> ToolDef | None:
+        """The definition of a non-shell step's tool (``tools`` first), or None."""
+        return self.tools.get(step.tool) or BUILTIN.get(step.tool)
+
+    def bookkeeping(self, step_id: str) -> tuple[str, ...]:
+        """What a step's tool keeps for itself in the worktree (never part of its result)."""
+        step = self.step(step_id)
+        tool = self.tool_def(step) if step is not None and step.tool != "shell" else None
+        return tool.bookkeeping if tool is not None else ()
+
     def tool_command(self, step: Step) -> tuple[str, ...] | None:
         """The argv template of a non-shell step's tool, or None for shell / unknown tools."""
-        if step.tool in self.tools:
-            return self.tools[step.tool].command
-        if step.tool == "aider":
-            return AIDER_COMMAND
-        return None
+        tool = self.tool_def(step)
+        return tool.command if tool is not None else None
 
 
 def _str(value: Any, default: str = "") -> str:
@@ -179,13 +176,26 @@ def _execution(raw: Any) -> Execution:
 
 
 def _tools(raw: Any) -> dict[str, ToolDef]:
+    """User-defined tools; one named like a built-in keeps its bookkeeping unless it says."""
     tools: dict[str, ToolDef] = {}
     if isinstance(raw, dict):
         for name, spec in raw.items():
             if isinstance(spec, dict):
                 command = _strings(spec.get("command"))
                 if command:
-                    tools[name] = ToolDef(name, command, _str(spec.get("description")))
+                    builtin = BUILTIN.get(name)
+                    bookkeeping = _strings(spec.get("bookkeeping"))
+                    writable = _strings(spec.get("writable"))
+                    if builtin is not None:
+                        bookkeeping = builtin.bookkeeping if bookkeeping is None else bookkeeping
+                        writable = builtin.writable if writable is None else writable
+                    tools[name] = ToolDef(
+                        name,
+                        command,
+                        _str(spec.get("description")),
+                        bookkeeping or (),
+                        writable or (),
+                    )
     return tools
 
 

@@ -41,7 +41,15 @@ def test_run_then_status_json(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
     assert status["status"] == "succeeded" and status["workstream_id"] == "ws-test"
     assert list(status["steps"]) == ["a", "b", "c", "d"]
     for entry in status["steps"].values():
-        assert set(entry) == {"status", "duration_ms", "commit", "branch", "log", "message"}
+        assert set(entry) == {
+            "status",
+            "duration_ms",
+            "commit",
+            "branch",
+            "log",
+            "transcript",
+            "message",
+        }
         assert entry["status"] == "succeeded" and Path(entry["log"]).is_file()
     assert main(["status", str(path)]) == 0
     assert "run " in capsys.readouterr().out

@@ -295,7 +295,8 @@ CONNECT = (
 def test_without_network_only_its_own_loopback(layout: Layout, server: int) -> None:
     spec = replace(layout.spec, network=False)
     assert BWRAP is not None
-    argv = [sys.executable, "-c", CONNECT, str(server)]
+    # The base interpreter: a virtualenv under /tmp (a clone there) is hidden in the sandbox.
+    argv = [os.path.realpath(sys.executable), "-c", CONNECT, str(server)]
     off = subprocess.run(sandbox_argv(BWRAP, spec, argv), capture_output=True, text=True)
     assert off.returncode != 0 and "no connection" in off.stderr
     on = subprocess.run(sandbox_argv(BWRAP, layout.spec, argv), capture_output=True, text=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workstream.executor.tools import fingerprint, step_argv, substitute
-from workstream.model import Step, ToolDef, Workstream
+from workstream.executor.tools import fingerprint, option_hazard, step_argv, substitute
+from workstream.model import Step, ToolDef, Workstream, build
 
 
 def test_placeholders_are_replaced_inside_items_in_one_pass() -> None:
@@ -18,13 +18,53 @@ def test_placeholders_are_replaced_inside_items_in_one_pass() -> None:
 
 def test_files_expands_to_nothing_without_a_scope() -> None:
     model = Workstream("w", steps=[Step("s", 0, tool="aider", tasks=("do it", "and this"))])
-    assert step_argv(model, model.steps[0]) == [
-        "aider",
-        "--yes-always",
-        "--no-auto-commits",
-        "--message",
-        "do it\nand this",
-    ]
+    argv = step_argv(model, model.steps[0], transcript="/logs/s.transcript.md")
+    assert argv[0] == "aider"
+    assert argv[-2:] == ["--message=do it\nand this", "--"]
+    assert "--chat-history-file=/logs/s.transcript.md" in argv
+
+
+def test_the_builtin_aider_never_takes_a_prompt_or_file_as_an_option() -> None:
+    step = Step("s", 0, tool="aider", tasks=("--help me",), files=("a.py", "b.py"))
+    model = Workstream("w", steps=[step])
+    argv = step_argv(model, step)
+    assert argv[argv.index("--") :] == ["--", "a.py", "b.py"]
+    assert "--message=--help me" in argv
+    assert "--yes-always" in argv and "--no-gitignore" in argv and "--no-analytics" in argv
+    assert option_hazard(model, step) is None
+
+
+def test_a_dash_prompt_or_file_is_refused_where_the_tool_would_read_it_as_an_option() -> None:
+    tools = {
+        "bare": ToolDef("bare", ("agent", "-p", "{prompt}", "{files}")),
+        "safe": ToolDef("safe", ("agent", "-p", "--", "{prompt}", "{files}")),
+    }
+    dash_prompt = Step("p", 0, tool="bare", tasks=("--rm everything",))
+    dash_file = Step("f", 1, tool="bare", tasks=("fine",), files=("-x.py",))
+    fine = Step("ok", 2, tool="bare", tasks=("fine",), files=("x.py",))
+    guarded = Step("g", 3, tool="safe", tasks=("--anything",), files=("-x.py",))
+    model = Workstream("w", tools=tools, steps=[dash_prompt, dash_file, fine, guarded])
+    assert "prompt starts with '-'" in (option_hazard(model, dash_prompt) or "")
+    assert "'-x.py'" in (option_hazard(model, dash_file) or "")
+    assert option_hazard(model, fine) is None
+    assert option_hazard(model, guarded) is None
+
+
+def test_a_user_tool_named_like_a_builtin_keeps_its_bookkeeping() -> None:
+    model = build(
+        {
+            "id": "w",
+            "tools": {
+                "aider": {"command": ["aider", "--message={prompt}"]},
+                "mine": {"command": ["mine", "{prompt}"], "bookkeeping": [".mine"]},
+            },
+            "steps": [{"id": "a", "tool": "aider"}, {"id": "m", "tool": "mine"}, {"id": "s"}],
+        }
+    )
+    assert model is not None
+    assert model.bookkeeping("a") == (".aider*",)
+    assert model.bookkeeping("m") == (".mine",)
+    assert model.bookkeeping("s") == ()
 
 
 def test_user_tools_and_shell_steps() -> None:

@@ -3,8 +3,9 @@
 Creates a scratch git repository in a temporary folder, writes the seed's example 02 (three
 aider steps in parallel) plus a fourth step that depends on all three, and runs it end to end
 with live progress. The ``aider`` it runs is a stand-in script put on PATH for the run: it
-receives the real aider command line (``--yes-always --no-auto-commits --message {prompt}
-{files}``), waits a moment, and writes the module its message names, so no AI service is
+receives the built-in aider command line (``--yes-always … --message={prompt} -- {files}``),
+writes aider's bookkeeping (``.aider.input.history``) and its conversation (the transcript next
+to the log), waits a moment, and writes the module its message names, so no AI service is
 called. Prints where the result branch is; ``--keep`` keeps the scratch repository.
 """
 
@@ -69,9 +70,18 @@ STANDIN_AIDER = r'''
 import os, pathlib, re, sys, time
 
 args = sys.argv[1:]
-if args[:3] != ["--yes-always", "--no-auto-commits", "--message"] or len(args) < 4:
+if "--" not in args:
     sys.exit(f"stand-in aider: unexpected command line {args!r}")
-message, files = args[3], args[4:]
+options, files = args[: args.index("--")], args[args.index("--") + 1 :]
+given = dict(o[2:].split("=", 1) for o in options if o.startswith("--") and "=" in o)
+if "message" not in given or "--yes-always" not in options:
+    sys.exit(f"stand-in aider: unexpected command line {args!r}")
+message = given["message"]
+# Like aider: its own bookkeeping in the repository, its conversation in the history file.
+pathlib.Path(".aider.input.history").write_text(f"+{message}\n")
+history = pathlib.Path(given.get("chat-history-file", ".aider.chat.history.md"))
+with history.open("a") as chat:
+    chat.write(f"#### {message}\n\n")
 found = re.search(r"Create (\S+\.py)(?: with ([\w, ]*))?", message)
 if not found:
     sys.exit(f"stand-in aider: the message names no file to create: {message!r}")
@@ -88,6 +98,8 @@ target = pathlib.Path(path)
 target.parent.mkdir(parents=True, exist_ok=True)
 target.write_text(f'"""Written by the stand-in aider for: {message!r}"""{body}')
 print(f"stand-in aider: wrote {path}", flush=True)
+with history.open("a") as chat:
+    chat.write(f"Wrote {path}.\n\n")
 '''
 
 

@@ -1,7 +1,8 @@
 """``workstream status``: the last run of a workstream, from its state file.
 
 ``--format json`` prints exactly ``{"run_id", "workstream_id", "status", "steps": {"<id>":
-{"status", "duration_ms", "commit", "branch", "log", "message"}}}``. Exit 0 when the last run
+{"status", "duration_ms", "commit", "branch", "log", "transcript", "message"}}}``
+(``transcript``: an AI tool's conversation, or null). Exit 0 when the last run
 succeeded, 1 when it did not (or there is none), 2 for bad input.
 """
 
@@ -35,6 +36,9 @@ def main(args: argparse.Namespace) -> int:
     else:
         console = Console(highlight=False)
         console.print(summary_table(state, tuple(state.steps)))
+        for step_id, entry in state.steps.items():
+            if entry.transcript:
+                console.print(f"{step_id}: transcript {entry.transcript}", soft_wrap=True)
         if state.message:
             console.print(state.message)
         if state.result_branch:

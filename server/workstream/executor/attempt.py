@@ -21,6 +21,7 @@ sandbox when there is one, with a private object directory for the step's own gi
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Mapping
@@ -34,7 +35,13 @@ from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.judge import out_of_scope
 from workstream.executor.logs import CappedLog
-from workstream.executor.tools import shell_argv, show_argv, step_argv
+from workstream.executor.tools import (
+    option_hazard,
+    shell_argv,
+    show_argv,
+    step_argv,
+    uses_transcript,
+)
 from workstream.executor.worktrees import clear_path, discard, reset_admin, snapshot_tree
 from workstream.model import Step
 
@@ -54,6 +61,8 @@ class _Attempt:
     admin: Path | None = None
     start: str | None = None
     environment: set[str] = field(default_factory=set)
+    exclude: tuple[str, ...] = ()  # the tool's bookkeeping: never a change
+    transcript: Path | None = None
 
     def say(self, line: str) -> None:
         self.commands.say(line)
@@ -66,17 +75,42 @@ def run_attempt(ctx: RunContext, step: Step, inputs: Inputs, log: CappedLog) -> 
     scratch = ctx.scratch_root / step.id
     commands = StepCommands(ctx, step, log, deadline=time.monotonic() + timeout, timeout=timeout)
     a = _Attempt(ctx, step, inputs, log, commands, step_branch(ctx.model, step.id), path, scratch)
+    hazard = option_hazard(ctx.model, step)
+    if hazard is not None:
+        a.say(f"not run: {hazard}")
+        return AttemptResult("failed", f"not run: {hazard}", "refused")
+    a.exclude = ctx.model.bookkeeping(step.id)
+    template = ctx.model.tool_command(step) if step.tool != "shell" else None
+    if template is not None and uses_transcript(template):
+        a.transcript = log.path.with_name(f"{step.id}.transcript.md")
+        a.transcript.touch()
     port = ctx.ports.acquire()
     try:
-        return _run(a, port)
+        result = _run(a, port)
     except (GitError, ExecutorError, OSError) as exc:
         a.say(f"error: {exc}")
         if a.admin is not None and a.start is not None:
-            return _keep(a, AttemptResult("failed", str(exc), "error"))
-        return AttemptResult("failed", str(exc), "error", start_commit=a.start)
+            result = _keep(a, AttemptResult("failed", str(exc), "error"))
+        else:
+            result = AttemptResult("failed", str(exc), "error", start_commit=a.start)
     finally:
         ctx.ports.release(port)
         shutil.rmtree(scratch, ignore_errors=True)  # our own scratch folder, never the user's
+    result.transcript = _kept_transcript(a.transcript)
+    return result
+
+
+def _kept_transcript(path: Path | None) -> Path | None:
+    """The transcript file if the tool wrote to it; an empty one is removed."""
+    if path is None:
+        return None
+    try:
+        if path.stat().st_size > 0:
+            return path
+        path.unlink()
+    except OSError:
+        pass
+    return None
 
 
 def _run(a: _Attempt, port: int) -> AttemptResult:
@@ -104,7 +138,7 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     a.scratch.mkdir(parents=True, exist_ok=True)
     seed = a.scratch / "checkout.index"
     shutil.copyfile(a.admin / "index", seed)
-    a.commands.prepare(a.path, a.admin, a.scratch, port)
+    a.commands.prepare(a.path, a.admin, a.scratch, port, a.transcript)
     # 3. The step's environment: copied files and setup.
     a.environment.update(
         copy_into(ctx.repo_root, ctx.git_dir, a.path, ctx.model.execution.copy, a.say)
@@ -117,17 +151,17 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         if failed:
             return _keep(a, failed)
         reset_admin(a.admin, a.path, start)
-        tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed)
+        tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
         a.environment.update(ctx.repo.changed_between(start, tree))
     # 4. The tool, then its whole result against the start point.
-    argv = step_argv(ctx.model, step, ctx.shell)
+    argv = step_argv(ctx.model, step, ctx.shell, str(a.transcript or os.devnull))
     label = step.run if step.tool == "shell" and isinstance(step.run, str) else show_argv(argv)
     what = f"tool {step.tool!r}" if step.tool != "shell" else "run"
     failed = failure(a.commands, a.commands.run(argv, label), what)
     if failed:
         return _keep(a, failed)
     reset_admin(a.admin, a.path, start)
-    tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed)
+    tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
     changed = [p for p in ctx.repo.changed_between(start, tree) if p not in a.environment]
     if step.files is not None:
         outside = out_of_scope(step.files, changed, a.commands.deadline, ctx.cancel)
@@ -192,7 +226,9 @@ def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> 
         return result
     try:
         reset_admin(a.admin, a.path, a.start)
-        tree = saved_tree or snapshot_tree(ctx.repo, a.path, a.scratch)
+        tree = saved_tree or snapshot_tree(
+            ctx.repo, a.path, a.scratch, base=a.start, exclude=a.exclude
+        )
         changed = [p for p in ctx.repo.changed_between(a.start, tree) if p not in a.environment]
         commit = a.start
         if changed:

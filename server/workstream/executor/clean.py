@@ -78,7 +78,13 @@ def _clean_one(
     scratch = target.state_dir.root / "scratch" / f"clean-{path.name}"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     commit, error = safe_save(
-        repo, path, base, environment, scratch, f"workstream: changes in {path} saved by clean\n"
+        repo,
+        path,
+        base,
+        environment,
+        scratch,
+        f"workstream: changes in {path} saved by clean\n",
+        target.model.bookkeeping(path.name),
     )
     if error is not None and not force:
         report.refused.append((path, f"its changes could not be saved ({error}); use --force"))

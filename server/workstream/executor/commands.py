@@ -50,8 +50,19 @@ class StepCommands:
         self.log.flush()
         self.ctx.emit_line(self.step.id, line)
 
-    def prepare(self, worktree: Path, admin: Path, scratch: Path, port: int) -> None:
-        """Set the environment and the sandbox for commands in ``worktree``."""
+    def prepare(
+        self,
+        worktree: Path,
+        admin: Path,
+        scratch: Path,
+        port: int,
+        transcript: Path | None = None,
+    ) -> None:
+        """Set the environment and the sandbox for commands in ``worktree``.
+
+        Under the sandbox the step may also write its tool's ``writable`` folders and its
+        ``transcript`` file (next to its log).
+        """
         ctx, step = self.ctx, self.step
         objects = scratch / "objects"
         (objects / "info").mkdir(parents=True, exist_ok=True)
@@ -72,7 +83,11 @@ class StepCommands:
         )
         self.env, self.cwd = env, worktree
         if ctx.sandbox is not None:
-            extra = tuple(Path(p).expanduser() for p in step.writable)
+            tool = ctx.model.tool_def(step) if step.tool != "shell" else None
+            folders = (*step.writable, *(tool.writable if tool is not None else ()))
+            extra = tuple(Path(p).expanduser() for p in folders)
+            if transcript is not None:
+                extra += (transcript,)
             self.spec = SandboxSpec(
                 worktree=worktree,
                 writable=(admin, objects, *ctx.sandbox.writable, *extra),

@@ -65,6 +65,7 @@ class AttemptResult:
     worktree: Path | None = None  # set when the worktree is kept
     environment: tuple[str, ...] = ()
     saved_commit: str | None = None  # a failed attempt's changes, saved on its branch
+    transcript: Path | None = None  # the tool's conversation, next to the log
 
     @property
     def retryable(self) -> bool:

@@ -25,6 +25,7 @@ Reason: TypeAlias = Literal[
     "scope",  # it changed files outside its ``files`` scope
     "missing_tool",  # the tool's binary is not on PATH
     "tripwire",  # the user's repository changed while it ran (no sandbox); see the message
+    "refused",  # not started: its prompt or files would reach its tool as options
     "error",  # anything else (git failed, a worktree could not be made)
 ]
 
@@ -86,6 +87,7 @@ class StepFinished:
     log_path: str | None
     message: str
     reason: Reason | None = None
+    transcript_path: str | None = None  # an AI tool's conversation, next to the log
 
 
 @dataclass(frozen=True, slots=True)

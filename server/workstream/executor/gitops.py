@@ -264,10 +264,19 @@ class Git:
 
     # -- trees ----------------------------------------------------------------------------
 
-    def write_tree_of_work_tree(self) -> str:
-        """Stage the whole work tree into this Git's (private) index and write its tree."""
+    def write_tree_of_work_tree(self, exclude: Sequence[str] = ()) -> str:
+        """Stage the whole work tree into this Git's (private) index and write its tree.
+
+        ``exclude`` globs (repository-relative, as in ``files``) and everything below them
+        are left as the index has them: neither staged nor hashed.
+        """
         assert self.index_file is not None and self.work_tree is not None
-        self.run("add", "--all", "--ignore-errors", "--", ".")
+        pathspecs = [
+            spec
+            for pattern in exclude
+            for spec in (f":(exclude,glob){pattern}", f":(exclude,glob){pattern}/**")
+        ]
+        self.run("add", "--all", "--ignore-errors", "--", ".", *pathspecs)
         return self.run("write-tree").strip()
 
     def changed_between(self, old: str, new: str) -> list[str]:

@@ -188,6 +188,7 @@ class Ledger:
                 else None
             )
             entry.environment = result.environment
+            entry.transcript = str(result.transcript) if result.transcript else None
             entry.pid = None
             self._save()
         self._emit(
@@ -200,6 +201,7 @@ class Ledger:
                 entry.log,
                 entry.message,
                 entry.reason,
+                entry.transcript,
             )
         )
 

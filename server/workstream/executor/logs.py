@@ -28,6 +28,7 @@ class CappedLog:
     """A text log that keeps its head and its tail; thread-safe; use as a context manager."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = open(path, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._written = 0

@@ -61,6 +61,7 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
             frozenset(entry.environment),
             scratch,
             f"workstream: interrupted work of {step_id}\n\n{INTERRUPTED}\n\nRun: {state.run_id}\n",
+            target.model.bookkeeping(step_id),
         )
         if error is not None:
             report.problems.append(f"{step_id}: its interrupted work could not be saved: {error}")
@@ -135,6 +136,7 @@ def save_kept(state: RunState, target: Target, repo: Git, steps: Iterable[str]) 
             frozenset(entry.environment),
             scratch,
             f"workstream: changes made in the kept worktree of {step_id}\n",
+            target.model.bookkeeping(step_id),
         )
         if error is not None:
             raise ExecutorError(

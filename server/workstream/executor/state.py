@@ -55,6 +55,7 @@ class StepState:
     attempts: int = 0
     environment: tuple[str, ...] = ()  # files copy/setup made in its worktree (not its result)
     kept_commit: str | None = None  # what a kept worktree holds as the run left it
+    transcript: str | None = None  # an AI tool's conversation, next to the log
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (by hand: ``asdict`` deep-copies, and this runs often)."""
@@ -80,6 +81,7 @@ class StepState:
             "commit": self.commit,
             "branch": self.branch,
             "log": self.log,
+            "transcript": self.transcript,
             "message": self.message,
         }
 

@@ -1,9 +1,15 @@
 """Turn a step into the command lines it runs, and into a fingerprint for ``--resume``.
 
-Placeholders (``{prompt}``, ``{files}``, ``{step_id}``, ``{workstream_id}``) are replaced
-inside argv items in a single pass, never through a shell, so a prompt may hold quotes, ``$``,
-backticks or braces — including a literal ``{files}`` — and reach the tool unchanged. An item
-that is exactly ``{files}`` expands to one item per scope entry (none without a scope).
+Placeholders (``{prompt}``, ``{files}``, ``{step_id}``, ``{workstream_id}``,
+``{transcript}``) are replaced inside argv items in a single pass, never through a shell, so a
+prompt may hold quotes, ``$``, backticks or braces — including a literal ``{files}`` — and
+reach the tool unchanged. An item that is exactly ``{files}`` expands to one item per scope
+entry (none without a scope). ``{transcript}`` is the file next to the step's log where the
+tool keeps its conversation.
+
+Arguments stay arguments: a prompt or a file that starts with ``-`` and would reach the tool
+as an item of its own, with no ``--`` before it in the template, is refused
+(:func:`option_hazard`) rather than read by the tool as one of its options.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from workstream.model import Step, Workstream
 
-_PLACEHOLDER = re.compile(r"\{(prompt|files|step_id|workstream_id)\}")
+_PLACEHOLDER = re.compile(r"\{(prompt|files|step_id|workstream_id|transcript)\}")
 
 
 def user_shell() -> str:
@@ -48,7 +54,9 @@ def substitute(
     return argv
 
 
-def step_argv(model: Workstream, step: Step, shell: str | None = None) -> list[str]:
+def step_argv(
+    model: Workstream, step: Step, shell: str | None = None, transcript: str = os.devnull
+) -> list[str]:
     """The command line of a step's tool."""
     if step.tool == "shell":
         if isinstance(step.run, str):
@@ -57,8 +65,48 @@ def step_argv(model: Workstream, step: Step, shell: str | None = None) -> list[s
     template = model.tool_command(step)
     if template is None:  # the analysis refuses unknown tools; this is a last guard
         raise ValueError(f"step {step.id!r}: unknown tool {step.tool!r}")
-    values = {"prompt": step.prompt, "step_id": step.id, "workstream_id": model.id}
+    values = {
+        "prompt": step.prompt,
+        "step_id": step.id,
+        "workstream_id": model.id,
+        "transcript": transcript,
+    }
     return substitute(template, values, step.files or ())
+
+
+def uses_transcript(template: Sequence[str]) -> bool:
+    """Whether a tool's argv template names ``{transcript}``."""
+    return any("{transcript}" in item for item in template)
+
+
+def bare_after_options(template: Sequence[str], placeholder: str) -> bool:
+    """Whether ``placeholder`` is a whole argv item with no ``--`` before it."""
+    for item in template[1:]:
+        if item == "--":
+            return False
+        if item == placeholder:
+            return True
+    return False
+
+
+def option_hazard(model: Workstream, step: Step) -> str | None:
+    """Why this step's prompt or files would reach its tool as options, or None."""
+    template = model.tool_command(step)
+    if step.tool == "shell" or template is None:
+        return None
+    if step.prompt.startswith("-") and bare_after_options(template, "{prompt}"):
+        return (
+            f"its prompt starts with '-' and tool {step.tool!r} takes it as an argument of "
+            "its own, where the tool would read it as an option; put \"--\" before "
+            "\"{prompt}\" in the tool's command (or pass it as --option={prompt})"
+        )
+    dashed = [f for f in step.files or () if f.startswith("-")]
+    if dashed and bare_after_options(template, "{files}"):
+        return (
+            f"its files entry {dashed[0]!r} starts with '-' and tool {step.tool!r} would "
+            "read it as an option; put \"--\" before \"{files}\" in the tool's command"
+        )
+    return None
 
 
 def fingerprint(model: Workstream, step: Step) -> str:

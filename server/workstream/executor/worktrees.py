@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from workstream.executor.errors import ExecutorError
@@ -138,19 +139,31 @@ def _replace(file: Path, text: str) -> None:
     os.replace(tmp, file)
 
 
-def snapshot_tree(repo: Git, path: Path, scratch: Path, seed_index: Path | None = None) -> str:
+def snapshot_tree(
+    repo: Git,
+    path: Path,
+    scratch: Path,
+    seed_index: Path | None = None,
+    *,
+    base: str | None = None,
+    exclude: Sequence[str] = (),
+) -> str:
     """The tree of everything in the worktree at ``path`` (ignored files aside).
 
     Staged into a private index (a copy of ``seed_index`` when given, so unchanged files are
-    not hashed again), through the repository's own git dir: the worktree's ``.git`` is not
-    consulted, whatever the step did to it.
+    not hashed again; else ``base``'s tree when given), through the repository's own git
+    dir: the worktree's ``.git`` is not consulted, whatever the step did to it. Paths under
+    ``exclude`` (a tool's bookkeeping) keep what the seed has: they never count as changes.
     """
     scratch.mkdir(parents=True, exist_ok=True)
     index = scratch / f"snapshot-{time.monotonic_ns()}.index"
     try:
+        git = repo.on(path, index)
         if seed_index is not None and seed_index.is_file():
             shutil.copyfile(seed_index, index)
-        return repo.on(path, index).write_tree_of_work_tree()
+        elif base is not None:
+            git.run("read-tree", base)
+        return git.write_tree_of_work_tree(exclude)
     finally:
         index.unlink(missing_ok=True)
 
@@ -162,12 +175,13 @@ def save_worktree(
     environment: frozenset[str],
     scratch: Path,
     message: str,
+    exclude: Sequence[str] = (),
 ) -> str | None:
-    """Commit what the worktree holds beyond ``base`` (environment files left out).
+    """Commit what the worktree holds beyond ``base`` (environment and ``exclude`` left out).
 
     Returns the new commit, or None when there is nothing to save. No ref is moved.
     """
-    tree = snapshot_tree(repo, path, scratch)
+    tree = snapshot_tree(repo, path, scratch, base=base, exclude=exclude)
     changed = [p for p in repo.changed_between(base, tree) if p not in environment]
     if not changed:
         return None
@@ -180,12 +194,18 @@ def save_worktree(
 
 
 def safe_save(
-    repo: Git, path: Path, base: str | None, environment: frozenset[str], scratch: Path, why: str
+    repo: Git,
+    path: Path,
+    base: str | None,
+    environment: frozenset[str],
+    scratch: Path,
+    why: str,
+    exclude: Sequence[str] = (),
 ) -> tuple[str | None, str | None]:
     """:func:`save_worktree` that reports a failure instead of raising: (commit, error)."""
     if base is None or repo.commit_of(base) is None:
         return None, "its start commit is unknown"
     try:
-        return save_worktree(repo, path, base, environment, scratch, why), None
+        return save_worktree(repo, path, base, environment, scratch, why, exclude), None
     except GitError as exc:
         return None, str(exc)
