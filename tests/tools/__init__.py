@@ -1,0 +1,1 @@
+"""Tests of the real agent CLIs (aider) inside the executor, against a fake model."""
