@@ -41,8 +41,16 @@ def test_seed_example_02_runs_three_aider_steps_in_parallel(repo: Repo, tmp_path
     assert kinds[:3] == ["StepStarted"] * 3
     assert took < 2.8
     log = Path(result.state.steps["step-01-math-utils"].log or "").read_text()
-    assert "$ aider --yes-always --no-auto-commits --message 'Create examples/math_utils.py" in log
-    assert "examples/math_utils.py\n" in log  # {files} expanded to the scope
+    assert "$ aider --yes-always --no-auto-commits" in log
+    assert "'--message=Create examples/math_utils.py" in log
+    assert "-- examples/math_utils.py\n" in log  # {files} expanded to the scope, after --
+    # aider's bookkeeping (the stand-in writes .aider.input.history as aider does) is no change
+    assert not any(name.startswith(".aider") for name in files)
+    for step_id, entry in result.state.steps.items():
+        assert entry.transcript is not None, step_id
+        transcript = Path(entry.transcript)
+        assert transcript.parent == Path(entry.log or "").parent
+        assert "#### Create examples/" in transcript.read_text()
 
 
 def test_a_missing_tool_binary_fails_the_step_naming_it(repo: Repo, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import FIXTURES, at, diagnostics_of, open_doc
+from workstream.model import BUILTIN_TOOLS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -161,7 +162,7 @@ async def test_completion_of_tools(client: LanguageClient):
         )
     )
     assert isinstance(result, types.CompletionList)
-    assert {item.label for item in result.items} == {"shell", "aider"}
+    assert {item.label for item in result.items} == set(BUILTIN_TOOLS)
     edit = result.items[0].text_edit
     assert isinstance(edit, types.TextEdit)
     assert apply(client, text, [edit]).count('"tool": "shell"') == 1

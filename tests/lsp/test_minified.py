@@ -24,10 +24,12 @@ from tests.lsp.raw import RawServer
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 STEPS = 32_000
+# Loose bounds that still catch the rescan from the line start (about 70 s here); the
+# figures themselves are measured by bench/lsp.py, not by this test.
 #: Both answers, the first time (the parser indexes every step's members on first use).
-FIRST_BOUND_S = 5.0
+FIRST_BOUND_S = 15.0
 #: Both answers, once that index exists (the better of two tries).
-AGAIN_BOUND_S = 3.0
+AGAIN_BOUND_S = 10.0
 SMALL = (
     '{"id": "small", "steps": [{"id": "a", "run": "true", "files": []}, '
     '{"id": "b", "run": "true", "files": []}]}'

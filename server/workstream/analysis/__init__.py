@@ -11,7 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from workstream import jsonc
-from workstream.analysis import dependencies, file_scopes, ids, schema, settings, surrogates
+from workstream.analysis import (
+    dependencies,
+    file_scopes,
+    ids,
+    schema,
+    settings,
+    surrogates,
+    tools,
+)
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Severity, finding
 from workstream.graph import StepGraph
@@ -94,6 +102,7 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
     "dependencies": (dependencies.check, frozenset({"WS102", "WS103", "WS104", "WS105", "WS106"})),
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
     "settings": (settings.check, frozenset({"WS204", "WS205", "WS206", "WS207", "WS304"})),
+    "tools": (tools.check, frozenset({"WS208", "WS305", "WS306", "WS307"})),
 }
 
 

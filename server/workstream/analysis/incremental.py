@@ -36,6 +36,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
             "files" in raw,
         ),
         "settings": (step.id, step.files, step.writable, tuple(step.env.items())),
+        "tools": (step.id, step.tool, step.prompt[:1] == "-"),
     }
 
 

@@ -142,3 +142,9 @@ def env_value_problem(value: str) -> str | None:
     if "\0" in value:
         return "has a value holding a NUL character, which no environment can hold"
     return None
+
+
+def shown(text: str, most: int = 80) -> str:
+    """A value as a message shows it: NULs and lone surrogates escaped, long ones shortened."""
+    escaped = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\0", "\\0")
+    return escaped if len(escaped) <= most else escaped[: most - 1] + "…"

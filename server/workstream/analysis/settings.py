@@ -26,6 +26,7 @@ from workstream.analysis.path_rules import (
     copy_problem,
     env_name_problem,
     env_value_problem,
+    shown,
     worktree_dir_problem,
     writable_problem,
 )
@@ -84,7 +85,7 @@ def _execution(ctx: Context) -> list[Finding]:
             findings.append(
                 finding(
                     "WS204",
-                    f"execution.worktree_dir '{_shown(worktree_dir)}' {problem}.",
+                    f"execution.worktree_dir '{shown(worktree_dir)}' {problem}.",
                     ctx.span(("execution", "worktree_dir")),
                 )
             )
@@ -94,7 +95,7 @@ def _execution(ctx: Context) -> list[Finding]:
             ("execution", "copy"),
             copy_problem,
             "WS205",
-            lambda entry, problem: f"execution.copy entry '{_shown(entry)}' {problem}.",
+            lambda entry, problem: f"execution.copy entry '{shown(entry)}' {problem}.",
         )
     )
     findings.extend(
@@ -103,7 +104,7 @@ def _execution(ctx: Context) -> list[Finding]:
             ("execution", "writable"),
             writable_problem,
             "WS207",
-            lambda entry, problem: f"execution.writable entry '{_shown(entry)}' {problem}.",
+            lambda entry, problem: f"execution.writable entry '{shown(entry)}' {problem}.",
         )
     )
     return findings
@@ -121,7 +122,7 @@ def _step(ctx: Context, step: Step) -> list[Finding]:
                     _files_problem,
                     "WS206",
                     lambda entry, problem: (
-                        f"Step '{step.id}' has the file scope '{_shown(entry)}': {problem}."
+                        f"Step '{step.id}' has the file scope '{shown(entry)}': {problem}."
                     ),
                     step=step.id,
                 )
@@ -133,7 +134,7 @@ def _step(ctx: Context, step: Step) -> list[Finding]:
             (*where, "writable"),
             writable_problem,
             "WS207",
-            lambda entry, problem: f"Step '{step.id}': writable entry '{_shown(entry)}' {problem}.",
+            lambda entry, problem: f"Step '{step.id}': writable entry '{shown(entry)}' {problem}.",
             step=step.id,
         )
     )
@@ -145,7 +146,7 @@ def _step(ctx: Context, step: Step) -> list[Finding]:
             problem = env_value_problem(value)
             span = ctx.span((*where, "env", name))
         if problem:
-            message = f"Step '{step.id}': env '{_shown(name)}' {problem}."
+            message = f"Step '{step.id}': env '{shown(name)}' {problem}."
             findings.append(finding("WS304", message, span, step=step.id))
     return findings
 
@@ -156,13 +157,7 @@ def _files_problem(pattern: str) -> str | None:
     if pattern.startswith("-"):
         return (
             "an entry cannot start with '-' (tools receive it as an argument, where it would "
-            f"be an option). Write './{_shown(pattern)}' if the file's name really starts "
+            f"be an option). Write './{shown(pattern)}' if the file's name really starts "
             "with '-'"
         )
     return None
-
-
-def _shown(text: str, most: int = 80) -> str:
-    """A value as a message shows it: NULs and lone surrogates escaped, long ones shortened."""
-    shown = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\0", "\\0")
-    return shown if len(shown) <= most else shown[: most - 1] + "…"

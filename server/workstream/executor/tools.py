@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from workstream.builtin_tools import bare_placeholder
 from workstream.model import Step, Workstream
 
 _PLACEHOLDER = re.compile(r"\{(prompt|files|step_id|workstream_id|transcript)\}")
@@ -79,32 +80,22 @@ def uses_transcript(template: Sequence[str]) -> bool:
     return any("{transcript}" in item for item in template)
 
 
-def bare_after_options(template: Sequence[str], placeholder: str) -> bool:
-    """Whether ``placeholder`` is a whole argv item with no ``--`` before it."""
-    for item in template[1:]:
-        if item == "--":
-            return False
-        if item == placeholder:
-            return True
-    return False
-
-
 def option_hazard(model: Workstream, step: Step) -> str | None:
     """Why this step's prompt or files would reach its tool as options, or None."""
     template = model.tool_command(step)
     if step.tool == "shell" or template is None:
         return None
-    if step.prompt.startswith("-") and bare_after_options(template, "{prompt}"):
+    if step.prompt.startswith("-") and bare_placeholder(template, "{prompt}") is not None:
         return (
             f"its prompt starts with '-' and tool {step.tool!r} takes it as an argument of "
-            "its own, where the tool would read it as an option; put \"--\" before "
-            "\"{prompt}\" in the tool's command (or pass it as --option={prompt})"
+            'its own, where the tool would read it as an option; put "--" before '
+            '"{prompt}" in the tool\'s command (or pass it as --option={prompt})'
         )
     dashed = [f for f in step.files or () if f.startswith("-")]
-    if dashed and bare_after_options(template, "{files}"):
+    if dashed and bare_placeholder(template, "{files}") is not None:
         return (
             f"its files entry {dashed[0]!r} starts with '-' and tool {step.tool!r} would "
-            "read it as an option; put \"--\" before \"{files}\" in the tool's command"
+            'read it as an option; put "--" before "{files}" in the tool\'s command'
         )
     return None
 
@@ -136,4 +127,4 @@ def show_argv(argv: Sequence[str]) -> str:
     import shlex
 
     shown = shlex.join(argv)
-    return shown if len(shown) <= 200 else shown[:197] + "..."
+    return shown if len(shown) <= 4000 else shown[:3997] + "..."
