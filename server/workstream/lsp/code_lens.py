@@ -1,5 +1,5 @@
-"""``textDocument/codeLens``: "▶ Run workstream" on its id; "▶ Run step" and the last status
-on each step.
+"""``textDocument/codeLens``: "▶ Run workstream" on its id; "▶ Run step", the last status
+and, when its AI tool kept one, its "transcript" on each step.
 
 Lenses carry their command (no resolve step), and computing them runs nothing. The server asks
 for fresh lenses with ``workspace/codeLens/refresh`` whenever a status changes. There are two
@@ -54,6 +54,9 @@ def lenses(
             out.append(_lens(place, status_text(entry), SHOW_STEP_LOG, arguments))
         else:
             out.append(_lens(place, status_text(entry), ""))
+        if entry.transcript_path and SHOW_STEP_LOG in client_commands:
+            arguments = [uri, step.id, entry.transcript_path]
+            out.append(_lens(place, "transcript", SHOW_STEP_LOG, arguments))
     return Wire(out)
 
 

@@ -1,26 +1,33 @@
 """``textDocument/hover`` on a step id or a ``depends_on`` entry: what the step is and does.
 
-Shows the description, tool, dependencies, dependents, file scope and last run status. The
+Shows the description, tool, dependencies, dependents, file scope, last run status and the
+AI tool's transcript (a link); on a tool name, its command, bookkeeping and what it needs. The
 answer comes from the newest analysis without waiting for one, so it stays fast while the
 user types.
 """
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 from lsprotocol import types
 
+from workstream.builtin_tools import BUILTIN
 from workstream.lsp.context import resolve, to_current
 from workstream.lsp.query import target_at
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Snapshot
-from workstream.model import Step
+from workstream.model import Step, Workstream
 
 
 def _list(items: tuple[str, ...] | list[str], empty: str = "none") -> str:
     return ", ".join(f"`{item}`" for item in items) if items else empty
 
 
-def describe(snapshot: Snapshot, step: Step, status: str | None) -> str:
+def describe(
+    snapshot: Snapshot, step: Step, status: str | None, transcript: str | None = None
+) -> str:
     """Markdown describing one step."""
     graph = snapshot.graph
     dependents: list[str] = []
@@ -36,6 +43,25 @@ def describe(snapshot: Snapshot, step: Step, status: str | None) -> str:
     lines.append(f"- files: {files}")
     if status:
         lines.append(f"- last run: {status}")
+    if transcript:
+        lines.append(f"- transcript: [{Path(transcript).name}]({Path(transcript).as_uri()})")
+    return "\n".join(lines)
+
+
+def describe_tool(model: Workstream, name: str) -> str:
+    """Markdown describing a tool: its command, what it keeps for itself, what it needs."""
+    tool = model.tools.get(name) or BUILTIN.get(name)
+    if tool is None:
+        return f"tool `{name}`" + (": runs `run` through your shell" if name == "shell" else "")
+    where = "built in" if name not in model.tools else "defined in this file"
+    lines = [f"**tool {name}** ({where})" + (f" — {tool.description}" if tool.description else "")]
+    lines += ["", f"- command: `{shlex.join(tool.command)}`"]
+    if tool.bookkeeping:
+        lines.append(f"- keeps for itself (never a change): {_list(tool.bookkeeping)}")
+    if tool.writable:
+        lines.append(f"- may write in the sandbox: {_list(tool.writable)}")
+    if tool.needs:
+        lines.append(f"- needs: {tool.needs}")
     return "\n".join(lines)
 
 
@@ -51,15 +77,15 @@ def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None
     if target.kind == "workstream-id":
         text = f"**workstream {target.name}** — {len(model.steps)} steps"
     elif target.kind == "tool":
-        command = model.tools.get(target.name)
-        text = f"tool `{target.name}`" + (f": `{' '.join(command.command)}`" if command else "")
+        text = describe_tool(model, target.name)
     else:
         step = model.step(target.name)
         if step is None:
             text = f"`{target.name}`: no step has this id"
         else:
             status = ls.runs.status_text(at.doc.uri, step.id)
-            text = describe(at.snapshot, step, status)
+            transcript = ls.runs.transcript(at.doc.uri, step.id)
+            text = describe(at.snapshot, step, status, transcript)
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
         range=to_current(at, target.span),

@@ -80,6 +80,11 @@ class Runs:
         """The known statuses of a document's steps (empty until loaded)."""
         return self._statuses.get(uri, {})
 
+    def transcript(self, uri: str, step_id: str) -> str | None:
+        """The transcript file of a step's last run, if its tool kept one."""
+        entry = self.statuses(uri).get(step_id)
+        return None if entry is None else entry.transcript_path
+
     def status_text(self, uri: str, step_id: str) -> str | None:
         """A step's last status as text, if known."""
         entry = self.statuses(uri).get(step_id)
@@ -259,6 +264,7 @@ class Runs:
                 event.log_path,
                 event.reason,
                 tail,
+                event.transcript_path,
             )
             statuses[event.step_id] = entry
             if event.step_id in run.running:

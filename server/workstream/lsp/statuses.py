@@ -35,6 +35,7 @@ class StepStatus:
     log_path: str | None = None
     reason: str | None = None
     log_tail: str = ""
+    transcript_path: str | None = None  # an AI tool's conversation, next to the log
 
 
 def status_text(entry: StepStatus) -> str:
@@ -98,6 +99,7 @@ def load_statuses(uri: str) -> dict[str, StepStatus]:
             entry.log,
             entry.reason,
             tail,
+            entry.transcript,
         )
     return out
 
