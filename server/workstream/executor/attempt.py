@@ -35,6 +35,7 @@ from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.judge import out_of_scope
 from workstream.executor.logs import CappedLog
+from workstream.executor.pyenv import VENV_DIR
 from workstream.executor.tools import (
     option_hazard,
     shell_argv,
@@ -79,7 +80,8 @@ def run_attempt(ctx: RunContext, step: Step, inputs: Inputs, log: CappedLog) -> 
     if hazard is not None:
         a.say(f"not run: {hazard}")
         return AttemptResult("failed", f"not run: {hazard}", "refused")
-    a.exclude = ctx.model.bookkeeping(step.id)
+    # The tool's bookkeeping and the per-worktree Python environment (docs/python.md).
+    a.exclude = (*ctx.model.bookkeeping(step.id), VENV_DIR)
     template = ctx.model.tool_command(step) if step.tool != "shell" else None
     if template is not None and uses_transcript(template):
         a.transcript = log.path.with_name(f"{step.id}.transcript.md")
@@ -153,6 +155,7 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         reset_admin(a.admin, a.path, start)
         tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
         a.environment.update(ctx.repo.changed_between(start, tree))
+    a.commands.enter_worktree_venv()  # setup made <worktree>/.venv: the tool and tests use it
     # 4. The tool, then its whole result against the start point.
     argv = step_argv(ctx.model, step, ctx.shell, str(a.transcript or os.devnull))
     label = step.run if step.tool == "shell" and isinstance(step.run, str) else show_argv(argv)

@@ -1,12 +1,14 @@
 """The commands of one step (setup, tool, acceptance tests): environment, sandbox, outcome.
 
 Each command runs in the step's worktree with the run's environment, minus every variable
-that would redirect git, plus the step's ``env`` and ``WORKSTREAM_*``. The step's own git
-writes its objects to a private object directory (``GIT_OBJECT_DIRECTORY``, reading the
-repository's through ``GIT_ALTERNATE_OBJECT_DIRECTORIES``), so nothing it commits lands in the
-user's object store; its result is judged from its worktree's files anyway. Under the
-sandbox, the worktree, its git admin directory, that object directory and the configured
-``writable`` directories are all it may write.
+that would redirect git, plus the step's ``env`` and ``WORKSTREAM_*``, with the worktree's
+Python import roots first in ``PYTHONPATH`` and, after a setup that made ``<worktree>/.venv``,
+inside that environment (:mod:`pyenv`). The step's own git writes its objects to a private
+object directory (``GIT_OBJECT_DIRECTORY``, reading the repository's through
+``GIT_ALTERNATE_OBJECT_DIRECTORIES``), so nothing it commits lands in the user's object store;
+its result is judged from its worktree's files anyway. Under the sandbox, the worktree, its
+git admin directory, that object directory and the configured ``writable`` directories are all
+it may write.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from workstream.executor.events import Reason
 from workstream.executor.gitops import clean_env
 from workstream.executor.logs import CappedLog
 from workstream.executor.process import Outcome, run_command
+from workstream.executor.pyenv import read_only_env_hint, step_env, worktree_venv_env
 from workstream.executor.sandbox import SandboxSpec, sandbox_argv
 from workstream.model import Step
 
@@ -43,6 +47,7 @@ class StepCommands:
         self.cwd: Path | None = None
         self.env: dict[str, str] = {}
         self.spec: SandboxSpec | None = None
+        self.tail: deque[str] = deque(maxlen=200)  # the last lines of the last command
 
     def say(self, line: str) -> None:
         """A line in the log and in the run's output."""
@@ -81,6 +86,7 @@ class StepCommands:
             GIT_OBJECT_DIRECTORY=str(objects),
             GIT_ALTERNATE_OBJECT_DIRECTORIES=str(ctx.git_dir / "objects"),
         )
+        env = step_env(worktree, env)  # the worktree's Python code before any installed copy
         self.env, self.cwd = env, worktree
         if ctx.sandbox is not None:
             tool = ctx.model.tool_def(step) if step.tool != "shell" else None
@@ -95,10 +101,23 @@ class StepCommands:
                 network=ctx.sandbox.network,
             )
 
+    def enter_worktree_venv(self) -> None:
+        """After setup: run the tool and tests in ``<worktree>/.venv`` if setup made one."""
+        assert self.cwd is not None
+        env = worktree_venv_env(self.cwd, self.env)
+        if env != self.env:
+            self.say(f"using the worktree's Python environment {env['VIRTUAL_ENV']}")
+            self.env = env
+
+    def _line(self, line: str) -> None:
+        self.tail.append(line)
+        self.say(line)
+
     def run(self, argv: Sequence[str], label: str) -> Outcome:
         """Run one command to its end, the step's deadline or the run's cancellation."""
         assert self.cwd is not None
         self.say(f"$ {label}")
+        self.tail.clear()
         wrap = None
         if self.spec is not None and self.ctx.sandbox is not None:
             bwrap, spec = self.ctx.sandbox.bwrap, self.spec
@@ -112,7 +131,7 @@ class StepCommands:
             env=self.env,
             deadline=self.deadline,
             cancel=self.ctx.cancel,
-            on_line=self.say,
+            on_line=self._line,
             on_start=lambda pid: self.ctx.on_pid(self.step.id, pid),
             grace=self.ctx.grace,
             wrap=wrap,
@@ -141,6 +160,9 @@ def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResul
         code = outcome.returncode
         detail = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
         message = f"{what} failed ({detail})"
+        hint = read_only_env_hint(commands.tail, code, commands.env)
+        if hint is not None:  # a pip install into the user's (read-only) environment
+            message += f"; {hint}"
         reason = "exit"
     commands.say(message)
     return AttemptResult("failed", message, reason)

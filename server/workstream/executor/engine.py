@@ -219,6 +219,7 @@ class Executor(Ledger):
             self.target.repo_root,
             self.target.git_dir,
             ignore_ref_prefix=f"refs/heads/workstream/{self.model.id}/",
+            env={**os.environ, **self.options.env},  # its virtualenv too
         )
 
     def _preflight(self, repo: Git, base: str) -> tuple[str, ...]:

@@ -2,8 +2,10 @@
 
 :func:`snapshot` records the user's repository — HEAD and its branch, the index, every ref
 but the executor's own, the config, the hooks, ``info/`` and the working tree's status with a
-hash of each changed or untracked file — and :func:`compare` says, in sentences, what differs
-between two snapshots. Every git call is pinned to the repository (``--git-dir`` and
+hash of each changed or untracked file — and the active virtualenv's ``site-packages`` in
+brief (:func:`~workstream.executor.pyenv.venv_fingerprint`: a ``pip install -e .`` into the
+user's venv would re-point it at a step's worktree); :func:`compare` says, in sentences, what
+differs between two snapshots. Every git call is pinned to the repository (``--git-dir`` and
 ``--work-tree``) and inert (no hooks, no fsmonitor, no optional locks, so reading the status
 does not rewrite the index).
 """
@@ -11,10 +13,13 @@ does not rewrite the index).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.executor.gitops import Git
+from workstream.executor.pyenv import venv_changes, venv_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,7 @@ class RepoSnapshot:
     hooks: dict[str, str]
     info: dict[str, str]
     status: dict[str, str]  # path -> "status code + content hash"
+    venv: dict[str, str] = field(default_factory=dict)  # the active virtualenv, in brief
 
 
 def _hash(data: bytes) -> str:
@@ -50,8 +56,14 @@ def _files(folder: Path) -> dict[str, str]:
     return out
 
 
-def snapshot(repo_root: Path, git_dir: Path, *, ignore_ref_prefix: str) -> RepoSnapshot:
-    """The state of the user's repository now."""
+def snapshot(
+    repo_root: Path,
+    git_dir: Path,
+    *,
+    ignore_ref_prefix: str,
+    env: Mapping[str, str] | None = None,
+) -> RepoSnapshot:
+    """The state of the user's repository now, and of the virtualenv ``env`` activates."""
     git = Git(git_dir, repo_root)
     head_file = git_dir / "HEAD"
     try:
@@ -90,8 +102,10 @@ def snapshot(repo_root: Path, git_dir: Path, *, ignore_ref_prefix: str) -> RepoS
         except OSError:
             digest = "?"
         status[path] = f"{code} {digest}"
+    info = _files(git_dir / "info")
+    venv = venv_fingerprint(os.environ if env is None else env)
     return RepoSnapshot(
-        head, head_commit, index, refs, config, config_text, hooks, _files(git_dir / "info"), status
+        head, head_commit, index, refs, config, config_text, hooks, info, status, venv
     )
 
 
@@ -136,7 +150,7 @@ def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
             changes.append(f"working tree: {path} {'added' if new.startswith('??') else 'changed'}")
         else:
             changes.append(f"working tree: {path} changed again")
-    return changes
+    return changes + venv_changes(before.venv, after.venv)
 
 
 def _dict_changes(kind: str, before: dict[str, str], after: dict[str, str]) -> list[str]:
