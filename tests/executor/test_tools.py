@@ -31,6 +31,8 @@ def test_the_builtin_aider_never_takes_a_prompt_or_file_as_an_option() -> None:
     assert argv[argv.index("--") :] == ["--", "a.py", "b.py"]
     assert "--message=--help me" in argv
     assert "--yes-always" in argv and "--no-gitignore" in argv and "--no-analytics" in argv
+    # Under --yes-always a model warning would open a browser ("Open documentation url?").
+    assert "--no-show-model-warnings" in argv
     assert option_hazard(model, step) is None
 
 
