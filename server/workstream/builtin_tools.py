@@ -58,7 +58,9 @@ AIDER = ToolDef(
     ),
     description="aider, one message per step, its edits left uncommitted for the executor",
     bookkeeping=(".aider*",),
-    writable=("~/.aider", "~/.cache"),
+    # ~/.aider: its analytics id (never opted in), install marker and model-info cache;
+    # ~/.cache/huggingface: tokenizers litellm downloads to count tokens of some models.
+    writable=("~/.aider", "~/.cache/huggingface"),
     needs="a model and its key, e.g. AIDER_MODEL with OPENAI_API_KEY / ANTHROPIC_API_KEY",
 )
 
