@@ -60,19 +60,20 @@ AIDER = ToolDef(
     bookkeeping=(".aider*",),
     # ~/.aider: its analytics id (never opted in), install marker and model-info cache;
     # ~/.cache/huggingface: tokenizers litellm downloads to count tokens of some models.
-    writable=("~/.aider", "~/.cache/huggingface"),
+    writable=("~/.aider", "~/.cache"),
     needs="a model and its key, e.g. AIDER_MODEL with OPENAI_API_KEY / ANTHROPIC_API_KEY",
 )
 
-#: Claude Code's own settings for an unattended step, passed inline with ``--settings``
-#: (highest precedence after managed policy): no auto-update, no telemetry or error reports,
-#: and Claude's own bubblewrap sandbox off even if the user's settings turn it on (a nested
-#: bubblewrap inside ours has no capabilities to make its namespaces; ours already confines
-#: the step). In ``-p`` mode a settings value that fails validation is silently ignored, so
-#: this holds only keys the tool knows.
+#: Claude Code's settings for an unattended step, passed inline with ``--settings`` (above the
+#: user's and the project's): no auto-update, telemetry or error reports; Claude's own
+#: bubblewrap sandbox off even where the user's settings turn it on (it cannot make its
+#: namespaces inside ours, which drops every capability, and ours already confines the
+#: step); and ``IS_SANDBOX=1``, which is true here and is what lets bypassPermissions run as
+#: root (a container's usual user). Under ``--print`` settings that fail validation are
+#: silently ignored, so this holds only keys Claude Code knows.
 _CLAUDE_SETTINGS = (
-    '{"sandbox":{"enabled":false},'
-    '"env":{"DISABLE_AUTOUPDATER":"1","CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC":"1"}}'
+    '{"sandbox":{"enabled":false},"env":{"IS_SANDBOX":"1","DISABLE_AUTOUPDATER":"1",'
+    '"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC":"1"}}'
 )
 
 CLAUDE = ToolDef(
@@ -80,21 +81,24 @@ CLAUDE = ToolDef(
     command=(
         "claude",
         "--print",
-        # Edits applied without asking. Not bypassPermissions: Claude refuses it as root
-        # (unless IS_SANDBOX=1), which is what steps are in a container. Other tools it
-        # would have to ask for are refused, never prompted for, under --print.
-        "--permission-mode=acceptEdits",
-        "--allowedTools=Bash",  # running tests and builds too, confined by our sandbox
+        # Not acceptEdits: a step's worktree lies below .git/workstream/, and Claude treats
+        # every path below a .git folder as sensitive, refusing edits there unless every
+        # permission check is bypassed. Our sandbox is what confines the step.
+        "--permission-mode=bypassPermissions",
         f"--settings={_CLAUDE_SETTINGS}",
         "--output-format=text",
         "--",
         "{prompt}",
     ),
-    description="Claude Code (claude -p), edits accepted, no update check or telemetry",
-    bookkeeping=(".claude/settings.local.json", ".claude/worktrees"),
-    writable=("~/.claude", "~/.claude.json"),
-    needs="ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN / CLAUDE_CODE_OAUTH_TOKEN); "
-    "ANTHROPIC_BASE_URL for a proxy",
+    description="Claude Code (claude -p), no permission prompts, confined by our sandbox",
+    # Under --print it writes nothing in the repository; this is the machine-local file it
+    # writes when a user answers "always allow", never meant to be committed.
+    bookkeeping=(".claude/settings.local.json",),
+    # Not ~/.claude.json (a file): the sandbox would create it as a folder. Without it Claude
+    # Code runs but keeps no first-run state between steps.
+    writable=("~/.claude",),
+    needs="ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN); "
+    "ANTHROPIC_BASE_URL for a gateway",
 )
 
 CODEX = ToolDef(
@@ -106,16 +110,16 @@ CODEX = ToolDef(
         # sandbox (bubblewrap/Landlock and seccomp) cannot be set up inside ours, which
         # drops every capability; the step is already confined to its worktree by us.
         "--dangerously-bypass-approvals-and-sandbox",
-        "--skip-git-repo-check",  # a worktree's .git is a file pointing elsewhere
+        "--skip-git-repo-check",  # every step is in a git worktree; never fail on detecting it
         "--color=never",
         "--config=check_for_update_on_startup=false",
         "--",
         "{prompt}",
     ),
     description="Codex CLI (codex exec), no approvals, confined by the workstream sandbox",
-    bookkeeping=(".codex",),
-    writable=("~/.codex",),
-    needs="OPENAI_API_KEY (or a `codex login`, or a model provider in ~/.codex/config.toml)",
+    writable=("~/.codex",),  # CODEX_HOME: sessions, state databases, logs
+    needs="CODEX_API_KEY (or a `codex login` kept in ~/.codex, or a model provider in "
+    "~/.codex/config.toml with its env_key)",
 )
 
 GEMINI = ToolDef(
@@ -128,8 +132,7 @@ GEMINI = ToolDef(
         "--prompt={prompt}",  # the update check runs only in the interactive UI
     ),
     description="Gemini CLI (gemini -p), every tool call approved",
-    bookkeeping=(".gemini",),
-    writable=("~/.gemini",),
+    writable=("~/.gemini",),  # projects.json, history/ and tmp/ (chats, checkpoints)
     needs="GEMINI_API_KEY (or GOOGLE_API_KEY with GOOGLE_GENAI_USE_VERTEXAI=true)",
 )
 
