@@ -60,7 +60,7 @@ AIDER = ToolDef(
     bookkeeping=(".aider*",),
     # ~/.aider: its analytics id (never opted in), install marker and model-info cache;
     # ~/.cache/huggingface: tokenizers litellm downloads to count tokens of some models.
-    writable=("~/.aider", "~/.cache"),
+    writable=("~/.aider", "~/.cache/huggingface"),
     needs="a model and its key, e.g. AIDER_MODEL with OPENAI_API_KEY / ANTHROPIC_API_KEY",
 )
 
