@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.executor.conftest import Repo, run, statuses, ws
 from workstream.executor.pyenv import (
     RECIPE,
     import_roots,
@@ -172,3 +173,15 @@ def test_a_real_venv_fingerprint_is_stable(tmp_path: Path) -> None:
     before = venv_fingerprint(env)
     subprocess.run([str(venv / "bin" / "python"), "-c", "import site"], check=True)
     assert before and venv_changes(before, venv_fingerprint(env)) == []
+
+
+@pytest.mark.parametrize("ignored", [True, False], ids=["gitignored", "not-ignored"])
+def test_a_worktree_venv_is_never_the_steps_change(repo: Repo, ignored: bool) -> None:
+    if ignored:  # git 2.39 exits 1 when an exclude pathspec matches an ignored path
+        repo.write(".gitignore", "__pycache__/\n.venv/\n")
+        repo.commit_all("ignore .venv")
+    make = "mkdir -p .venv/bin .venv/lib && echo x > .venv/lib/big && echo 1 > a.txt"
+    path = repo.workstream(ws({"id": "one", "run": make, "files": ["a.txt"]}))
+    result, _ = run(path)
+    assert statuses(result) == {"one": "succeeded"}, result.state.steps["one"].message
+    assert repo.files("workstream/ws-test/step/one") == repo.files("HEAD") | {"a.txt"}

@@ -276,7 +276,15 @@ class Git:
             for pattern in exclude
             for spec in (f":(exclude,glob){pattern}", f":(exclude,glob){pattern}/**")
         ]
-        self.run("add", "--all", "--ignore-errors", "--", ".", *pathspecs)
+        code, _, err = self.call("add", "--all", "--ignore-errors", "--", ".", *pathspecs)
+        # git (2.39) exits 1 when an exclude pathspec matches an ignored path (a gitignored
+        # .venv or tool folder), having staged everything else: only that is not an error.
+        lines = err.splitlines()
+        complaint = any(line.startswith("The following paths are ignored") for line in lines)
+        failed = any(line.startswith(("error:", "fatal:")) for line in lines)
+        if code != 0 and (failed or not (pathspecs and complaint)):
+            last = (lines or [""])[-1]
+            raise GitError(f"git add --all --ignore-errors failed in {self.work_tree}: {last}")
         return self.run("write-tree").strip()
 
     def changed_between(self, old: str, new: str) -> list[str]:
