@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workstream.commands.check import format_row, rows_of
+from workstream.commands.plan_warnings import plan_warnings
 from workstream.executor import (
     Event,
     Executor,
@@ -103,6 +104,7 @@ def execute(path: Path, options: RunOptions, console: Console | None = None) -> 
     except ExecutorError as error:
         return fail(str(error))
     console = console or Console()
+    _print_plan_warnings(executor, path, console)
     renderer: Renderer = LiveRenderer(console) if console.is_terminal else PlainRenderer(sys.stdout)
     executor.subscribe(renderer.handle)
     try:
@@ -114,6 +116,17 @@ def execute(path: Path, options: RunOptions, console: Console | None = None) -> 
     if result.status == "cancelled":
         return 130
     return 0 if result.ok else 1
+
+
+def _print_plan_warnings(executor: Executor, path: Path, console: Console) -> None:
+    """What ``check`` warns about in this plan, before anything runs (nothing is asked)."""
+    analysis = executor.target.analysis
+    lines = plan_warnings(str(path), analysis.parsed.text, analysis.findings, executor.plan.steps)
+    for line in lines:
+        if console.is_terminal:
+            console.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)
+        else:
+            print(f"warning: {line}", flush=True)
 
 
 @contextmanager

@@ -225,8 +225,8 @@ class Executor(Ledger):
     def _preflight(self, repo: Git, base: str) -> tuple[str, ...]:
         """Warn about changes the run cannot see."""
         work = repo.on(self.target.repo_root)
-        own = os.path.relpath(self.target.file, self.target.repo_root)
-        dirty = [e for e in work.uncommitted() if e[3:] != own]
+        own = Path(os.path.relpath(self.target.file, self.target.repo_root)).as_posix()
+        dirty = [p for p in _changed_paths(work.uncommitted()) if not _only_own(work, p, own)]
         if not dirty:
             return ()
         count = len(dirty)
@@ -303,3 +303,28 @@ class Executor(Ledger):
         self._inbox.put(Done(step_id, result, started, attempt))
 
     # -- state ----------------------------------------------------------------------------
+
+
+def _changed_paths(entries: list[str]) -> list[tuple[str, str]]:
+    """``(XY, path)`` per change of ``git status --porcelain -z`` (a rename counts once)."""
+    changes: list[tuple[str, str]] = []
+    skip = False
+    for entry in entries:
+        if skip:  # the source path of a rename or copy
+            skip = False
+            continue
+        code, path = entry[:2], entry[3:]
+        skip = "R" in code or "C" in code
+        changes.append((code, path))
+    return changes
+
+
+def _only_own(work: Git, change: tuple[str, str], own: str) -> bool:
+    """True when a change is the workstream file itself (or a new folder holding only it)."""
+    code, path = change
+    if path == own:
+        return True
+    if code != "??" or not path.endswith("/") or not own.startswith(path):
+        return False
+    listed = work.run("ls-files", "--others", "--exclude-standard", "-z", "--", f":(top){path}")
+    return [p for p in listed.split("\0") if p] == [own]
