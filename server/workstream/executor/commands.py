@@ -169,9 +169,10 @@ def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResul
 
 
 def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
-    """Directories of ``PATH`` that the sandbox's private /tmp would hide (shown read-only)."""
+    """Directories of ``PATH`` and the active virtualenv that the sandbox's private /tmp would
+    hide (shown read-only)."""
     out: list[Path] = []
-    for entry in env.get("PATH", "").split(os.pathsep):
+    for entry in [*env.get("PATH", "").split(os.pathsep), env.get("VIRTUAL_ENV", "")]:
         path = Path(entry)
         hidden = path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp")
         if path.is_absolute() and hidden and path.is_dir():
