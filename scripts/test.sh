@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${WORKSTREAM_VENV:-.venv}
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[test]'
@@ -31,6 +32,6 @@ bwrap --ro-bind / / --unshare-pid --die-with-parent true || {
 "$VENV/bin/pytest" -q -p no:cacheprovider
 
 if [ -f extension/scripts/test.sh ]; then
-  WORKSTREAM_PYTHON="$PWD/$VENV/bin/python" bash extension/scripts/test.sh
+  WORKSTREAM_PYTHON="$VENV/bin/python" bash extension/scripts/test.sh
 fi
 echo "All tests passed."
