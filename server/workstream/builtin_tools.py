@@ -66,8 +66,8 @@ AIDER = ToolDef(
 
 #: Claude Code's settings for an unattended step, passed inline with ``--settings`` (above the
 #: user's and the project's): no auto-update, telemetry or error reports; Claude's own
-#: bubblewrap sandbox off even where the user's settings turn it on (it cannot make its
-#: namespaces inside ours, which drops every capability, and ours already confines the
+#: sandbox for its Bash tool off even where the user's settings turn it on (it would nest a
+#: bubblewrap inside ours, which drops every capability, and ours already confines the
 #: step); and ``IS_SANDBOX=1``, which is true here and is what lets bypassPermissions run as
 #: root (a container's usual user). Under ``--print`` settings that fail validation are
 #: silently ignored, so this holds only keys Claude Code knows.
@@ -107,12 +107,16 @@ CODEX = ToolDef(
         "codex",
         "exec",
         # No approvals and no Codex sandbox: `codex exec` never prompts, and Codex's own
-        # sandbox (bubblewrap/Landlock and seccomp) cannot be set up inside ours, which
-        # drops every capability; the step is already confined to its worktree by us.
+        # sandbox (bubblewrap or Landlock, and seccomp) does not work inside ours, which
+        # drops every capability: under it `--sandbox workspace-write` fails every edit
+        # ("Failed to write file"; the same step without ours succeeds). The step is
+        # already confined to its worktree by us.
         "--dangerously-bypass-approvals-and-sandbox",
         "--skip-git-repo-check",  # every step is in a git worktree; never fail on detecting it
         "--color=never",
-        "--config=check_for_update_on_startup=false",
+        "--config=check_for_update_on_startup=false",  # no update check or self-update
+        "--disable=in_app_updates",
+        "--config=analytics.enabled=false",  # no usage analytics
         "--",
         "{prompt}",
     ),

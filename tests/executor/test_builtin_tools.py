@@ -66,6 +66,7 @@ def test_codex_exec_without_approvals_or_nested_sandbox() -> None:
     assert argv[-2:] == ["--", DASH_PROMPT]
     assert "--dangerously-bypass-approvals-and-sandbox" in argv
     assert "--config=check_for_update_on_startup=false" in argv
+    assert "--disable=in_app_updates" in argv and "--config=analytics.enabled=false" in argv
     assert not any(a.startswith(("--sandbox", "--full-auto", "-s")) for a in argv)
     assert CODEX.writable == ("~/.codex",)
 

@@ -187,7 +187,7 @@ def test_the_real_cli_runs_its_step_offline_under_the_sandbox(
     )
     report = f"{tool} {version}\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
     assert out.returncode == 0, report
-    assert "without the sandbox" not in out.stdout + out.stderr, report
+    assert "without a sandbox" not in out.stdout + out.stderr, report
     assert fake.paths(), f"{tool} never called the fake API\n{report}"
 
     # The step's commit holds exactly its file, with the text asked for.
