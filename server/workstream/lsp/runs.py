@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from workstream.lsp.server import WorkstreamServer
 
 STEP_STATUS = "workstream/stepStatus"
+#: Seconds beyond the kill grace that shutting down waits for cancelled runs to stop.
+SHUTDOWN_MARGIN_S = 5.0
 
 
 @dataclass
@@ -62,6 +65,7 @@ class ActiveRun:
     progress_ready: asyncio.Future[bool] | None = None
     #: Events that arrived before the progress began, handled in order once it has.
     backlog: list[tuple[Event, str]] = field(default_factory=list)
+    thread: threading.Thread | None = None
 
 
 class Runs:
@@ -162,6 +166,7 @@ class Runs:
         thread = threading.Thread(
             target=self._run, args=(run,), name=f"run-{run.run_id}", daemon=True
         )
+        run.thread = thread
         thread.start()
         return run.run_id
 
@@ -182,9 +187,25 @@ class Runs:
         return False
 
     def shutdown(self) -> None:
-        """Cancel every run in progress (the server is going away)."""
-        for run in list(self._active.values()):
+        """Cancel every run in progress and wait until their steps have stopped.
+
+        The server is going away (``exit``, or the client's end of the pipe closed): a step
+        left running would outlive its editor (an AI tool, spending money). Cancelling stops
+        each step's process group (TERM, then KILL after the run's grace); the wait is
+        bounded by that grace and a margin, and the threads are daemons, so a wedged run
+        cannot keep the process alive.
+        """
+        runs = list(self._active.values())
+        for run in runs:
             run.executor.cancel()
+        deadline = (
+            time.monotonic()
+            + SHUTDOWN_MARGIN_S
+            + max((run.executor.options.kill_grace for run in runs), default=0.0)
+        )
+        for run in runs:
+            if run.thread is not None:
+                run.thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self, run: ActiveRun) -> None:
         """The run's thread: run the executor; report a failure to start as an event."""
