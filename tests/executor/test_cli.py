@@ -37,8 +37,28 @@ def test_run_then_status_json(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
     assert "✓ d succeeded" in out and "result: branch workstream/ws-test/result" in out
     assert main(["status", str(path), "--format", "json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert set(status) == {"run_id", "workstream_id", "status", "steps"}
+    assert set(status) == {
+        "run_id",
+        "workstream_id",
+        "status",
+        "message",
+        "workstream_file",
+        "started_at",
+        "finished_at",
+        "requested",
+        "base_commit",
+        "result_branch",
+        "result_commit",
+        "result_note",
+        "steps",
+    }
     assert status["status"] == "succeeded" and status["workstream_id"] == "ws-test"
+    assert status["base_commit"] == repo.head() and status["requested"] == []
+    assert status["result_branch"] == "workstream/ws-test/result"
+    assert status["result_commit"] == repo.head("workstream/ws-test/result")
+    assert (
+        status["result_note"] == "" and "result on workstream/ws-test/result" in status["message"]
+    )
     assert list(status["steps"]) == ["a", "b", "c", "d"]
     for entry in status["steps"].values():
         assert set(entry) == {
@@ -49,7 +69,16 @@ def test_run_then_status_json(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
             "log",
             "transcript",
             "message",
+            "run_id",
+            "reason",
+            "saved_commit",
+            "worktree",
+            "depends_on",
+            "freshness",
+            "stale",
         }
+        assert entry["freshness"] == "this run" and entry["stale"] is None
+        assert entry["run_id"] == status["run_id"] and entry["saved_commit"] is None
         assert entry["status"] == "succeeded" and Path(entry["log"]).is_file()
     assert main(["status", str(path)]) == 0
     assert "run " in capsys.readouterr().out

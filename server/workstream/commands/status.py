@@ -1,9 +1,16 @@
 """``workstream status``: the last run of a workstream, from its state file.
 
-``--format json`` prints exactly ``{"run_id", "workstream_id", "status", "steps": {"<id>":
-{"status", "duration_ms", "commit", "branch", "log", "transcript", "message"}}}``
-(``transcript``: an AI tool's conversation, or null). Exit 0 when the last run
-succeeded, 1 when it did not (or there is none), 2 for bad input.
+``--format json`` prints the run (``run_id``, ``workstream_id``, ``status``, ``message``,
+``started_at``, ``finished_at``, ``requested`` — the ``--step`` ids, empty for a full run —,
+``base_commit``, ``result_branch``, ``result_commit``, ``result_note`` — why there is no
+result branch, or why it was not moved —) and ``steps``: per step its ``status``,
+``duration_ms``, ``commit``, ``branch``, ``log``, ``transcript`` (an AI tool's conversation, or
+null), ``message``, ``run_id``, ``reason``, ``saved_commit`` (a failed step's changes),
+``worktree``, ``depends_on``, ``freshness`` (``"this run"``, ``"earlier run"`` or ``"stale"``)
+and ``stale`` (why, or null).
+
+Exit codes: 0 when the last run succeeded, 1 when it failed or was cancelled or there is no
+run yet, 2 for bad input (a state file that cannot be read).
 """
 
 from __future__ import annotations
@@ -12,11 +19,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
 from workstream.commands.run import fail, summary_table
 from workstream.executor import ExecutorError, load_state
+from workstream.executor.freshness import freshness, stale_reasons
+from workstream.executor.state import RunState
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,18 +41,55 @@ def main(args: argparse.Namespace) -> int:
         print(f"workstream: {args.path}: no run yet", file=sys.stderr)
         return 1
     if args.format == "json":
-        json.dump(state.status_json(), sys.stdout, indent=2)
+        json.dump(status_json(state), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        console = Console(highlight=False)
-        console.print(summary_table(state, tuple(state.steps)))
-        for step_id, entry in state.steps.items():
-            if entry.transcript:
-                console.print(f"{step_id}: transcript {entry.transcript}", soft_wrap=True)
-        if state.message:
-            console.print(state.message)
-        if state.result_branch:
-            console.print(
-                f"result: branch {state.result_branch} ({(state.result_commit or '')[:12]})"
-            )
+        print_status(state, Console(highlight=False))
     return 0 if state.status == "succeeded" else 1
+
+
+def status_json(state: RunState) -> dict[str, Any]:
+    """Exactly the object ``workstream status --format json`` prints."""
+    data = state.status_json()
+    fresh = freshness(state)
+    stale = stale_reasons(state)
+    for step_id, entry in data["steps"].items():
+        entry["freshness"] = fresh[step_id]
+        entry["stale"] = stale.get(step_id)
+    return data
+
+
+def print_status(state: RunState, console: Console) -> None:
+    """The text form: the table, then where each entry comes from, the base and the result."""
+    console.print(summary_table(state, tuple(state.steps)))
+    for step_id, entry in state.steps.items():
+        if entry.transcript:
+            console.print(f"{step_id}: transcript {entry.transcript}", soft_wrap=True)
+    fresh = freshness(state)
+    if state.requested:
+        ran = [s for s, f in fresh.items() if f == "this run"]
+        console.print(
+            f"run {state.run_id} ran only {', '.join(ran) or 'nothing'} "
+            f"(--step {' '.join(state.requested)})",
+            soft_wrap=True,
+        )
+    earlier = [s for s, f in fresh.items() if f == "earlier run"]
+    if earlier:
+        runs = sorted({state.steps[s].run_id for s in earlier})
+        console.print(
+            f"from an earlier run ({', '.join(runs)}), up to date: {', '.join(earlier)}",
+            soft_wrap=True,
+        )
+    for step_id, why in stale_reasons(state).items():
+        console.print(f"{step_id}: {why}", soft_wrap=True)
+    if state.message:
+        prefix = "this run: " if state.requested else ""
+        console.print(f"{prefix}{state.message}", soft_wrap=True)
+    if state.base_commit:
+        console.print(f"base: {state.base_commit[:12]}")
+    if state.result_branch:
+        console.print(f"result: branch {state.result_branch} ({(state.result_commit or '')[:12]})")
+    else:
+        note = state.result_note or state.default_result_note()
+        if note and note != state.message:
+            console.print(f"result: {note}", soft_wrap=True)

@@ -182,6 +182,7 @@ class Executor(Ledger):
             status, message = self._conclude(repo)
         except ExecutorError as error:  # e.g. git failing while merging the results
             status, message = "failed", f"could not make the result branch: {error}"
+            state.result_note = f"no result: {message}"
         state.status = status
         state.message = message
         state.finished_at = time.time()

@@ -42,7 +42,7 @@ class Ledger:
         self._subscribers_lock = threading.Lock()
         self._emit_lock = threading.Lock()
         self._lock = threading.RLock()  # guards the state
-        self._state = RunState(run_id, self.model.id)
+        self._state = RunState(run_id, self.model.id, requested=plan.requested)
         self._previous: RunState | None = None
         self._refs: dict[str, str] = {}
         self._cancel = threading.Event()
@@ -79,6 +79,7 @@ class Ledger:
                 run_id=self.run_id,
                 fingerprint=fingerprint(self.model, step),
                 branch=step_branch(self.model, step.id),
+                depends_on=tuple(d for d in dict.fromkeys(step.depends_on) if d != step.id),
                 # a worktree kept by an earlier run stays known until this run replaces it
                 worktree=old.worktree if old is not None else None,
                 environment=old.environment if old is not None else (),
@@ -135,6 +136,7 @@ class Ledger:
             entry.reason = None
             entry.duration_ms = 0
             entry.commit = None
+            entry.saved_commit = None
             self._save()
         self._emit(StepFinished(self.run_id, step_id, status, 0, None, None, message, None))
 
@@ -179,6 +181,7 @@ class Ledger:
             entry.inputs = self._inputs_of(done.step_id)
             entry.start_commit = result.start_commit
             entry.commit = result.commit if result.status == "succeeded" else None
+            entry.saved_commit = result.saved_commit if result.status != "succeeded" else None
             entry.message = result.message
             entry.reason = result.reason
             entry.worktree = str(result.worktree) if result.worktree else None
@@ -220,21 +223,33 @@ class Ledger:
         for entry in entries:
             counts[entry.status] = counts.get(entry.status, 0) + 1
         summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+        state = self._state
+        branch = result_branch(self.model)
         if self._cancel.is_set():
+            state.result_note = f"no result: the run was cancelled; {branch} was not touched"
             return "cancelled", f"cancelled: {summary}"
         if counts.get("succeeded", 0) != len(entries):
+            state.result_note = f"no result: not every step succeeded; {branch} was not touched"
             return "failed", summary
-        branch = result_branch(self.model)
         if self.plan.requested:
+            state.result_note = (
+                f"not updated: a run of some steps (--step) leaves {branch} as the last full "
+                "run made it"
+            )
             return "succeeded", f"{summary}; {branch} is only updated by a full run"
         commits = [e.commit for e in entries if e.commit]
         merged = repo.merge(commits, f"workstream {self.model.id}: result of run {self.run_id}")
         if merged.commit is None:
             files = ", ".join(merged.conflicts)
+            state.result_note = f"no result: the steps' results conflict in: {files}"
             return "failed", f"{summary}, but their results conflict in: {files}"
         self._state.result_commit = merged.commit
         where = repo.checked_out().get(f"refs/heads/{branch}")
         if where is not None:
+            state.result_note = (
+                f"not moved: {branch} is checked out in {where}; the result is "
+                f"{merged.commit[:12]}"
+            )
             return "succeeded", (
                 f"{summary}; the result is {merged.commit[:12]}, but {branch} is checked out in "
                 f"{where}, so it was not moved (there: git merge --ff-only {merged.commit[:12]})"

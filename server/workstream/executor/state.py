@@ -56,12 +56,15 @@ class StepState:
     environment: tuple[str, ...] = ()  # files copy/setup made in its worktree (not its result)
     kept_commit: str | None = None  # what a kept worktree holds as the run left it
     transcript: str | None = None  # an AI tool's conversation, next to the log
+    saved_commit: str | None = None  # a failed or cancelled step's changes, on its branch
+    depends_on: tuple[str, ...] = ()  # its dependencies when it ran (``inputs`` follows them)
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (by hand: ``asdict`` deep-copies, and this runs often)."""
         data = {name: getattr(self, name) for name in _STEP_FIELDS}
         data["inputs"] = list(self.inputs)
         data["environment"] = list(self.environment)
+        data["depends_on"] = list(self.depends_on)
         return data
 
     @classmethod
@@ -71,10 +74,12 @@ class StepState:
         values = {k: v for k, v in data.items() if k in known}
         values["inputs"] = tuple(values.get("inputs") or ())
         values["environment"] = tuple(values.get("environment") or ())
+        values["depends_on"] = tuple(values.get("depends_on") or ())
         return cls(**values)
 
     def status_json(self) -> dict[str, Any]:
-        """The entry as ``workstream status --format json`` prints it."""
+        """The entry as ``workstream status --format json`` prints it (``status`` adds
+        ``freshness`` and ``stale``)."""
         return {
             "status": self.status,
             "duration_ms": self.duration_ms,
@@ -83,6 +88,11 @@ class StepState:
             "log": self.log,
             "transcript": self.transcript,
             "message": self.message,
+            "run_id": self.run_id,
+            "reason": self.reason,
+            "saved_commit": self.saved_commit,
+            "worktree": self.worktree,
+            "depends_on": list(self.depends_on),
         }
 
 
@@ -104,11 +114,14 @@ class RunState:
     result_commit: str | None = None
     pid: int | None = None
     message: str = ""
+    requested: tuple[str, ...] = ()  # the --step ids of the run, when some were given
+    result_note: str = ""  # why there is no result branch (or why it was not moved)
     steps: dict[str, StepState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The whole state, as written to ``state.json``."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "steps"}
+        data["requested"] = list(self.requested)
         data["version"] = STATE_VERSION
         data["steps"] = {k: v.to_json() for k, v in self.steps.items()}
         return data
@@ -118,18 +131,39 @@ class RunState:
         """Read a state written by :meth:`to_json`."""
         known = {f.name for f in fields(cls)} - {"steps"}
         values = {k: v for k, v in data.items() if k in known}
+        values["requested"] = tuple(values.get("requested") or ())
         raw_steps = data.get("steps") or {}
         steps = {k: StepState.from_json(v) for k, v in raw_steps.items() if isinstance(v, dict)}
         return cls(**values, steps=steps)
 
     def status_json(self) -> dict[str, Any]:
-        """Exactly the object ``workstream status --format json`` prints."""
+        """The object ``workstream status --format json`` prints (it adds each step's
+        ``freshness``)."""
         return {
             "run_id": self.run_id,
             "workstream_id": self.workstream_id,
             "status": self.status,
+            "message": self.message,
+            "workstream_file": self.workstream_file,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "requested": list(self.requested),
+            "base_commit": self.base_commit,
+            "result_branch": self.result_branch,
+            "result_commit": self.result_commit,
+            "result_note": self.result_note or self.default_result_note(),
             "steps": {k: v.status_json() for k, v in self.steps.items()},
         }
+
+    def default_result_note(self) -> str:
+        """Why there is no result branch, for a state written before ``result_note`` existed."""
+        if self.result_branch:
+            return ""
+        if self.status == "running":
+            return "the run is still in progress"
+        if self.status != "succeeded":
+            return f"no result: the run {self.status} ({self.message})"
+        return self.message
 
     @property
     def finished(self) -> bool:
