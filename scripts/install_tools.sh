@@ -23,8 +23,8 @@ if ! aider_ok; then
   rm -rf "$AIDER_HOME"
   mkdir -p "$TOOLS"
   "$PYTHON" -m venv "$AIDER_HOME"
-  "$AIDER_BIN/python" -m pip install -q --upgrade pip >&2
-  "$AIDER_BIN/python" -m pip install -q "aider-chat==$AIDER_VERSION" >&2
+  "$AIDER_BIN/python" -m pip install -qq --upgrade pip >&2
+  "$AIDER_BIN/python" -m pip install -qq "aider-chat==$AIDER_VERSION" >&2
   aider_ok || {
     echo "aider-chat $AIDER_VERSION installed but \`aider --version\` does not work" >&2
     exit 1

@@ -31,6 +31,7 @@ from tests.tools.fake_model import FakeModel, last_user_text
 WS_ID = "ws-example-02-parallel-execution"
 BASE_FILES = {"README.md": "# scratch\n", ".gitignore": "__pycache__/\n*.pyc\n"}
 
+pytestmark = pytest.mark.slow
 needs_bwrap = pytest.mark.skipif(not has_bwrap(), reason="bubblewrap is not installed")
 
 
@@ -129,7 +130,9 @@ def run_seed(
         talk = transcript.read_text()
         assert f"#### {task}" in talk, talk
         assert f"\n{file}\n```python\n" in talk, talk
-        assert "Open documentation" not in talk, "aider offered to open a browser"
+        for text in (talk, step_log.read_text()):
+            assert "Open documentation" not in text, "aider offered to open a browser"
+            assert "Allow collection of anonymous analytics" not in text, "aider asked"
     assert_home_clean(home)
     # The model was asked once per step, with each step's task.
     prompts = [last_user_text(body["messages"]) for body in fake.completions()]
