@@ -25,6 +25,13 @@ bwrap --ro-bind / / --unshare-pid --die-with-parent true || {
   exit 1
 }
 
+# The real AI tools the tests in tests/tools/ run against fake models on 127.0.0.1: aider from
+# PyPI, Claude Code, Codex CLI and Gemini CLI from npm, each cached under
+# ${WORKSTREAM_TOOLS:-~/.cache/workstream-tools}; here a missing tool fails its tests.
+export WORKSTREAM_AIDER_BIN WORKSTREAM_AGENT_BIN
+WORKSTREAM_AIDER_BIN=$(bash scripts/install_tools.sh)
+WORKSTREAM_AGENT_BIN=$(bash scripts/install_agent_clis.sh)
+export WORKSTREAM_REQUIRE_TOOLS=1
 
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .

@@ -91,6 +91,8 @@ def tools(tmp_path_factory: pytest.TempPathFactory) -> Tools:
             pytest.skip(f"cannot download {missing} into {WHEELS}: {exc.stderr[-300:]}")
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv is None:
+        if os.environ.get("WORKSTREAM_REQUIRE_TOOLS") == "1":
+            pytest.fail("WORKSTREAM_REQUIRE_TOOLS=1 but uv is missing (pip install uv)")
         pytest.skip("uv is not installed (pip install uv)")
     folder = tmp_path_factory.mktemp("uvbin")
     (folder / "uv").symlink_to(uv)
