@@ -36,14 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     run = sub.add_parser("run", help="run a workstream (or some of its steps)")
-    run.add_argument("path", metavar="PATH")
+    run.add_argument("path", metavar="PATH", nargs="?")
     run.add_argument(
         "--step",
-        action="append",
+        action="extend",
+        nargs="+",
         dest="steps",
         metavar="ID",
         default=[],
-        help="run this step and whichever dependencies lack an up-to-date success",
+        help="run these steps (--step a b, or --step a --step b) and whichever dependencies "
+        "lack an up-to-date success",
     )
     run.add_argument("--max-workers", type=int, metavar="N")
     run.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
@@ -52,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--keep-worktrees", action="store_true")
     run.add_argument("--fail-fast", action="store_true")
+    run.add_argument(
+        "--progress",
+        choices=("auto", "live", "plain"),
+        default="auto",
+        help="live: a board redrawn in place; plain: one line per event, with heartbeats; "
+        "auto (default): live on a terminal that can redraw, plain otherwise (TERM=dumb, "
+        "a pipe, a file)",
+    )
 
     status = sub.add_parser("status", help="show the last run of a workstream")
     status.add_argument("path", metavar="PATH")

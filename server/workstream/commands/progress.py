@@ -1,0 +1,346 @@
+"""``workstream run``'s progress: a live board where the terminal can redraw, plain lines
+everywhere else.
+
+``--progress auto`` (the default) draws the live board on a terminal that can move its cursor
+and prints one line per event otherwise: output to a pipe or file, ``TERM=dumb`` (or unknown)
+on a TTY. ``live`` and ``plain`` force one or the other.
+
+- **Live**: a rich ``Live`` board redrawn a few times a second, laid out for the terminal's
+  current width (:data:`layout.LIVE_PLAN`): every row keeps its id (middle-elided when it
+  must) and its state; no cell ever wraps.
+- **Plain**: timestamped lines (``[   1.2s] ▶ build started``), each output line prefixed
+  with its step id, and a heartbeat for long steps every :func:`heartbeat_interval` seconds
+  (``▶ build still running, 2m10s, last output 14s ago``), so a quiet AI step never looks hung.
+
+Both end with the summary table (:mod:`summary`) and pointers to the logs of what failed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Literal, TypeAlias
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
+
+from workstream.commands.layout import LIVE_PLAN, Cell, Row, elide_ids, fit_columns, grid_lines
+from workstream.commands.summary import ICONS, STYLES, seconds, summary_table
+from workstream.executor import (
+    Event,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    StepFinished,
+    StepOutput,
+    StepQueued,
+    StepStarted,
+)
+
+Mode: TypeAlias = Literal["auto", "live", "plain"]
+MODES: tuple[Mode, ...] = ("auto", "live", "plain")
+
+#: Seconds between heartbeats of a running step in plain mode (``WORKSTREAM_HEARTBEAT_S``).
+HEARTBEAT_S = 30.0
+#: The width of plain output that goes to a pipe or a file (``COLUMNS`` overrides it).
+PIPE_WIDTH = 120
+
+
+def heartbeat_interval() -> float:
+    """``WORKSTREAM_HEARTBEAT_S`` when it is a positive number, else :data:`HEARTBEAT_S`;
+    0 turns heartbeats off."""
+    try:
+        value = float(os.environ.get("WORKSTREAM_HEARTBEAT_S", ""))
+    except ValueError:
+        return HEARTBEAT_S
+    return value if value >= 0 and value == value else HEARTBEAT_S
+
+
+def wants_live(mode: Mode, console: Console) -> bool:
+    """Whether to draw the live board: forced, or a terminal that can redraw."""
+    if mode != "auto":
+        return mode == "live"
+    return console.is_terminal and not console.is_dumb_terminal
+
+
+def plain_width(out: IO[str]) -> int:
+    """The width plain output is laid out for: the terminal's, ``COLUMNS``, or 120."""
+    try:
+        if out.isatty():
+            return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
+
+
+def ago(elapsed: float) -> str:
+    """Whole seconds for people: 14s, 2m10s."""
+    whole = int(elapsed)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes}m{rest:02d}s"
+
+
+class Renderer:
+    """Turns events into output; a context manager around the run."""
+
+    def handle(self, event: Event) -> None:
+        """Called by the executor, from any thread, one event at a time."""
+
+    def summary(self, result: RunResult) -> None:
+        """Print the end of a run."""
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@dataclass
+class _Running:
+    started: float
+    last_output: float | None = None
+    last_beat: float = 0.0
+
+
+class PlainRenderer(Renderer):
+    """One line per event, plus heartbeats: for pipes, files, CI logs and dumb terminals."""
+
+    def __init__(self, out: IO[str], heartbeat: float | None = None) -> None:
+        self.out = out
+        self.steps: tuple[str, ...] = ()
+        self.began = time.monotonic()
+        self.heartbeat = heartbeat_interval() if heartbeat is None else heartbeat
+        self.running: dict[str, _Running] = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.beater: threading.Thread | None = None
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            self.out.write(f"[{time.monotonic() - self.began:7.1f}s] {text}\n")
+            self.out.flush()
+
+    def handle(self, event: Event) -> None:
+        now = time.monotonic()
+        if isinstance(event, RunStarted):
+            self.steps = event.steps
+            self._line(
+                f"run {event.run_id} of {event.workstream_id}: {len(event.steps)} steps, "
+                f"up to {event.workers} at once, base {event.base_commit[:12]}"
+            )
+            for warning in event.warnings:
+                self._line(f"warning: {warning}")
+        elif isinstance(event, StepStarted):
+            again = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+            with self.lock:
+                self.running.setdefault(event.step_id, _Running(now)).last_beat = now
+            self._line(f"{ICONS['running']} {event.step_id} started{again}")
+        elif isinstance(event, StepOutput):
+            with self.lock:
+                if event.step_id in self.running:
+                    self.running[event.step_id].last_output = now
+                self.out.write(f"          {event.step_id} | {event.line}\n")
+        elif isinstance(event, StepFinished):
+            with self.lock:
+                self.running.pop(event.step_id, None)
+            took = f" in {seconds(event.duration_ms)}" if event.duration_ms else ""
+            self._line(
+                f"{ICONS[event.status]} {event.step_id} {event.status}{took}: {event.message}"
+            )
+        elif isinstance(event, RunFinished):
+            self._line(f"run {event.status} in {seconds(event.duration_ms)}: {event.message}")
+
+    def beats(self, now: float) -> list[str]:
+        """The heartbeat lines due at ``now`` (and marks them given)."""
+        if self.heartbeat <= 0:
+            return []
+        due: list[str] = []
+        with self.lock:
+            for step_id, run in self.running.items():
+                if now - run.last_beat < self.heartbeat:
+                    continue
+                run.last_beat = now
+                heard = (
+                    f"last output {ago(now - run.last_output)} ago"
+                    if run.last_output is not None
+                    else "no output yet"
+                )
+                due.append(
+                    f"{ICONS['running']} {step_id} still running, {ago(now - run.started)}, {heard}"
+                )
+        return due
+
+    def _beat(self) -> None:
+        tick = min(1.0, self.heartbeat / 4)
+        while not self.stop.wait(tick):
+            for line in self.beats(time.monotonic()):
+                self._line(line)
+
+    def __enter__(self) -> Renderer:
+        if self.heartbeat > 0:
+            self.beater = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+            self.beater.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.beater is not None:
+            self.beater.join()
+
+    def summary(self, result: RunResult) -> None:
+        # With a height too: rich lays a dumb terminal out at 80 columns otherwise.
+        width = plain_width(self.out)
+        console = Console(file=self.out, width=width, height=25, no_color=True, highlight=False)
+        steps = self.steps or tuple(result.state.steps)
+        console.print(summary_table(result.state, steps, details=True))
+        print_pointers(console, result)
+
+
+@dataclass
+class _Row:
+    status: str = "queued"
+    started: float | None = None
+    duration_ms: int | None = None
+    line: str = ""
+    attempt: int = 1
+
+
+@dataclass
+class _Board:
+    header: str = ""
+    warnings: list[str] = field(default_factory=list)
+    rows: dict[str, _Row] = field(default_factory=dict)
+    footer: str = ""
+
+
+class LiveRenderer(Renderer):
+    """A live board on a terminal, redrawn a few times a second at its current width."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.board = _Board()
+        self.lock = threading.Lock()
+        self.live = Live(
+            console=console, refresh_per_second=8, transient=True, get_renderable=self._render
+        )
+
+    def __enter__(self) -> Renderer:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(None, None, None)
+
+    def handle(self, event: Event) -> None:
+        with self.lock:
+            board = self.board
+            if isinstance(event, RunStarted):
+                board.header = (
+                    f"{event.workstream_id} · run {event.run_id} · "
+                    f"{len(event.steps)} steps · up to {event.workers} at once"
+                )
+                board.warnings = list(event.warnings)
+                board.rows = {step_id: _Row() for step_id in event.steps}
+            elif isinstance(event, StepQueued):
+                board.rows.setdefault(event.step_id, _Row())
+            elif isinstance(event, StepStarted):
+                row = board.rows.setdefault(event.step_id, _Row())
+                row.status, row.attempt = "running", event.attempt
+                row.started = row.started or time.monotonic()
+            elif isinstance(event, StepOutput):
+                board.rows.setdefault(event.step_id, _Row()).line = event.line
+            elif isinstance(event, StepFinished):
+                row = board.rows.setdefault(event.step_id, _Row())
+                row.status, row.duration_ms, row.line = (
+                    event.status,
+                    event.duration_ms,
+                    event.message,
+                )
+            elif isinstance(event, RunFinished):
+                board.footer = f"{event.status}: {event.message}"
+
+    def board_lines(self, width: int) -> list[Text]:
+        """The board's rows laid out for ``width`` cells."""
+        now = time.monotonic()
+        rows: list[Row] = []
+        with self.lock:
+            items = list(self.board.rows.items())
+            for _, row in items:
+                style = STYLES[row.status]
+                took = row.duration_ms
+                if row.status == "running" and row.started is not None:
+                    took = round((now - row.started) * 1000)
+                again = f" (attempt {row.attempt})" if row.attempt > 1 else ""
+                rows.append(
+                    Row(
+                        {
+                            "icon": Cell(ICONS[row.status], style),
+                            "id": Cell("", "bold"),
+                            "status": Cell(row.status + again, style),
+                            "time": Cell(seconds(took), "dim", "right"),
+                            "line": Cell(row.line, "dim" if row.status == "running" else style),
+                        }
+                    )
+                )
+        ids = [step_id for step_id, _ in items]
+        natural = {
+            "icon": 1,
+            "id": max([1, *(len(i) for i in ids)]),
+            "status": max([9, *(len(r.cells["status"].text) for r in rows)]),
+            "time": max([5, *(len(r.cells["time"].text) for r in rows)]),
+            "line": max([0, *(Text(r.cells["line"].text).cell_len for r in rows)]),
+        }
+        widths = fit_columns(natural, width, LIVE_PLAN, per_column=1, fixed=-1)
+        names = elide_ids(ids, widths["id"])
+        for step_id, row_ in zip(ids, rows, strict=True):
+            row_.cells["id"].text = names[step_id]
+        return grid_lines(rows, widths)
+
+    def _render(self) -> Group:
+        width = self.console.width
+        header = Text(self.board.header, style="bold", no_wrap=True, overflow="ellipsis")
+        parts: list[Text] = [header]
+        parts += [Text(f"warning: {w}", style="yellow") for w in self.board.warnings]
+        for line in self.board_lines(width):
+            line.no_wrap, line.overflow = True, "ellipsis"
+            parts.append(line)
+        return Group(*parts)
+
+    def summary(self, result: RunResult) -> None:
+        for warning in self.board.warnings:
+            self.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        self.console.print(summary_table(result.state, tuple(self.board.rows), details=True))
+        print_pointers(self.console, result)
+
+
+def make_renderer(mode: Mode, console: Console, out: IO[str]) -> Renderer:
+    """The renderer ``--progress`` asks for, on this console."""
+    if wants_live(mode, console):
+        return LiveRenderer(console)
+    return PlainRenderer(out)
+
+
+def print_pointers(console: Console, result: RunResult) -> None:
+    """After the table: the run's message, its result, the logs of what failed."""
+    state = result.state
+    console.print(state.message, highlight=False)
+    if result.result_branch:
+        console.print(
+            f"result: branch {result.result_branch} ({(result.result_commit or '')[:12]})",
+            highlight=False,
+        )
+    for step_id, entry in state.steps.items():
+        if entry.run_id == state.run_id and entry.status in ("failed", "cancelled"):
+            if entry.log:
+                console.print(f"{step_id}: log {entry.log}", highlight=False, soft_wrap=True)
+            if entry.worktree:
+                console.print(
+                    f"{step_id}: worktree kept at {entry.worktree}", highlight=False, soft_wrap=True
+                )
