@@ -28,7 +28,7 @@ from rich.live import Live
 from rich.text import Text
 
 from workstream.commands.layout import LIVE_PLAN, Cell, Row, elide_ids, fit_columns, grid_lines
-from workstream.commands.summary import ICONS, STYLES, seconds, summary_table
+from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
 from workstream.executor import (
     Event,
     RunFinished,
@@ -132,7 +132,7 @@ class PlainRenderer(Renderer):
         if isinstance(event, RunStarted):
             self.steps = event.steps
             self._line(
-                f"run {event.run_id} of {event.workstream_id}: {len(event.steps)} steps, "
+                f"run {event.run_id} of {event.workstream_id}: {plural(len(event.steps), 'step')}, "
                 f"up to {event.workers} at once, base {event.base_commit[:12]}"
             )
             for warning in event.warnings:
@@ -244,7 +244,7 @@ class LiveRenderer(Renderer):
             if isinstance(event, RunStarted):
                 board.header = (
                     f"{event.workstream_id} · run {event.run_id} · "
-                    f"{len(event.steps)} steps · up to {event.workers} at once"
+                    f"{plural(len(event.steps), 'step')} · up to {event.workers} at once"
                 )
                 board.warnings = list(event.warnings)
                 board.rows = {step_id: _Row() for step_id in event.steps}

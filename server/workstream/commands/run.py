@@ -25,7 +25,7 @@ from rich.text import Text
 from workstream.commands.check import format_row, rows_of
 from workstream.commands.plan_warnings import plan_warnings
 from workstream.commands.progress import Mode, make_renderer
-from workstream.commands.summary import ICONS, STYLES, seconds, summary_table
+from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
 from workstream.executor import (
     Executor,
     ExecutorError,
@@ -158,11 +158,6 @@ def dry_run(path: Path, steps: tuple[str, ...], workers: int | None) -> int:
     path_ = plan.critical_path
     print(f"  critical path ({plural(len(path_), 'step')}): {' → '.join(path_)}")
     return 0
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 step``, ``3 steps``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def plan_title(plan: Plan, total: int) -> str:

@@ -63,6 +63,11 @@ HEADERS = {
 }
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 step``, ``3 steps``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def seconds(ms: int | None) -> str:
     """A duration for people: 850ms, 2.4s, 3m05s."""
     if ms is None:
@@ -118,7 +123,7 @@ def details_of(entry: StepState, shown: Mapping[str, int]) -> list[Detail]:
         out.append(Detail(entry.message, STYLES[entry.status], middle=True))
     if entry.status in ("failed", "cancelled") and entry.saved_commit and "commit" not in shown:
         where = f" on {entry.branch}" if entry.branch else ""
-        out.append(Detail(f"its changes are saved{where} ({entry.saved_commit[:12]})", "dim"))
+        out.append(Detail(f"changes saved as {entry.saved_commit[:12]}{where}", "dim"))
     tail = failure_tail(entry)
     if tail is not None:
         what = f"`{tail.command}`" if tail.command else "the failed command"

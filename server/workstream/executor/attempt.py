@@ -170,7 +170,13 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         outside = out_of_scope(step.files, changed, a.commands.deadline, ctx.cancel)
         if outside is None:
             return _keep(
-                a, AttemptResult("failed", "timed out while checking its scope", "timeout")
+                a,
+                AttemptResult(
+                    "failed",
+                    f"timed out after {a.commands.timeout:g}s ({a.commands.timeout_source}) "
+                    "while checking its scope",
+                    "timeout",
+                ),
             )
         if outside:
             scope = ", ".join(step.files) if step.files else "nothing (files: [])"

@@ -44,6 +44,8 @@ class StepCommands:
         self.log = log
         self.deadline = deadline
         self.timeout = timeout
+        # The setting the timeout comes from, as a user would look for it.
+        self.timeout_source = "the step's timeout" if step.timeout else "execution.timeout_per_step"
         self.cwd: Path | None = None
         self.env: dict[str, str] = {}
         self.spec: SandboxSpec | None = None
@@ -152,7 +154,7 @@ def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResul
         return AttemptResult("cancelled", f"cancelled during {what}")
     elif outcome.timed_out or time.monotonic() > commands.deadline:
         message = (
-            f"timed out after {commands.timeout:g}s (timeout / execution.timeout_per_step) "
+            f"timed out after {commands.timeout:g}s ({commands.timeout_source}) "
             f"during {what}; its processes were killed"
         )
         reason = "timeout"

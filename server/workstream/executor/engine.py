@@ -123,8 +123,15 @@ class Executor(Ledger):
         repo = target_git(target)
         base = repo.commit_of(model.execution.base)
         if base is None:
+            hint = ""
+            if not repo.call("rev-list", "-n", "1", "--all")[1].strip():
+                hint = (
+                    ": the repository has no commits yet — make a first commit "
+                    "(git commit --allow-empty -m init)"
+                )
             raise ExecutorError(
-                f"execution.base {model.execution.base!r} is not a commit in {target.repo_root}"
+                f"execution.base {model.execution.base!r} is not a commit in "
+                f"{target.repo_root}{hint}"
             )
         self._previous = target.state_dir.read()
         if self._previous is not None and not self._previous.finished:
