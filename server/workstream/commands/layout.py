@@ -41,11 +41,10 @@ SUMMARY_PLAN: tuple[Action, ...] = (
     ("drop", "status", 0),
 )
 
-#: The live board: the latest line shrinks, long ids give a little, the line goes, then the
-#: time; then ids are elided (down to 12 cells) and last the status word goes.
+#: The live board: the latest line shrinks, then goes, then the time; then ids are elided
+#: (down to 12 cells) and last the status word goes.
 LIVE_PLAN: tuple[Action, ...] = (
     ("shrink", "line", 16),
-    ("shrink", "id", 24),
     ("drop", "line", 0),
     ("drop", "time", 0),
     ("shrink", "id", 12),
@@ -63,7 +62,7 @@ def elide_middle(text: str, width: int, head: int | None = None) -> str:
     if width <= 1:
         return ELLIPSIS[:width]
     keep = width - 1
-    first = (keep + 1) // 2 if head is None else max(0, min(keep, head))
+    first = keep // 2 if head is None else max(0, min(keep, head))
     return text[:first] + ELLIPSIS + (text[len(text) - (keep - first) :] if keep > first else "")
 
 
@@ -76,7 +75,7 @@ def elide_ids(ids: Iterable[str], width: int) -> dict[str, str]:
         if step_id in out:
             continue
         keep = max(0, width - 1)
-        middle = (keep + 1) // 2
+        middle = keep // 2
         shifts = [middle + d for k in range(keep + 1) for d in (-k, k)]
         choice = elide_middle(step_id, width)
         for head in dict.fromkeys(h for h in shifts if 0 <= h <= keep):
