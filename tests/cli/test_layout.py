@@ -64,3 +64,13 @@ def test_the_live_board_keeps_id_and_state_longest() -> None:
         assert sum(widths.values()) + len(widths) - 1 <= width
         if width >= 50:
             assert "status" in widths and widths["id"] >= 30
+
+
+def test_a_quiet_running_step_says_for_how_long() -> None:
+    from workstream.commands.live import QUIET_S, _cells, _Row
+
+    now = 1000.0
+    quiet = _cells(_Row("running", started=now - 130, heard=now - QUIET_S - 5, line="x"), now)
+    assert quiet.cells["line"].text == f"quiet {int(QUIET_S) + 5}s · x"
+    busy = _cells(_Row("running", started=now - 130, heard=now - 1, line="x"), now)
+    assert busy.cells["line"].text == "x" and busy.cells["time"].text == "2m10s"

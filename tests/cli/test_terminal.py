@@ -139,3 +139,22 @@ def test_forced_plain_progress_on_a_terminal(repo: Repo) -> None:
     assert session.code == 0, session.text
     assert "▶ one started" in session.text and "one | hi" in session.text
     row_of(summary_box(session.screen), "one", ["succeeded"])
+
+
+def test_more_steps_than_lines_shows_the_running_ones_and_counts_the_rest(repo: Repo) -> None:
+    quick = [{"id": f"quick-{n:02d}", "run": "true", "files": []} for n in range(20)]
+    path = repo.workstream(
+        ws(*quick, {"id": "slow", "run": "sleep 2.5", "files": []}, max_workers=4)
+    )
+
+    def slow_running(lines: list[str]) -> bool:
+        done = any(line.startswith("… ") and "succeeded" in line for line in lines)
+        return done and any(line.startswith("▶") and "slow" in line for line in lines)
+
+    session = run_in_pty(["run", str(path)], repo.root, 50, lines=12, keep=slow_running)
+    assert session.code == 0, session.text
+    assert session.kept, session.text
+    board = [line for line in session.kept[-1] if line]
+    assert len(board) <= 12
+    row_of(board, "slow", ["running"])
+    assert re.fullmatch(r"… \d+ more steps: .*\d+ succeeded.*", board[-1]), board

@@ -5,9 +5,9 @@ everywhere else.
 and prints one line per event otherwise: output to a pipe or file, ``TERM=dumb`` (or unknown)
 on a TTY. ``live`` and ``plain`` force one or the other.
 
-- **Live**: a rich ``Live`` board redrawn a few times a second, laid out for the terminal's
-  current width (:data:`layout.LIVE_PLAN`): every row keeps its id (middle-elided when it
-  must) and its state; no cell ever wraps.
+- **Live** (:mod:`live`): a board redrawn a few times a second, laid out for the terminal's
+  current size: every row keeps its id (middle-elided when it must) and its state; no cell
+  ever wraps.
 - **Plain**: timestamped lines (``[   1.2s] ▶ build started``), each output line prefixed
   with its step id, and a heartbeat for long steps every :func:`heartbeat_interval` seconds
   (``▶ build still running, 2m10s, last output 14s ago``), so a quiet AI step never looks hung.
@@ -20,15 +20,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Literal, TypeAlias
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.text import Text
+from rich.console import Console
 
-from workstream.commands.layout import LIVE_PLAN, Cell, Row, elide_ids, fit_columns, grid_lines
-from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
+from workstream.commands.summary import ICONS, plural, seconds, summary_table
 from workstream.executor import (
     Event,
     RunFinished,
@@ -36,7 +33,6 @@ from workstream.executor import (
     RunStarted,
     StepFinished,
     StepOutput,
-    StepQueued,
     StepStarted,
 )
 
@@ -201,130 +197,6 @@ class PlainRenderer(Renderer):
         steps = self.steps or tuple(result.state.steps)
         console.print(summary_table(result.state, steps, details=True))
         print_pointers(console, result)
-
-
-@dataclass
-class _Row:
-    status: str = "queued"
-    started: float | None = None
-    duration_ms: int | None = None
-    line: str = ""
-    attempt: int = 1
-
-
-@dataclass
-class _Board:
-    header: str = ""
-    warnings: list[str] = field(default_factory=list)
-    rows: dict[str, _Row] = field(default_factory=dict)
-    footer: str = ""
-
-
-class LiveRenderer(Renderer):
-    """A live board on a terminal, redrawn a few times a second at its current width."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.board = _Board()
-        self.lock = threading.Lock()
-        self.live = Live(
-            console=console, refresh_per_second=8, transient=True, get_renderable=self._render
-        )
-
-    def __enter__(self) -> Renderer:
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.live.__exit__(None, None, None)
-
-    def handle(self, event: Event) -> None:
-        with self.lock:
-            board = self.board
-            if isinstance(event, RunStarted):
-                board.header = (
-                    f"{event.workstream_id} · run {event.run_id} · "
-                    f"{plural(len(event.steps), 'step')} · up to {event.workers} at once"
-                )
-                board.warnings = list(event.warnings)
-                board.rows = {step_id: _Row() for step_id in event.steps}
-            elif isinstance(event, StepQueued):
-                board.rows.setdefault(event.step_id, _Row())
-            elif isinstance(event, StepStarted):
-                row = board.rows.setdefault(event.step_id, _Row())
-                row.status, row.attempt = "running", event.attempt
-                row.started = row.started or time.monotonic()
-            elif isinstance(event, StepOutput):
-                board.rows.setdefault(event.step_id, _Row()).line = event.line
-            elif isinstance(event, StepFinished):
-                row = board.rows.setdefault(event.step_id, _Row())
-                row.status, row.duration_ms, row.line = (
-                    event.status,
-                    event.duration_ms,
-                    event.message,
-                )
-            elif isinstance(event, RunFinished):
-                board.footer = f"{event.status}: {event.message}"
-
-    def board_lines(self, width: int) -> list[Text]:
-        """The board's rows laid out for ``width`` cells."""
-        now = time.monotonic()
-        rows: list[Row] = []
-        with self.lock:
-            items = list(self.board.rows.items())
-            for _, row in items:
-                style = STYLES[row.status]
-                took = row.duration_ms
-                if row.status == "running" and row.started is not None:
-                    took = round((now - row.started) * 1000)
-                again = f" (attempt {row.attempt})" if row.attempt > 1 else ""
-                rows.append(
-                    Row(
-                        {
-                            "icon": Cell(ICONS[row.status], style),
-                            "id": Cell("", "bold"),
-                            "status": Cell(row.status + again, style),
-                            "time": Cell(seconds(took), "dim", "right"),
-                            "line": Cell(row.line, "dim" if row.status == "running" else style),
-                        }
-                    )
-                )
-        ids = [step_id for step_id, _ in items]
-        natural = {
-            "icon": 1,
-            "id": max([1, *(len(i) for i in ids)]),
-            "status": max([9, *(len(r.cells["status"].text) for r in rows)]),
-            "time": max([5, *(len(r.cells["time"].text) for r in rows)]),
-            "line": max([0, *(Text(r.cells["line"].text).cell_len for r in rows)]),
-        }
-        widths = fit_columns(natural, width, LIVE_PLAN, per_column=1, fixed=-1)
-        names = elide_ids(ids, widths["id"])
-        for step_id, row_ in zip(ids, rows, strict=True):
-            row_.cells["id"].text = names[step_id]
-        return grid_lines(rows, widths)
-
-    def _render(self) -> Group:
-        width = self.console.width
-        header = Text(self.board.header, style="bold", no_wrap=True, overflow="ellipsis")
-        parts: list[Text] = [header]
-        parts += [Text(f"warning: {w}", style="yellow") for w in self.board.warnings]
-        for line in self.board_lines(width):
-            line.no_wrap, line.overflow = True, "ellipsis"
-            parts.append(line)
-        return Group(*parts)
-
-    def summary(self, result: RunResult) -> None:
-        for warning in self.board.warnings:
-            self.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        self.console.print(summary_table(result.state, tuple(self.board.rows), details=True))
-        print_pointers(self.console, result)
-
-
-def make_renderer(mode: Mode, console: Console, out: IO[str]) -> Renderer:
-    """The renderer ``--progress`` asks for, on this console."""
-    if wants_live(mode, console):
-        return LiveRenderer(console)
-    return PlainRenderer(out)
 
 
 def print_pointers(console: Console, result: RunResult) -> None:

@@ -23,8 +23,9 @@ from rich.console import Console
 from rich.text import Text
 
 from workstream.commands.check import format_row, rows_of
+from workstream.commands.live import LiveRenderer
 from workstream.commands.plan_warnings import plan_warnings
-from workstream.commands.progress import Mode, make_renderer
+from workstream.commands.progress import Mode, PlainRenderer, Renderer, wants_live
 from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
 from workstream.executor import (
     Executor,
@@ -97,7 +98,9 @@ def execute(
         return fail(str(error))
     console = console or Console(force_terminal=True if progress == "live" else None)
     _print_plan_warnings(executor, path, console)
-    renderer = make_renderer(progress, console, sys.stdout)
+    renderer: Renderer = (
+        LiveRenderer(console) if wants_live(progress, console) else PlainRenderer(sys.stdout)
+    )
     executor.subscribe(renderer.handle)
     try:
         with renderer, _cancel_on_signals(executor):
