@@ -66,6 +66,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS206": (Severity.ERROR, "a file scope entry that starts with '-' or holds a NUL"),
     "WS207": (Severity.ERROR, "a writable directory that is too wide or not absolute"),
     "WS208": (Severity.ERROR, "a tool's bookkeeping or writable entry that cannot be used"),
+    "WS209": (Severity.ERROR, "a conditional execution setting that is not a ${env.…} expression"),
+    "WS210": (Severity.ERROR, "a conditional execution setting that resolves to a wrong value"),
     "WS301": (Severity.ERROR, "an id that cannot be part of a git branch name"),
     "WS302": (Severity.ERROR, "unknown tool"),
     "WS303": (Severity.ERROR, "a step its tool cannot run"),

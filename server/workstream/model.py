@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workstream.builtin_tools import BUILTIN, ToolDef
+from workstream.conditions import resolve_execution
 
 #: Tools every workstream knows without a ``tools`` entry.
 BUILTIN_TOOLS = ("shell", *BUILTIN)
@@ -40,6 +41,8 @@ class Execution:
     sandbox: bool = True
     network: bool = True
     writable: tuple[str, ...] = ()
+    #: conditional settings as resolved when the file was read: (name, expression, value now)
+    conditional: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def workers(self) -> int:
@@ -155,6 +158,10 @@ def _count(value: Any) -> int | None:
 def _execution(raw: Any) -> Execution:
     if not isinstance(raw, dict):
         return Execution()
+    resolved = resolve_execution(raw, os.environ)
+    if resolved:  # a conditional setting: its value now, or the default when it has none
+        raw = {k: v for k, v in raw.items() if k not in resolved}
+        raw.update({k: r.value for k, r in resolved.items() if r.value not in (None, "auto")})
     parallel = raw.get("parallel", True)
     fail_fast = raw.get("fail_fast", False)
     delay = raw.get("rate_limit_delay", 0)
@@ -172,6 +179,7 @@ def _execution(raw: Any) -> Execution:
         sandbox=raw.get("sandbox") is not False,
         network=raw.get("network") is not False,
         writable=_strings(raw.get("writable")) or (),
+        conditional=tuple((k, r.text, r.shown) for k, r in resolved.items()),
     )
 
 

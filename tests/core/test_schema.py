@@ -10,7 +10,8 @@ import jsonschema_rs
 
 from tests.conftest import ROOT, SAMPLES
 from workstream import jsonc
-from workstream.analysis.schema import schema
+from workstream.analysis.schema import CONDITION_PATTERN, schema
+from workstream.conditions import _BOUNDS
 from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 SCHEMA_FILE = ROOT / "schemas" / "workstream.schema.json"
@@ -58,8 +59,14 @@ def test_the_seed_example_validates() -> None:
     assert jsonschema_rs.validator_for(schema()).is_valid(value)
 
 
+def _plain(node: dict[str, Any]) -> dict[str, Any]:
+    """A conditional setting's non-expression alternative (the node itself otherwise)."""
+    alternatives = [a for a in node.get("anyOf", [node]) if a.get("pattern") != CONDITION_PATTERN]
+    return alternatives[0] if len(alternatives) == 1 else {"oneOf": alternatives}
+
+
 def test_the_schema_bounds_every_number_as_the_model_does() -> None:
-    execution = schema()["properties"]["execution"]["properties"]
+    execution = {k: _plain(v) for k, v in schema()["properties"]["execution"]["properties"].items()}
     step = schema()["$defs"]["step"]["properties"]
     for node in (execution["timeout_per_step"], step["timeout"]):
         assert node["exclusiveMinimum"] == 0 and node["maximum"] == MAX_SECONDS
@@ -69,3 +76,9 @@ def test_the_schema_bounds_every_number_as_the_model_does() -> None:
         assert node["minimum"] == 0 and node["maximum"] == MAX_RETRIES
     [integer, _] = execution["max_workers"]["oneOf"]
     assert integer["minimum"] == 1 and integer["maximum"] == MAX_WORKERS
+    # a conditional value is bounded the same way once resolved
+    assert _BOUNDS == {
+        "timeout_per_step": (0, MAX_SECONDS, True),
+        "retries": (0, MAX_RETRIES, False),
+        "rate_limit_delay": (0, MAX_DELAY, False),
+    }

@@ -101,7 +101,10 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
     "ids": (ids.check, frozenset({"WS101", "WS301", "WS302", "WS303"})),
     "dependencies": (dependencies.check, frozenset({"WS102", "WS103", "WS104", "WS105", "WS106"})),
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
-    "settings": (settings.check, frozenset({"WS204", "WS205", "WS206", "WS207", "WS304"})),
+    "settings": (
+        settings.check,
+        frozenset({"WS204", "WS205", "WS206", "WS207", "WS209", "WS210", "WS304"}),
+    ),
     "tools": (tools.check, frozenset({"WS208", "WS305", "WS306", "WS307"})),
 }
 

@@ -224,6 +224,16 @@ def _findings(parsed: ParsedJson, error: Any, path: Path, renamed: dict[str, str
                 finding("WS002", f"A workstream file must be a JSON object, found {actual}.", span)
             ]
         return [finding("WS002", f"{subject} must be {words}, found {actual}.", span)]
+    plain = _plain_alternatives(governing)
+    if name == "AnyOf" and plain is not None:  # a setting that may also be a ${env.…}
+        problem = _plain_problem(plain, instance)
+        return [
+            finding(
+                "WS002",
+                f'{subject} {problem} (or a conditional "${{env.…}}").',
+                span,
+            )
+        ]
     if name in ("OneOfNotValid", "AnyOf"):
         desc = governing.get("description", "")
         return [finding("WS002", f"{subject} has an invalid value. {desc}".strip(), span)]
@@ -238,6 +248,34 @@ def _findings(parsed: ParsedJson, error: Any, path: Path, renamed: dict[str, str
     message = _LONG_NUMBER.sub(_short_number, str(error.message))
     return [finding("WS002", f"{subject}: {message}.", span)]
 
+
+def _plain_alternatives(governing: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The alternatives of a conditional setting's ``anyOf`` other than the expression."""
+    alternatives = governing.get("anyOf")
+    if not isinstance(alternatives, list):
+        return None
+    plain = [a for a in alternatives if a.get("pattern") != CONDITION_PATTERN]
+    return plain if len(plain) < len(alternatives) else None
+
+
+def _plain_problem(plain: list[dict[str, Any]], instance: Any) -> str:
+    """What is wrong with a value none of the plain alternatives accepts, in a few words."""
+    actual = _json_type(instance)
+    types = [a["type"] for a in plain if "type" in a]
+    consts = [json.dumps(a["const"]) for a in plain if "const" in a]
+    if not any(t == actual or (t == "number" and actual == "integer") for t in types):
+        wanted = " or ".join([*(_TYPE_NAMES[t] for t in types), *consts])
+        return f"must be {wanted}, found {_TYPE_NAMES[actual]}"
+    for alternative in plain:
+        if alternative.get("type") in (actual, "number"):
+            errors = list(jsonschema_rs.validator_for(alternative).iter_errors(instance))
+            if errors:
+                return "is out of range: " + _LONG_NUMBER.sub(_short_number, errors[0].message)
+    return "has an invalid value"
+
+
+#: The ``pattern`` of the schema's conditional alternative (``"${env.…}"``).
+CONDITION_PATTERN = "^\\s*\\$\\{"
 
 _LONG_NUMBER = re.compile(r"\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?")
 

@@ -7,6 +7,8 @@
   nor hold a NUL.
 - WS207: ``writable`` entries (execution and step) are absolute or ``~/`` folders, never ``/``
   or ``~`` themselves.
+- WS209: a conditional ``execution`` setting (``"${env.…}"``) that is not an expression we
+  read; WS210: one that resolves, in this process's environment, to a value of the wrong type.
 - WS304: ``env`` names are ``[A-Za-z_][A-Za-z0-9_]*``, values hold no NUL, and no name would
   redirect git (``GIT_DIR``, ``GIT_CONFIG*``…): all errors.
 
@@ -17,6 +19,7 @@ which are WS002's) and reports them. The executor checks the same things again o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any
@@ -30,12 +33,13 @@ from workstream.analysis.path_rules import (
     worktree_dir_problem,
     writable_problem,
 )
+from workstream.conditions import resolve_execution
 from workstream.findings import Finding, finding
 from workstream.model import Step
 
 
 def check(ctx: Context) -> list[Finding]:
-    """WS204, WS205, WS206, WS207 and WS304."""
+    """WS204-WS207, WS209, WS210 and WS304."""
     findings = _execution(ctx)
     steps = ctx.model.steps
     # One scan at C speed over every files entry: do any start with '-' or hold a NUL?
@@ -78,6 +82,15 @@ def _execution(ctx: Context) -> list[Finding]:
     if not isinstance(raw, dict):
         return []
     findings: list[Finding] = []
+    for key, resolved in resolve_execution(raw, os.environ).items():
+        if resolved.problem:
+            findings.append(
+                finding(
+                    "WS209" if resolved.malformed else "WS210",
+                    f"execution.{key} '{shown(resolved.text)}' {resolved.problem}.",
+                    ctx.span(("execution", key)),
+                )
+            )
     worktree_dir = raw.get("worktree_dir")
     if isinstance(worktree_dir, str):  # the raw value: the model reads "" as "not set"
         problem = worktree_dir_problem(worktree_dir)

@@ -160,6 +160,8 @@ def dry_run(path: Path, steps: tuple[str, ...], workers: int | None) -> int:
         print(f"  wave {number}: {', '.join(wave)}")
     path_ = plan.critical_path
     print(f"  critical path ({plural(len(path_), 'step')}): {' → '.join(path_)}")
+    for name, expression, now in model.execution.conditional:
+        print(f"  execution.{name}: {now or '(empty)'}, from {expression}")
     return 0
 
 

@@ -247,8 +247,7 @@ class Ledger:
         where = repo.checked_out().get(f"refs/heads/{branch}")
         if where is not None:
             state.result_note = (
-                f"not moved: {branch} is checked out in {where}; the result is "
-                f"{merged.commit[:12]}"
+                f"not moved: {branch} is checked out in {where}; the result is {merged.commit[:12]}"
             )
             return "succeeded", (
                 f"{summary}; the result is {merged.commit[:12]}, but {branch} is checked out in "
