@@ -47,8 +47,9 @@ def test_summary_columns_go_in_their_fixed_order() -> None:
     assert kept(130) == ["icon", "id", "status", "time", "commit", "message"]
     assert kept(110) == ["icon", "id", "status", "time", "commit", "message"]  # shrunk
     assert kept(90) == ["icon", "id", "status", "time", "message"]  # the commit goes first
-    assert kept(75) == ["icon", "id", "status", "message"]  # then the time
-    assert kept(60) == ["icon", "id", "status"]  # then the message
+    assert kept(75) == ["icon", "id", "status", "time"]  # then the message
+    assert kept(62) == ["icon", "id", "status", "time"]
+    assert kept(55) == ["icon", "id", "status"]  # then the time
     assert kept(30) == ["icon", "id", "status"]  # then the id is elided
     assert kept(25) == ["icon", "id"]  # the status word last; the icon and the id stay
     widths = fit_columns(NATURAL, 50, SUMMARY_PLAN, per_column=3, fixed=1)

@@ -4,9 +4,9 @@ Both ``run`` views (the live board and the final summary) and ``status`` lay out
 here, for the width they are given, and never let a cell wrap:
 
 - a column first gives up width it does not need, then columns are dropped one at a time in a
-  fixed order (:data:`SUMMARY_PLAN`, :data:`LIVE_PLAN`): the commit, then the time, then the
-  message or latest line; the step id and the state icon are never dropped, the status word
-  only when nothing else is left;
+  fixed order (:data:`SUMMARY_PLAN`, :data:`LIVE_PLAN`): the commit, then the message or
+  latest line, then the time; the step id and the state icon are never dropped, the status
+  word only when nothing else is left;
 - once every droppable column is gone, long step ids are elided in the middle
   (``step-0…-matrix``), each one chosen so that no two rows read the same;
 - what a dropped column would have said about a failure (its message, its saved commit)
@@ -29,14 +29,14 @@ ELLIPSIS = "…"
 #: One step of a layout plan: shrink a column to a width, or drop it.
 Action: TypeAlias = tuple[Literal["shrink"], str, int] | tuple[Literal["drop"], str, int]
 
-#: The summary table: the message shrinks, then the commit goes, then the time, then the
-#: message; only then is the id elided (down to 10 cells), then the status word goes.
+#: The summary table: the message shrinks, then the commit goes, then the message (a failed
+#: row's moves to a line under it), then the time; only then is the id elided (down to 10
+#: cells), and last the status word goes.
 SUMMARY_PLAN: tuple[Action, ...] = (
     ("shrink", "message", 20),
     ("drop", "commit", 0),
-    ("shrink", "message", 12),
-    ("drop", "time", 0),
     ("drop", "message", 0),
+    ("drop", "time", 0),
     ("shrink", "id", 10),
     ("drop", "status", 0),
 )

@@ -176,6 +176,7 @@ class SummaryTable:
             row_cells["id"].text = names[step_id]
             details = details_of(entry, widths) if self.details else []
             rows.append(Row({k: row_cells[k] for k in widths}, details))
+        _widen_for_details(rows, widths, width)
         return box_lines(HEADERS, rows, widths)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -183,6 +184,18 @@ class SummaryTable:
         title.truncate(options.max_width, overflow="ellipsis")
         yield title
         yield from _no_wrap(self.lines(options.max_width))
+
+
+def _widen_for_details(rows: list[Row], widths: dict[str, int], width: int) -> None:
+    """Give the message column (else the id's) the room the detail lines want, up to the
+    whole width (they span every column but the first)."""
+    wanted = max((Text(d.text).cell_len for row in rows for d in row.details), default=0)
+    keys = list(widths)
+    if len(keys) < 2:
+        return
+    span = sum(widths[k] + 3 for k in keys[1:]) - 3
+    room = width - (sum(widths.values()) + 3 * len(widths) + 1)
+    widths["message" if "message" in widths else "id"] += max(0, min(room, wanted - span))
 
 
 def _no_wrap(lines: list[Text]) -> Iterator[Text]:
