@@ -128,3 +128,8 @@ def test_several_ids_after_one_step_option(repo: Repo, capsys: pytest.CaptureFix
     assert main(["run", str(path), "--step", "b", "--step", "c"]) == 0
     out = capsys.readouterr().out
     assert "✓ b succeeded" in out and "✓ c succeeded" in out and "d started" not in out
+
+
+def test_run_without_a_path_says_so(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--step", "a"]) == 2
+    assert "run needs the PATH of a workstream file" in capsys.readouterr().err
