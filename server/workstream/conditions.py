@@ -26,6 +26,7 @@ CONDITIONAL: dict[str, Kind] = {
     "parallel": "boolean",
     "max_workers": "workers",
     "timeout_per_step": "number",
+    "timeout": "number",
     "fail_fast": "boolean",
     "retries": "integer",
     "rate_limit_delay": "number",
@@ -41,6 +42,7 @@ _EXPRESSION = re.compile(
 #: Bounds of the numeric settings, as the schema gives them (low, high, low excluded).
 _BOUNDS: dict[str, tuple[float, float, bool]] = {
     "timeout_per_step": (0, 604800, True),
+    "timeout": (0, 604800, True),
     "retries": (0, 100, False),
     "rate_limit_delay": (0, 3600, False),
 }
@@ -52,6 +54,7 @@ _SHAPES = {
     "integer": "a whole number",
     "number": "a number",
     "timeout_per_step": "a number of seconds above 0, at most 604800",
+    "timeout": "a number of seconds above 0, at most 604800",
     "retries": "a whole number from 0 to 100",
     "rate_limit_delay": "a number of seconds from 0 to 3600",
     "revision": "a git revision",

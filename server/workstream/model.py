@@ -31,6 +31,7 @@ class Execution:
     parallel: bool = True
     max_workers: int | None = None  # None means "auto": the CPU count
     timeout_per_step: float = DEFAULT_TIMEOUT
+    timeout: float | None = None  # seconds for the whole run; None: no limit
     fail_fast: bool = False
     retries: int = 0
     rate_limit_delay: float = 0.0
@@ -169,6 +170,7 @@ def _execution(raw: Any) -> Execution:
         parallel=parallel if isinstance(parallel, bool) else True,
         max_workers=_integer(raw.get("max_workers"), 1, MAX_WORKERS),
         timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
+        timeout=_number(raw.get("timeout")),
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,
         rate_limit_delay=_number(delay, MAX_DELAY) or 0.0,

@@ -68,7 +68,7 @@ def _plain(node: dict[str, Any]) -> dict[str, Any]:
 def test_the_schema_bounds_every_number_as_the_model_does() -> None:
     execution = {k: _plain(v) for k, v in schema()["properties"]["execution"]["properties"].items()}
     step = schema()["$defs"]["step"]["properties"]
-    for node in (execution["timeout_per_step"], step["timeout"]):
+    for node in (execution["timeout_per_step"], execution["timeout"], step["timeout"]):
         assert node["exclusiveMinimum"] == 0 and node["maximum"] == MAX_SECONDS
     assert execution["rate_limit_delay"]["minimum"] == 0
     assert execution["rate_limit_delay"]["maximum"] == MAX_DELAY
@@ -79,6 +79,7 @@ def test_the_schema_bounds_every_number_as_the_model_does() -> None:
     # a conditional value is bounded the same way once resolved
     assert _BOUNDS == {
         "timeout_per_step": (0, MAX_SECONDS, True),
+        "timeout": (0, MAX_SECONDS, True),
         "retries": (0, MAX_RETRIES, False),
         "rate_limit_delay": (0, MAX_DELAY, False),
     }

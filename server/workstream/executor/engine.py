@@ -36,7 +36,7 @@ from workstream.executor.events import (
     StepQueued,
 )
 from workstream.executor.gitops import Git
-from workstream.executor.ledger import Ledger, ms
+from workstream.executor.ledger import Ledger, ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import make_plan
@@ -97,6 +97,11 @@ class Executor(Ledger):
         """Stop the run: no new step starts, running ones are killed; thread-safe, idempotent."""
         self._cancel.set()
         self._inbox.put(None)
+
+    def _time_out(self) -> None:
+        """``execution.timeout`` passed: stop the running steps, start no other."""
+        self._timed_out.set()
+        self.cancel()
 
     @property
     def cancelled(self) -> bool:
@@ -179,9 +184,16 @@ class Executor(Ledger):
         for step_id in plan.steps:
             self._emit(StepQueued(self.run_id, step_id))
         fail_fast = self.options.fail_fast or model.execution.fail_fast
+        timer = None
+        if model.execution.timeout is not None:
+            timer = threading.Timer(model.execution.timeout, self._time_out)
+            timer.daemon = True
+            timer.start()
         try:
-            schedule(plan, model, self, self._inbox, self._cancel, fail_fast)
+            schedule(plan, model, self, self._inbox, self._cancel, fail_fast, self._timed_out)
         finally:
+            if timer is not None:
+                timer.cancel()
             repo.prune()  # forget the worktrees of succeeded steps (their directories are gone)
             with contextlib.suppress(OSError):
                 self._ctx.scratch_root.rmdir()
@@ -278,6 +290,15 @@ class Executor(Ledger):
                     ),
                 )
                 done = replace(done, result=result)
+        if self._timed_out.is_set() and done.result.status == "cancelled":
+            limit = run_timeout_text(self.model.execution.timeout)
+            done = replace(
+                done,
+                result=replace(
+                    done.result,
+                    message=f"stopped: the run timed out after {limit}; {done.result.message}",
+                ),
+            )
         self._record(done)
         return go_on
 

@@ -46,6 +46,7 @@ class Ledger:
         self._previous: RunState | None = None
         self._refs: dict[str, str] = {}
         self._cancel = threading.Event()
+        self._timed_out = threading.Event()  # the run's own timeout (execution.timeout) passed
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback`` with every event (from any thread, one at a time, in order).
@@ -225,6 +226,10 @@ class Ledger:
         summary = ", ".join(f"{n} {status}" for status, n in counts.items())
         state = self._state
         branch = result_branch(self.model)
+        if self._timed_out.is_set():
+            limit = run_timeout_text(self.model.execution.timeout)
+            state.result_note = f"no result: the run timed out ({limit}); {branch} was not touched"
+            return "failed", f"timed out after {limit}: {summary}"
         if self._cancel.is_set():
             state.result_note = f"no result: the run was cancelled; {branch} was not touched"
             return "cancelled", f"cancelled: {summary}"
@@ -273,3 +278,8 @@ class Ledger:
 def ms(seconds: float) -> int:
     """Seconds as whole milliseconds."""
     return round(seconds * 1000)
+
+
+def run_timeout_text(seconds: float | None) -> str:
+    """``execution.timeout`` for a message: ``"90 s (execution.timeout)"``."""
+    return f"{seconds:g} s (execution.timeout)"

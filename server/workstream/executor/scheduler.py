@@ -52,6 +52,7 @@ def schedule(
     inbox: queue.Queue[Done | None],
     cancel: threading.Event,
     fail_fast: bool,
+    timed_out: threading.Event | None = None,
 ) -> None:
     """Run the plan's steps through ``hooks`` until none waits or runs."""
     order = {step_id: i for i, step_id in enumerate(plan.steps)}
@@ -77,7 +78,10 @@ def schedule(
 
     while waiting or running:
         if cancel.is_set() and waiting:
-            stop("cancelled", "not started: the run was cancelled")
+            if timed_out is not None and timed_out.is_set():
+                stop("skipped", "not started: the run timed out (execution.timeout)")
+            else:
+                stop("cancelled", "not started: the run was cancelled")
             launching = False
         pause: float | None = None
         while launching and len(running) < plan.workers:
