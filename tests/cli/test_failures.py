@@ -133,3 +133,15 @@ def test_several_ids_after_one_step_option(repo: Repo, capsys: pytest.CaptureFix
 def test_run_without_a_path_says_so(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--step", "a"]) == 2
     assert "run needs the PATH of a workstream file" in capsys.readouterr().err
+
+
+def test_colours_and_control_characters_stay_out_of_the_table(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test = r"printf '\033[31mE\tboom\033[0m\r\n'; exit 1"
+    step = {"id": "bad", "run": "true", "files": [], "acceptance_tests": [test]}
+    path = repo.workstream(ws(step))
+    assert main(["run", str(path)]) == 1
+    box = summary_box(capsys.readouterr().out.splitlines())
+    assert "│   │   E boom " in "\n".join(box)
+    assert not any("\x1b" in line or "\r" in line or "\t" in line for line in box)

@@ -17,6 +17,7 @@ Widths are terminal cells (:func:`rich.cells.cell_len`), so wide characters coun
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -25,6 +26,9 @@ from rich.cells import cell_len
 from rich.text import Text
 
 ELLIPSIS = "…"
+#: Terminal escape sequences (colours, cursor moves) and other control characters, which a
+#: step's output may hold: a table shows none of them (a tab becomes a space).
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f]")
 
 #: One step of a layout plan: shrink a column to a width, or drop it.
 Action: TypeAlias = tuple[Literal["shrink"], str, int] | tuple[Literal["drop"], str, int]
@@ -86,6 +90,16 @@ def elide_ids(ids: Iterable[str], width: int) -> dict[str, str]:
         out[step_id] = choice
         used.add(choice)
     return out
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences and control characters."""
+    return _CONTROL.sub(lambda m: " " if m.group() == "\t" else "", text)
+
+
+def width_of(text: str) -> int:
+    """The cells ``text`` takes in a table (once :func:`printable`)."""
+    return cell_len(printable(text))
 
 
 def fit_middle(text: str, width: int) -> str:
@@ -170,7 +184,8 @@ class Detail:
     middle: bool = False
 
     def fit(self, width: int) -> Text:
-        text = fit_middle(self.text, width) if self.middle else fit_end(self.text, width)
+        plain = printable(self.text)
+        text = fit_middle(plain, width) if self.middle else fit_end(plain, width)
         return Text(text, style=self.style)
 
 
@@ -185,7 +200,7 @@ class Row:
 def _cell(cell: Cell | None, width: int) -> Text:
     if cell is None:
         return Text(" " * width)
-    text = fit_end(cell.text, width)
+    text = fit_end(printable(cell.text), width)
     pad = " " * (width - cell_len(text))
     if cell.justify == "right":
         return Text(pad) + Text(text, style=cell.style)

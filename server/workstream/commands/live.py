@@ -19,7 +19,15 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from workstream.commands.layout import LIVE_PLAN, Cell, Row, elide_ids, fit_columns, grid_lines
+from workstream.commands.layout import (
+    LIVE_PLAN,
+    Cell,
+    Row,
+    elide_ids,
+    fit_columns,
+    grid_lines,
+    width_of,
+)
 from workstream.commands.progress import Renderer, ago, print_pointers
 from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
 from workstream.executor import (
@@ -124,7 +132,7 @@ class LiveRenderer(Renderer):
             "id": max([1, *(len(i) for i in ids)]),
             "status": max([9, *(len(r.cells["status"].text) for r in rows)]),
             "time": max([5, *(len(r.cells["time"].text) for r in rows)]),
-            "line": max([0, *(Text(r.cells["line"].text).cell_len for r in rows)]),
+            "line": max([0, *(width_of(r.cells["line"].text) for r in rows)]),
         }
         widths = fit_columns(natural, width, LIVE_PLAN, per_column=1, fixed=-1)
         names = elide_ids(ids, widths["id"])

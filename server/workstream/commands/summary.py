@@ -26,6 +26,7 @@ from workstream.commands.layout import (
     box_lines,
     elide_ids,
     fit_columns,
+    width_of,
 )
 from workstream.executor.state import RunState, StepState
 
@@ -119,7 +120,7 @@ def details_of(entry: StepState, shown: Mapping[str, int]) -> list[Detail]:
     out: list[Detail] = []
     final = entry.status in ("failed", "cancelled", "skipped")
     room = shown.get("message", 0)
-    if final and entry.message and Text(entry.message).cell_len > room:  # cut or not shown
+    if final and entry.message and width_of(entry.message) > room:  # cut or not shown
         out.append(Detail(entry.message, STYLES[entry.status], middle=True))
     if entry.status in ("failed", "cancelled") and entry.saved_commit and "commit" not in shown:
         where = f" on {entry.branch}" if entry.branch else ""
@@ -167,7 +168,7 @@ class SummaryTable:
         }
         natural["id"] = max([len(HEADERS["id"]), *(len(s) for s in self.steps)])
         natural["message"] = max(
-            [len(HEADERS["message"]), *(Text(c["message"].text).cell_len for c in cells)]
+            [len(HEADERS["message"]), *(width_of(c["message"].text) for c in cells)]
         )
         widths = fit_columns(natural, width, SUMMARY_PLAN, per_column=3, fixed=1)
         names = elide_ids(self.steps, widths["id"])
@@ -189,7 +190,7 @@ class SummaryTable:
 def _widen_for_details(rows: list[Row], widths: dict[str, int], width: int) -> None:
     """Give the message column (else the id's) the room the detail lines want, up to the
     whole width (they span every column but the first)."""
-    wanted = max((Text(d.text).cell_len for row in rows for d in row.details), default=0)
+    wanted = max((width_of(d.text) for row in rows for d in row.details), default=0)
     keys = list(widths)
     if len(keys) < 2:
         return
