@@ -33,6 +33,7 @@ class ToolDef:
     bookkeeping: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()
     needs: str = ""  # what the user must set up (API key variables), for people
+    circuit_breaker: int | None = None  # failures in a row that stop its other steps
 
 
 AIDER = ToolDef(

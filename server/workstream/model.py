@@ -32,6 +32,7 @@ class Execution:
     max_workers: int | None = None  # None means "auto": the CPU count
     timeout_per_step: float = DEFAULT_TIMEOUT
     timeout: float | None = None  # seconds for the whole run; None: no limit
+    circuit_breaker: int | None = None  # a tool's failures in a row that stop its other steps
     fail_fast: bool = False
     retries: int = 0
     rate_limit_delay: float = 0.0
@@ -108,6 +109,16 @@ class Workstream:
         tool = self.tool_def(step) if step is not None and step.tool != "shell" else None
         return tool.bookkeeping if tool is not None else ()
 
+    def circuit_breaker(self, tool: str) -> int | None:
+        """How many failures of ``tool`` in a row stop its other steps (None: never).
+
+        The tool's own ``circuit_breaker``, else ``execution.circuit_breaker`` for every tool
+        but ``shell`` (whose steps are unrelated commands)."""
+        own = self.tools.get(tool)
+        if own is not None and own.circuit_breaker is not None:
+            return own.circuit_breaker
+        return None if tool == "shell" else self.execution.circuit_breaker
+
     def tool_command(self, step: Step) -> tuple[str, ...] | None:
         """The argv template of a non-shell step's tool, or None for shell / unknown tools."""
         tool = self.tool_def(step)
@@ -133,6 +144,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 #: The largest values the executor accepts: the schema's maxima (a test keeps them equal).
 MAX_SECONDS = 604800.0  # a week: timeouts
 MAX_DELAY = 3600.0  # rate_limit_delay
+MAX_BREAKER = 1000  # circuit_breaker.failures
 MAX_RETRIES = 100
 MAX_WORKERS = 1024
 
@@ -171,6 +183,7 @@ def _execution(raw: Any) -> Execution:
         max_workers=_integer(raw.get("max_workers"), 1, MAX_WORKERS),
         timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
         timeout=_number(raw.get("timeout")),
+        circuit_breaker=_breaker(raw.get("circuit_breaker")),
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,
         rate_limit_delay=_number(delay, MAX_DELAY) or 0.0,
@@ -183,6 +196,11 @@ def _execution(raw: Any) -> Execution:
         writable=_strings(raw.get("writable")) or (),
         conditional=tuple((k, r.text, r.shown) for k, r in resolved.items()),
     )
+
+
+def _breaker(raw: Any) -> int | None:
+    """``{"failures": N}``: N, or None."""
+    return _integer(raw.get("failures"), 1, MAX_BREAKER) if isinstance(raw, dict) else None
 
 
 def _tools(raw: Any) -> dict[str, ToolDef]:
@@ -205,6 +223,7 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
                         _str(spec.get("description")),
                         bookkeeping or (),
                         writable or (),
+                        circuit_breaker=_breaker(spec.get("circuit_breaker")),
                     )
     return tools
 

@@ -162,6 +162,7 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     what = f"tool {step.tool!r}" if step.tool != "shell" else "run"
     failed = failure(a.commands, a.commands.run(argv, label), what)
     if failed:
+        failed.tool_failed = failed.status == "failed"  # for the tool's circuit breaker
         return _keep(a, failed)
     reset_admin(a.admin, a.path, start)
     tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)

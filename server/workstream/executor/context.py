@@ -66,6 +66,7 @@ class AttemptResult:
     environment: tuple[str, ...] = ()
     saved_commit: str | None = None  # a failed attempt's changes, saved on its branch
     transcript: Path | None = None  # the tool's conversation, next to the log
+    tool_failed: bool = False  # the tool itself failed (not setup, scope or a test)
 
     @property
     def retryable(self) -> bool:

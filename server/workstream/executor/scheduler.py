@@ -68,6 +68,7 @@ def schedule(
     waiting = set(plan.steps)
     running: set[str] = set()
     delay = model.execution.rate_limit_delay
+    breakers = Breakers(model)
     launching = True
     last_start: float | None = None
 
@@ -119,6 +120,17 @@ def schedule(
                 if step_id in waiting:
                     waiting.discard(step_id)
                     hooks.finish(step_id, "skipped", f"not run: {done.step_id!r} failed")
+        opened = breakers.record(done)
+        if opened is not None:
+            tool, message = opened
+            for step_id in sorted(waiting, key=order.__getitem__):
+                if step_id in waiting and breakers.tool_of(step_id) == tool:
+                    waiting.discard(step_id)
+                    hooks.finish(step_id, "skipped", message)
+                    for later in downstream(step_id, dependents):
+                        if later in waiting:
+                            waiting.discard(later)
+                            hooks.finish(later, "skipped", f"not run: {step_id!r} was skipped")
         if launching and (not go_on or (fail_fast and done.result.status == "failed")):
             launching = False
             why = "fail_fast" if go_on else "the user's repository changed"
@@ -145,3 +157,32 @@ def downstream(step_id: str, dependents: dict[str, list[str]]) -> list[str]:
             out.append(node)
             stack.extend(dependents[node])
     return out
+
+
+class Breakers:
+    """Circuit breakers: a tool's failures in a row (the tool itself, in completion order)."""
+
+    def __init__(self, model: Workstream) -> None:
+        self._model = model
+        self._streak: dict[str, int] = {}
+        self._open: set[str] = set()
+
+    def tool_of(self, step_id: str) -> str:
+        step = self._model.step(step_id)
+        return step.tool if step is not None else ""
+
+    def record(self, done: Done) -> tuple[str, str] | None:
+        """Count a finished step; the tool and the skip message when its circuit opens now."""
+        tool = self.tool_of(done.step_id)
+        limit = self._model.circuit_breaker(tool)
+        if limit is None or tool in self._open:
+            return None
+        if done.result.status == "succeeded":
+            self._streak[tool] = 0
+        elif done.result.status == "failed" and done.result.tool_failed:
+            self._streak[tool] = self._streak.get(tool, 0) + 1
+        if self._streak.get(tool, 0) < limit:
+            return None
+        self._open.add(tool)
+        times = "once" if limit == 1 else f"{limit} times in a row"
+        return tool, f"not started: circuit open: {tool} failed {times} (circuit_breaker)"
