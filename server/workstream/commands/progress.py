@@ -65,7 +65,7 @@ def wants_live(mode: Mode, console: Console) -> bool:
 def plain_width(out: IO[str]) -> int:
     """The width plain output is laid out for: the terminal's, ``COLUMNS``, or 120."""
     try:
-        if out.isatty():
+        if out.isatty() and os.get_terminal_size(out.fileno()).columns > 0:
             return os.get_terminal_size(out.fileno()).columns
     except (OSError, ValueError, AttributeError):
         pass
