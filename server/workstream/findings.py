@@ -58,6 +58,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS104": (Severity.ERROR, "dependency cycle"),
     "WS105": (Severity.WARNING, "the same dependency listed twice"),
     "WS106": (Severity.HINT, "redundant dependency"),
+    "WS107": (Severity.ERROR, "a dependency a parallel_group barrier makes impossible"),
     "WS201": (Severity.WARNING, "file conflict between steps that may run at the same time"),
     "WS202": (Severity.ERROR, "a file scope leaves the repository"),
     "WS203": (Severity.INFORMATION, "a step without a file scope may run alongside others"),

@@ -71,6 +71,7 @@ class Step:
     retries: int | None = None
     env: dict[str, str] = field(default_factory=dict)
     writable: tuple[str, ...] = ()  # extra directories it may write in the sandbox
+    parallel_group: int | None = None  # starts after every lower group finished
 
     @property
     def prompt(self) -> str:
@@ -145,6 +146,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 MAX_SECONDS = 604800.0  # a week: timeouts
 MAX_DELAY = 3600.0  # rate_limit_delay
 MAX_BREAKER = 1000  # circuit_breaker.failures
+MAX_GROUP = 1_000_000  # parallel_group
 MAX_RETRIES = 100
 MAX_WORKERS = 1024
 
@@ -250,6 +252,7 @@ def build_step(raw: dict[str, Any], index: int) -> Step:
         retries=_count(retries) if retries is not None else None,
         env={k: v for k, v in env.items() if isinstance(v, str)} if env.__class__ is dict else {},
         writable=_strings(get("writable")) or (),
+        parallel_group=_integer(get("parallel_group"), 0, MAX_GROUP),
     )
 
 

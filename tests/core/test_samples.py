@@ -13,6 +13,7 @@ CLEAN = [
     "diamond.workstream.json",
     "fan-out.workstream.json",
     "custom-tool.workstream.json",
+    "parallel-groups.workstream.json",
 ]
 
 # (code, 1-based line, exact text of the range)
@@ -39,6 +40,7 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("WS104", 12, '"format"'),
         ("WS104", 13, '"typecheck"'),
         ("WS104", 14, '"lint"'),
+        ("WS107", 15, '"fixtures"'),
     ],
     "mistakes/scopes.workstream.json": [
         ("WS201", 6, '"src/api/*.py"'),
@@ -112,6 +114,7 @@ def test_every_static_code_is_produced_by_some_sample() -> None:
         "WS104",
         "WS105",
         "WS106",
+        "WS107",
         "WS201",
         "WS202",
         "WS203",

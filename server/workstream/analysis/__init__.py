@@ -14,6 +14,7 @@ from workstream import jsonc
 from workstream.analysis import (
     dependencies,
     file_scopes,
+    groups,
     ids,
     schema,
     settings,
@@ -100,6 +101,7 @@ def _analyze(text: str) -> Analysis:
 FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] = {
     "ids": (ids.check, frozenset({"WS101", "WS301", "WS302", "WS303"})),
     "dependencies": (dependencies.check, frozenset({"WS102", "WS103", "WS104", "WS105", "WS106"})),
+    "groups": (groups.check, frozenset({"WS107"})),
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
     "settings": (
         settings.check,

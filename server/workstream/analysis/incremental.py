@@ -28,6 +28,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
     return {
         "ids": (step.id, step.tool, step.run is None, bool(step.tasks)),
         "dependencies": (step.id, step.depends_on),
+        "groups": (step.id, step.depends_on, step.parallel_group),
         # which steps may run together matters only when some scopes may overlap
         "file_scopes": (
             step.id,

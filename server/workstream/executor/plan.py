@@ -8,6 +8,7 @@ steps (no step's duration is known before it runs); it bounds the wall time of a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class Plan:
     critical_path: tuple[str, ...]
     workers: int
     requested: tuple[str, ...] = ()  # the --step ids, when some were given
+    groups: tuple[tuple[str, int], ...] = ()  # (step, parallel_group) of the grouped steps
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready form (``graph --format json``)."""
@@ -66,16 +68,45 @@ def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | N
     position = {step: i for i, step in enumerate(chosen)}
     full = StepGraph(model).to_networkx()
     sub = full.subgraph(chosen)
+    groups = _groups(model, chosen)
+    edges = tuple(sorted(sub.edges, key=lambda e: (position[e[1]], position[e[0]])))
+    if groups:  # the barriers order the waves and the critical path too
+        sub = networkx.DiGraph(sub)
+        sub.add_edges_from(_barrier_edges(groups))
     waves = tuple(
         tuple(sorted(wave, key=position.__getitem__))
         for wave in networkx.topological_generations(sub)
     )
     critical = tuple(networkx.dag_longest_path(sub, topo_order=[s for w in waves for s in w]))
-    edges = tuple(sorted(sub.edges, key=lambda e: (position[e[1]], position[e[0]])))
     count = workers if workers is not None else model.execution.workers
     if not model.execution.parallel:
         count = 1
-    return Plan(model.id, tuple(chosen), edges, waves, critical, max(1, count), requested)
+    return Plan(model.id, tuple(chosen), edges, waves, critical, max(1, count), requested, groups)
+
+
+def _groups(model: Workstream, chosen: list[str]) -> tuple[tuple[str, int], ...]:
+    """The chosen steps that have a ``parallel_group``, in file order."""
+    out = []
+    for step_id in chosen:
+        step = model.step(step_id)
+        if step is not None and step.parallel_group is not None:
+            out.append((step_id, step.parallel_group))
+    return tuple(out)
+
+
+def _barrier_edges(groups: tuple[tuple[str, int], ...]) -> list[tuple[str, str]]:
+    """Every step of a group after every step of the group below it (which in turn comes
+    after the ones below: one layer of edges is enough)."""
+    by_group: dict[int, list[str]] = {}
+    for step_id, group in groups:
+        by_group.setdefault(group, []).append(step_id)
+    levels = sorted(by_group)
+    return [
+        (before, after)
+        for low, high in itertools.pairwise(levels)
+        for before in by_group[low]
+        for after in by_group[high]
+    ]
 
 
 def graph_plan(model: Workstream) -> Plan:

@@ -69,6 +69,7 @@ def schedule(
     running: set[str] = set()
     delay = model.execution.rate_limit_delay
     breakers = Breakers(model)
+    group = dict(plan.groups)
     launching = True
     last_start: float | None = None
 
@@ -87,6 +88,10 @@ def schedule(
         pause: float | None = None
         while launching and len(running) < plan.workers:
             ready = [s for s in waiting if all(hooks.status(d) == "succeeded" for d in deps[s])]
+            if group:  # a barrier: nothing of a group starts before lower groups finished
+                pending = [group[s] for s in (*waiting, *running) if s in group]
+                lowest = min(pending, default=None)
+                ready = [s for s in ready if s not in group or lowest is None or group[s] <= lowest]
             if not ready:
                 break
             step_id = max(ready, key=lambda s: (height[s], -order[s]))

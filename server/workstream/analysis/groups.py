@@ -1,0 +1,89 @@
+"""Parallel groups: a dependency that can never be met because of a barrier (WS107).
+
+A step of ``parallel_group`` *g* starts only after every step of every lower group finished.
+If it depends, directly or through steps without a group, on a step of a higher group *h*,
+that step waits for *g* to finish, and *g* waits for it: neither ever runs. The finding is on
+the ``depends_on`` entry that leads there, and names the step of the higher group.
+
+One pass in topological order finds, per step, the highest group it waits for (its own or
+any dependency's, transitively) and one step that has it; steps in a dependency cycle (and
+after one) are WS104's and are left out here.
+"""
+
+from __future__ import annotations
+
+from workstream.analysis.context import Context
+from workstream.findings import Finding, Related, finding
+
+
+def check(ctx: Context) -> list[Finding]:
+    """WS107 per ``depends_on`` entry that waits for a higher group."""
+    graph = ctx.graph
+    steps = graph.steps
+    if not any(step.parallel_group is not None for step in steps):
+        return []
+    order = _topological(graph.deps)  # without the steps in or after a cycle
+    # highest[n]: (the highest group node n waits for, a node of that group), or None
+    highest: list[tuple[int, int] | None] = [None] * len(steps)
+    for node in order:
+        best = None
+        own = steps[node].parallel_group
+        if own is not None:
+            best = (own, node)
+        for dep in graph.deps[node]:
+            there = highest[dep]
+            if there is not None and (best is None or there[0] > best[0]):
+                best = there
+        highest[node] = best
+    findings: list[Finding] = []
+    for node, step in enumerate(steps):
+        group = step.parallel_group
+        if group is None or not graph.deps[node]:
+            continue
+        for position, dep_id in enumerate(step.depends_on):
+            target = graph.index.get(dep_id)
+            if target is None or target == node:
+                continue
+            there = highest[target]
+            if there is None or there[0] <= group:
+                continue
+            blocker = steps[there[1]]
+            through = "" if blocker.id == dep_id else f", which waits for '{blocker.id}'"
+            findings.append(
+                finding(
+                    "WS107",
+                    f"Step '{step.id}' (parallel_group {group}) depends on '{dep_id}'{through} "
+                    f"in parallel_group {there[0]}, which starts only after group {group} "
+                    "finished: neither can ever run. Move one of them to another group, or "
+                    "remove this dependency.",
+                    ctx.dep_span(step, position),
+                    (
+                        Related(
+                            ctx.span(("steps", blocker.index, "parallel_group")),
+                            f"'{blocker.id}' is in parallel_group {there[0]}",
+                        ),
+                    ),
+                    step=step.id,
+                )
+            )
+    return findings
+
+
+def _topological(deps: list[list[int]]) -> list[int]:
+    """Nodes with every dependency before its dependents (Kahn); a node in a cycle, or
+    depending on one, is left out."""
+    waiting = [len(targets) for targets in deps]
+    dependents: list[list[int]] = [[] for _ in deps]
+    for node, targets in enumerate(deps):
+        for target in targets:
+            dependents[target].append(node)
+    ready = [node for node, count in enumerate(waiting) if count == 0]
+    order: list[int] = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for later in dependents[node]:
+            waiting[later] -= 1
+            if waiting[later] == 0:
+                ready.append(later)
+    return order
