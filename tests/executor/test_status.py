@@ -188,3 +188,25 @@ def test_freshness_survives_a_dependency_cycle_in_a_hand_edited_state() -> None:
         "p": "stale: built in run r1 on an older result of q",
         "q": "stale: built in run r1 on p, which is stale",
     }
+
+
+def test_status_shows_a_failed_commands_last_lines(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo.workstream(
+        ws(
+            {
+                "id": "bad",
+                "run": "printf x > x.txt",
+                "files": ["x.txt"],
+                "acceptance_tests": ["echo first-clue; echo second-clue; exit 4"],
+            }
+        )
+    )
+    assert main(["run", str(path)]) == 1
+    code, text = text_status(path, capsys)
+    assert code == 1
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if "bad" in line and "failed" in line)
+    below = "\n".join(lines[row + 1 : row + 6])
+    assert "first-clue" in below and "second-clue" in below, text

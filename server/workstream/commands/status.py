@@ -61,7 +61,7 @@ def status_json(state: RunState) -> dict[str, Any]:
 
 def print_status(state: RunState, console: Console) -> None:
     """The text form: the table, then where each entry comes from, the base and the result."""
-    console.print(summary_table(state, tuple(state.steps)))
+    console.print(summary_table(state, tuple(state.steps), details=True))
     for step_id, entry in state.steps.items():
         if entry.transcript:
             console.print(f"{step_id}: transcript {entry.transcript}", soft_wrap=True)
