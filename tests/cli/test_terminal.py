@@ -71,6 +71,9 @@ def assert_summary(screen: list[str], columns: int) -> None:
     )
 
 
+CHECKS = ("✓ schema:", "✓ file scopes:", "✓ graph:", "✓ workers:")
+
+
 @pytest.mark.parametrize("columns", [50, 60, 80, 120])
 def test_live_board_and_summary_fit_the_terminal(repo: Repo, columns: int) -> None:
     path = plan(repo)
@@ -83,8 +86,11 @@ def test_live_board_and_summary_fit_the_terminal(repo: Repo, columns: int) -> No
     session = run_in_pty(["run", str(path)], repo.root, columns, keep=running)
     assert session.code == 1, session.text
     assert session.kept, f"the live board was never seen:\n{session.text}"
-    board = [line for line in session.kept[-1] if line]
-    # The header, then exactly one line per step: nothing wrapped, nothing else.
+    board = [line for line in session.kept[-1] if line and not line.startswith(CHECKS)]
+    # The checks passed, each on one line, then the header, then exactly one line per step:
+    # nothing wrapped, nothing else.
+    checks = [line for line in session.kept[-1] if line.startswith(CHECKS)]
+    assert len(checks) == len(CHECKS) and all(len(c) <= columns for c in checks), checks
     assert len(board) == 1 + len(STEPS), "\n".join(board)
     assert all(line[0] in ICONS for line in board[1:]), "\n".join(board)
     live = {**STEPS, "slow-step": "running"}
@@ -92,7 +98,8 @@ def test_live_board_and_summary_fit_the_terminal(repo: Repo, columns: int) -> No
         row_of(board, step, [status])
     assert_summary(session.screen, columns)
     if columns >= 120:  # wide enough for every column, so nothing is elided
-        assert LONG_1 in session.text and "message" in session.screen[2]
+        assert LONG_1 in session.text
+        assert any("step" in line and "message" in line for line in session.screen[:12])
 
 
 def test_dumb_terminal_gets_plain_lines_heartbeats_and_a_fitted_table(repo: Repo) -> None:

@@ -31,6 +31,7 @@ REPO_COMMANDS = {"run", "status", "clean"}
 _NORMALISE = [
     (re.compile(r"\b\d{8}-\d{6}(?:-[0-9a-f]+)?\b"), "<run-id>"),  # run ids
     (re.compile(r"\b[0-9a-f]{7,40}\b"), "<sha>"),
+    (re.compile(r"\b\d+% saved|\bnothing saved"), "<saving>"),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s)\b"), "<time>"),
     (re.compile(r"\b\d+m\d{2}s\b"), "<time>"),
     (re.compile(r"/tmp/[^\s)]+"), "<tmp>"),

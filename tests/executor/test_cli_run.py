@@ -31,10 +31,12 @@ def test_run_prints_the_plans_warnings_before_anything_runs(
     out = capsys.readouterr().out
     lines = out.splitlines()
     conflict = "warning: step-a and step-b both write common.py: their results may conflict"
-    assert lines[0].startswith(conflict)
+    # the checks it passed, what it warns about, then the run, without asking anything
+    assert lines[1] == "✓ file scopes: 3 of 3 steps scoped, 1 possible conflict"
+    assert lines[4].startswith(conflict)
     assert out.count("both write") == 1  # one line per pair, not one per finding
-    assert lines[1].startswith(f"warning: {path}:") and lines[1].endswith("[WS105]")
-    assert "run " in lines[2]  # then the run starts, without asking anything
+    assert lines[5].startswith(f"warning: {path}:") and lines[5].endswith("[WS105]")
+    assert "run " in lines[6]
     assert "conflict in: common.py" in out
 
 

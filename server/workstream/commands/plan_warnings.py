@@ -1,5 +1,6 @@
-"""The warnings ``run`` prints before it starts: what ``check`` warns about, said as what may
-happen to this run.
+"""What ``run`` prints before it starts: the checks it passed (:func:`checks_passed`, one line
+each with what they counted), then what ``check`` warns about, said as what may happen to this
+run.
 
 A file conflict (WS201) is reported once per pair of steps that both run in this plan, as
 ``step-a and step-b both write common.py: their results may conflict``; every other warning
@@ -13,6 +14,7 @@ import json
 from collections.abc import Iterable
 
 from workstream.commands.check import format_row, rows_of
+from workstream.executor.plan import Plan
 from workstream.findings import Finding, Severity
 
 
@@ -59,3 +61,30 @@ def _entry_text(text: str, found: Finding) -> str:
     except ValueError:
         return raw.strip('"')
     return value if isinstance(value, str) else raw
+
+
+def checks_passed(findings: Iterable[Finding], plan: Plan, files_scoped: int) -> list[str]:
+    """The checks a run passed before it starts, one line each, with what they counted."""
+    planned = set(plan.steps)
+    conflicts = {
+        frozenset((str(f.data.get("step")), str(other)))
+        for f in findings
+        if f.code == "WS201" and f.data.get("step") in planned
+        for other in f.data.get("conflicts") or ()  # type: ignore[attr-defined]
+        if other in planned
+    }
+    scopes = "no conflicts" if not conflicts else f"{plural(len(conflicts), 'possible conflict')}"
+    edges = len(plan.edges)
+    deps = f"{edges} {'dependency' if edges == 1 else 'dependencies'}"
+    return [
+        "✓ schema: valid",
+        f"✓ file scopes: {files_scoped} of {plural(len(plan.steps), 'step')} scoped, {scopes}",
+        f"✓ graph: {plural(len(plan.steps), 'step')}, {deps}, "
+        f"{plural(len(plan.waves), 'wave')}, no cycle",
+        f"✓ workers: up to {plan.workers} at once",
+    ]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 step``, ``3 steps``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

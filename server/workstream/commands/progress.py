@@ -35,6 +35,7 @@ from workstream.executor import (
     StepOutput,
     StepStarted,
 )
+from workstream.executor.estimate import time_saved
 
 Mode: TypeAlias = Literal["auto", "live", "plain"]
 MODES: tuple[Mode, ...] = ("auto", "live", "plain")
@@ -203,6 +204,9 @@ def print_pointers(console: Console, result: RunResult) -> None:
     """After the table: the run's message, its result, the logs of what failed."""
     state = result.state
     console.print(state.message, highlight=False)
+    story = time_saved(state)
+    if story is not None:
+        console.print(story, highlight=False)
     if result.result_branch:
         console.print(
             f"result: branch {result.result_branch} ({(result.result_commit or '')[:12]})",

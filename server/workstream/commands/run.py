@@ -24,7 +24,7 @@ from rich.text import Text
 
 from workstream.commands.check import format_row, rows_of
 from workstream.commands.live import LiveRenderer
-from workstream.commands.plan_warnings import plan_warnings
+from workstream.commands.plan_warnings import checks_passed, plan_warnings
 from workstream.commands.progress import Mode, PlainRenderer, Renderer, wants_live
 from workstream.commands.summary import ICONS, STYLES, plural, seconds, summary_table
 from workstream.executor import (
@@ -33,8 +33,10 @@ from workstream.executor import (
     Plan,
     RunOptions,
     WorkstreamInvalid,
+    load_state,
     make_plan,
 )
+from workstream.executor.estimate import durations, estimate
 from workstream.executor.target import read_workstream
 
 __all__ = [
@@ -114,8 +116,17 @@ def execute(
 
 
 def _print_plan_warnings(executor: Executor, path: Path, console: Console) -> None:
-    """What ``check`` warns about in this plan, before anything runs (nothing is asked)."""
+    """The checks passed, then what ``check`` warns about in this plan, before anything runs
+    (nothing is asked)."""
     analysis = executor.target.analysis
+    model, plan = executor.model, executor.plan
+    scoped = sum(1 for s in plan.steps if (step := model.step(s)) and step.files is not None)
+    for line in checks_passed(analysis.findings, plan, scoped):
+        if console.is_terminal:
+            text = Text(line[:1], style="green") + Text(line[1:])
+            console.print(text, no_wrap=True, overflow="ellipsis", crop=True)
+        else:
+            print(line, flush=True)
     lines = plan_warnings(str(path), analysis.parsed.text, analysis.findings, executor.plan.steps)
     for line in lines:
         if console.is_terminal:
@@ -162,6 +173,14 @@ def dry_run(path: Path, steps: tuple[str, ...], workers: int | None) -> int:
     print(f"  critical path ({plural(len(path_), 'step')}): {' → '.join(path_)}")
     for name, expression, now in model.execution.conditional:
         print(f"  execution.{name}: {now or '(empty)'}, from {expression}")
+    try:
+        previous = load_state(path.expanduser().resolve())
+    except ExecutorError:
+        previous = None  # an unreadable state file: no estimate, the plan stands
+    weighed = estimate(plan, *durations(previous))
+    if weighed is not None:
+        for line in weighed.lines(plan.workers, len(plan.steps)):
+            print(f"  {line}")
     return 0
 
 
