@@ -17,6 +17,7 @@ from typing import Any
 
 from workstream.builtin_tools import BUILTIN, ToolDef
 from workstream.conditions import resolve_execution
+from workstream.sizes import parse_size
 
 #: Tools every workstream knows without a ``tools`` entry.
 BUILTIN_TOOLS = ("shell", *BUILTIN)
@@ -33,6 +34,8 @@ class Execution:
     timeout_per_step: float = DEFAULT_TIMEOUT
     timeout: float | None = None  # seconds for the whole run; None: no limit
     circuit_breaker: int | None = None  # a tool's failures in a row that stop its other steps
+    memory_per_step: int | None = None  # bytes of available memory a step needs to start
+    adaptive_scaling: bool = False  # hold new steps while the load exceeds the CPUs
     fail_fast: bool = False
     retries: int = 0
     rate_limit_delay: float = 0.0
@@ -186,6 +189,8 @@ def _execution(raw: Any) -> Execution:
         timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
         timeout=_number(raw.get("timeout")),
         circuit_breaker=_breaker(raw.get("circuit_breaker")),
+        memory_per_step=parse_size(raw.get("memory_per_step")),
+        adaptive_scaling=raw.get("adaptive_scaling") is True,
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,
         rate_limit_delay=_number(delay, MAX_DELAY) or 0.0,

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from workstream.executor.context import Inputs, result_branch, step_branch
-from workstream.executor.events import Event, Status, StepFinished, StepStarted
+from workstream.executor.events import Event, Status, StepFinished, StepOutput, StepStarted
 from workstream.executor.gitops import Git
 from workstream.executor.options import RunOptions
 from workstream.executor.plan import Plan
@@ -171,6 +171,10 @@ class Ledger:
             self._state.steps[step_id].pid = pid
             if pid is not None:  # only worth a write when a crash would need it
                 self._save()
+
+    def note(self, step_id: str, text: str) -> None:
+        """A line about a step that has not started yet (e.g. why it is held back)."""
+        self._emit(StepOutput(self.run_id, step_id, text))
 
     def _record(self, done: Done) -> None:
         result = done.result

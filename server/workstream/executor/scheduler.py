@@ -18,7 +18,11 @@ from typing import Protocol
 from workstream.executor.context import AttemptResult, Inputs
 from workstream.executor.events import Status
 from workstream.executor.plan import Plan
+from workstream.executor.resources import why_hold
 from workstream.model import Workstream
+
+#: How often a held-back step looks again at memory and load (seconds).
+HOLD_POLL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class Hooks(Protocol):
         ...
 
     def finish(self, step_id: str, status: Status, message: str) -> None: ...
+    def note(self, step_id: str, text: str) -> None:
+        """Say something about a step that has not started (why it is held back)."""
+        ...
 
 
 def schedule(
@@ -70,6 +77,9 @@ def schedule(
     delay = model.execution.rate_limit_delay
     breakers = Breakers(model)
     group = dict(plan.groups)
+    execution = model.execution
+    watch = execution.memory_per_step is not None or execution.adaptive_scaling
+    held: dict[str, str] = {}  # step → the reason last said
     launching = True
     last_start: float | None = None
 
@@ -104,6 +114,15 @@ def schedule(
                 if pause > 0:
                     break
                 pause = None
+            why = why_hold(execution.memory_per_step, execution.adaptive_scaling) if watch else None
+            if why is not None and running:
+                if held.get(step_id) != why:
+                    held[step_id] = why
+                    hooks.note(step_id, f"held back: {why}")
+                pause = HOLD_POLL_S
+                break
+            if why is not None:
+                hooks.note(step_id, f"starting anyway ({why}): nothing else of the run is running")
             waiting.discard(step_id)
             running.add(step_id)
             last_start = time.monotonic()
