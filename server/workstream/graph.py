@@ -35,6 +35,8 @@ class StepGraph:
         self.steps: list[Step] = firsts
         self.ids: list[str] = [step.id for step in firsts]
         self.index = index
+        #: ``depends_on`` with group ids replaced by their steps (``step_groups``)
+        self._expand = workstream.expand if workstream.groups_by_id else None
         self.deps: list[list[int]] = []
         #: True when every dependency is defined before its dependent (the usual way to write a
         #: plan): then file order is a topological order and there is no cycle to look for.
@@ -51,10 +53,22 @@ class StepGraph:
     def _targets(self, here: int, step: Step) -> list[int]:
         """The well-formed edges of one step: defined, not itself, each once."""
         lookup = self.index.get
-        targets = [t for t in map(lookup, step.depends_on) if t is not None]
+        named = self._expand(step.depends_on) if self._expand else step.depends_on
+        targets = [t for t in map(lookup, named) if t is not None]
         if targets and (here in targets or len(set(targets)) != len(targets)):
             targets = list(dict.fromkeys(t for t in targets if t != here))
         return targets
+
+    def entry_position(self, step: Step, target: str) -> int:
+        """The position in ``step.depends_on`` of the entry that makes it depend on ``target``
+        (the id itself, or a group holding it)."""
+        if target in step.depends_on:
+            return step.depends_on.index(target)
+        if self._expand is not None:
+            for position, dep in enumerate(step.depends_on):
+                if target in self._expand((dep,)):
+                    return position
+        return 0
 
     def with_step(self, step: Step) -> StepGraph:
         """This graph after an edit of one step that kept its id (its edges may differ).

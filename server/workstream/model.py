@@ -82,6 +82,18 @@ class Step:
         return "\n".join(self.tasks)
 
 
+@dataclass(frozen=True, slots=True)
+class StepGroup:
+    """A named set of steps (``step_groups``): a ``depends_on`` target, run in parallel or in
+    the listed order, with its own cap on how many run at once."""
+
+    id: str
+    index: int  # position in the ``step_groups`` array
+    steps: tuple[str, ...] = ()
+    sequential: bool = False
+    max_workers: int | None = None
+
+
 @dataclass(slots=True)
 class Workstream:
     """A whole workstream file."""
@@ -91,6 +103,21 @@ class Workstream:
     execution: Execution = field(default_factory=Execution)
     tools: dict[str, ToolDef] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
+    step_groups: list[StepGroup] = field(default_factory=list)
+    #: The first group with each id that no step shadows (a step id always wins).
+    groups_by_id: dict[str, StepGroup] = field(default_factory=dict)
+
+    def expand(self, deps: tuple[str, ...]) -> tuple[str, ...]:
+        """``depends_on`` with each group id replaced by its steps (in the group's order),
+        each id once."""
+        if not self.groups_by_id:
+            return deps
+        out: dict[str, None] = {}
+        for dep in deps:
+            group = self.groups_by_id.get(dep)
+            for step_id in group.steps if group is not None else (dep,):
+                out.setdefault(step_id, None)
+        return tuple(out)
 
     def step(self, step_id: str) -> Step | None:
         """The first step with this id, if any."""
@@ -275,10 +302,35 @@ def build(value: Any) -> Workstream | None:
         for index, raw in enumerate(raw_steps if isinstance(raw_steps, list) else [])
         if isinstance(raw, dict)
     ]
+    groups = _step_groups(value.get("step_groups"))
+    step_ids = {step.id for step in steps}
+    by_id: dict[str, StepGroup] = {}
+    for group in groups:
+        if group.id and group.id not in step_ids:
+            by_id.setdefault(group.id, group)
     return Workstream(
         id=_str(value.get("id")),
         description=_str(value.get("description")),
         execution=_execution(value.get("execution")),
         tools=_tools(value.get("tools")),
         steps=steps,
+        step_groups=groups,
+        groups_by_id=by_id,
     )
+
+
+def _step_groups(raw: Any) -> list[StepGroup]:
+    """The ``step_groups`` entries that are objects (others are WS002's)."""
+    if not isinstance(raw, list):
+        return []
+    return [
+        StepGroup(
+            id=_str(item.get("id")),
+            index=index,
+            steps=_strings(item.get("steps")) or (),
+            sequential=item.get("execute") == "sequential",
+            max_workers=_integer(item.get("max_workers"), 1, MAX_WORKERS),
+        )
+        for index, item in enumerate(raw)
+        if isinstance(item, dict)
+    ]

@@ -14,6 +14,7 @@ CLEAN = [
     "fan-out.workstream.json",
     "custom-tool.workstream.json",
     "parallel-groups.workstream.json",
+    "step-groups.workstream.json",
 ]
 
 # (code, 1-based line, exact text of the range)
@@ -41,6 +42,12 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("WS104", 13, '"typecheck"'),
         ("WS104", 14, '"lint"'),
         ("WS107", 15, '"fixtures"'),
+    ],
+    "mistakes/groups.workstream.json": [
+        ("WS108", 11, '"rendr"'),
+        ("WS110", 12, '"lint"'),
+        ("WS111", 13, '"render"'),
+        ("WS109", 13, '"parse"'),
     ],
     "mistakes/scopes.workstream.json": [
         ("WS201", 6, '"src/api/*.py"'),
@@ -115,6 +122,10 @@ def test_every_static_code_is_produced_by_some_sample() -> None:
         "WS105",
         "WS106",
         "WS107",
+        "WS108",
+        "WS109",
+        "WS110",
+        "WS111",
         "WS201",
         "WS202",
         "WS203",

@@ -18,6 +18,7 @@ from workstream.analysis import (
     ids,
     schema,
     settings,
+    step_groups,
     surrogates,
     tools,
 )
@@ -102,6 +103,7 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
     "ids": (ids.check, frozenset({"WS101", "WS301", "WS302", "WS303"})),
     "dependencies": (dependencies.check, frozenset({"WS102", "WS103", "WS104", "WS105", "WS106"})),
     "groups": (groups.check, frozenset({"WS107"})),
+    "step_groups": (step_groups.check, frozenset({"WS108", "WS109", "WS110", "WS111"})),
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
     "settings": (
         settings.check,

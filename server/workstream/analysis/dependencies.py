@@ -11,11 +11,12 @@ import difflib
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Mapping
 
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Related, finding
 from workstream.graph import StepGraph
-from workstream.model import Step
+from workstream.model import Step, StepGroup
 
 #: Nodes the cycle searches may visit in all; past it, an edge names its component instead.
 _SEARCH_BUDGET = 2_000_000
@@ -30,11 +31,12 @@ def check(ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     graph = ctx.graph
     known, deps, ancestors = graph.index, graph.deps, graph.ancestors
+    groups = ctx.model.groups_by_id
     for node, step in enumerate(graph.steps):
         targets = deps[node]
-        if len(targets) != len(step.depends_on):
+        if len(targets) != len(step.depends_on) or groups:
             # Only a step with a duplicate, self or undefined entry loses edges: look closer.
-            findings.extend(_entry_problems(ctx, step, known))
+            findings.extend(_entry_problems(ctx, step, known, groups))
         if len(targets) > 1:
             reachable = 0
             for target in targets:
@@ -45,8 +47,11 @@ def check(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _entry_problems(ctx: Context, step: Step, known: dict[str, int]) -> list[Finding]:
-    """WS105 (listed twice), WS103 (itself) and WS102 (undefined) for one step's entries."""
+def _entry_problems(
+    ctx: Context, step: Step, known: dict[str, int], groups: Mapping[str, StepGroup]
+) -> list[Finding]:
+    """WS105 (listed twice), WS103 (itself, or a group holding it) and WS102 (undefined) for
+    one step's entries."""
     findings = []
     seen: set[str] = set()
     for position, dep in enumerate(step.depends_on):
@@ -72,7 +77,18 @@ def _entry_problems(ctx: Context, step: Step, known: dict[str, int]) -> list[Fin
                     dependency=dep,
                 )
             )
-        elif dep not in known:
+        elif dep in groups and step.id in groups[dep].steps:
+            findings.append(
+                finding(
+                    "WS103",
+                    f"Step '{step.id}' depends on the group '{dep}', which holds it: it would "
+                    "wait for itself. Name the group's other steps instead.",
+                    ctx.dep_span(step, position),
+                    step=step.id,
+                    dependency=dep,
+                )
+            )
+        elif dep not in known and dep not in groups:
             findings.append(_undefined(ctx, step, position, dep))
     return findings
 
@@ -123,6 +139,8 @@ def _redundant(ctx: Context, graph: StepGraph, step: Step) -> list[Finding]:
     implied = [t for t in targets if reachable >> t & 1]
     findings = []
     for there in implied:
+        if graph.ids[there] not in step.depends_on:
+            continue  # reached through a group entry, which holds other steps too
         through = next(
             (
                 other
@@ -141,7 +159,7 @@ def _redundant(ctx: Context, graph: StepGraph, step: Step) -> list[Finding]:
                 "WS106",
                 f"Step '{step.id}' already depends on '{dep}' through '{graph.ids[through]}'. "
                 "This entry can be removed.",
-                ctx.dep_span(step, step.depends_on.index(dep)),
+                ctx.dep_span(step, graph.entry_position(step, dep)),
                 step=step.id,
                 dependency=dep,
             )
@@ -216,7 +234,7 @@ def _cycle_finding(
         dependent = ctx.step_of(ids[x])
         related.append(
             Related(
-                ctx.dep_span(dependent, dependent.depends_on.index(ids[y])),
+                ctx.dep_span(dependent, ctx.graph.entry_position(dependent, ids[y])),
                 f"'{ids[x]}' depends on '{ids[y]}'",
             )
         )
@@ -224,7 +242,7 @@ def _cycle_finding(
     return finding(
         "WS104",
         message,
-        ctx.dep_span(step, step.depends_on.index(ids[b])),
+        ctx.dep_span(step, ctx.graph.entry_position(step, ids[b])),
         tuple(related),
         step=ids[a],
         dependency=ids[b],

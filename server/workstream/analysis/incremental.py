@@ -29,6 +29,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
         "ids": (step.id, step.tool, step.run is None, bool(step.tasks)),
         "dependencies": (step.id, step.depends_on),
         "groups": (step.id, step.depends_on, step.parallel_group),
+        "step_groups": (step.id, step.depends_on),
         # which steps may run together matters only when some scopes may overlap
         "file_scopes": (
             step.id,
@@ -46,8 +47,8 @@ def reanalyze(
 ) -> Analysis | None:
     """The analysis of ``text``, which is ``previous.text`` with ``[start:old_end]`` replaced by
     ``text[start:new_end]``; None when the edit is not confined to one step."""
-    if previous.model is None:
-        return None
+    if previous.model is None or previous.model.step_groups:
+        return None  # step groups tie steps together: analyse the whole file
     with gc_paused():
         reparsed = jsonc.reparse_element(previous.parsed, ("steps",), text, start, old_end, new_end)
         if reparsed is None:

@@ -80,7 +80,7 @@ class Ledger:
                 run_id=self.run_id,
                 fingerprint=fingerprint(self.model, step),
                 branch=step_branch(self.model, step.id),
-                depends_on=tuple(d for d in dict.fromkeys(step.depends_on) if d != step.id),
+                depends_on=tuple(d for d in self.model.expand(step.depends_on) if d != step.id),
                 # a worktree kept by an earlier run stays known until this run replaces it
                 worktree=old.worktree if old is not None else None,
                 environment=old.environment if old is not None else (),
@@ -216,7 +216,7 @@ class Ledger:
     def _inputs_of(self, step_id: str) -> tuple[str, ...]:
         step = self.model.step(step_id)
         assert step is not None
-        deps = [d for d in dict.fromkeys(step.depends_on) if d in self._state.steps]
+        deps = [d for d in self.model.expand(step.depends_on) if d in self._state.steps]
         if not deps:
             return (self._state.base_commit or "",)
         return tuple(self._state.steps[d].commit or "" for d in deps)

@@ -70,9 +70,10 @@ def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | N
     sub = full.subgraph(chosen)
     groups = _groups(model, chosen)
     edges = tuple(sorted(sub.edges, key=lambda e: (position[e[1]], position[e[0]])))
-    if groups:  # the barriers order the waves and the critical path too
+    order_edges = _barrier_edges(groups) + _sequential_edges(model, position)
+    if order_edges:  # barriers and sequential groups order the waves and critical path too
         sub = networkx.DiGraph(sub)
-        sub.add_edges_from(_barrier_edges(groups))
+        sub.add_edges_from(order_edges)
     waves = tuple(
         tuple(sorted(wave, key=position.__getitem__))
         for wave in networkx.topological_generations(sub)
@@ -122,3 +123,15 @@ def graph_plan(model: Workstream) -> Plan:
             for there in targets
         )
         return Plan(model.id, tuple(graph.ids), edges, (), (), 1)
+
+
+def _sequential_edges(model: Workstream, chosen: dict[str, int]) -> list[tuple[str, str]]:
+    """Each step of a sequential step group after the one listed before it."""
+    return [
+        (before, after)
+        for group in model.step_groups
+        if group.sequential
+        for before, after in itertools.pairwise(
+            s for s in dict.fromkeys(group.steps) if s in chosen
+        )
+    ]

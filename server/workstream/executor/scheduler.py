@@ -9,6 +9,7 @@ of it at once; other branches go on unless ``fail_fast`` (or a tripwire) stops l
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -70,7 +71,7 @@ def schedule(
     for step_id in plan.steps:  # in depends_on order: the first dependency is the start
         step = model.step(step_id)
         assert step is not None
-        deps[step_id] = [d for d in dict.fromkeys(step.depends_on) if d in order]
+        deps[step_id] = [d for d in model.expand(step.depends_on) if d in order]
     height = heights(plan, dependents)
     waiting = set(plan.steps)
     running: set[str] = set()
@@ -80,6 +81,7 @@ def schedule(
     execution = model.execution
     watch = execution.memory_per_step is not None or execution.adaptive_scaling
     held: dict[str, str] = {}  # step → the reason last said
+    after, caps = step_group_rules(model, order)
     launching = True
     last_start: float | None = None
 
@@ -98,6 +100,16 @@ def schedule(
         pause: float | None = None
         while launching and len(running) < plan.workers:
             ready = [s for s in waiting if all(hooks.status(d) == "succeeded" for d in deps[s])]
+            if after:  # a sequential group: the step listed before must have finished
+                ready = [s for s in ready if after.get(s) not in waiting | running]
+            if caps:  # a step group's own max_workers
+                ready = [
+                    s
+                    for s in ready
+                    if all(
+                        sum(r in members for r in running) < cap for members, cap in caps.get(s, ())
+                    )
+                ]
             if group:  # a barrier: nothing of a group starts before lower groups finished
                 pending = [group[s] for s in (*waiting, *running) if s in group]
                 lowest = min(pending, default=None)
@@ -210,3 +222,22 @@ class Breakers:
         self._open.add(tool)
         times = "once" if limit == 1 else f"{limit} times in a row"
         return tool, f"not started: circuit open: {tool} failed {times} (circuit_breaker)"
+
+
+def step_group_rules(
+    model: Workstream, planned: dict[str, int]
+) -> tuple[dict[str, str], dict[str, list[tuple[frozenset[str], int]]]]:
+    """From ``step_groups``, among the planned steps: the step each one of a sequential group
+    waits for (the one listed before it), and per step the caps of the groups it is in."""
+    after: dict[str, str] = {}
+    caps: dict[str, list[tuple[frozenset[str], int]]] = {}
+    for group in model.step_groups:
+        members = [s for s in dict.fromkeys(group.steps) if s in planned]
+        if group.sequential:
+            for before, step_id in itertools.pairwise(members):
+                after.setdefault(step_id, before)
+        if group.max_workers is not None:
+            bound = (frozenset(members), group.max_workers)
+            for step_id in members:
+                caps.setdefault(step_id, []).append(bound)
+    return after, caps
