@@ -15,6 +15,9 @@ CLEAN = [
     "custom-tool.workstream.json",
     "parallel-groups.workstream.json",
     "step-groups.workstream.json",
+    "advanced/dynamic-parallelism.workstream.json",
+    "advanced/step-groups.workstream.json",
+    "advanced/conditional-parallelism.workstream.json",
 ]
 
 # (code, 1-based line, exact text of the range)
