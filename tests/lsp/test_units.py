@@ -10,13 +10,13 @@ from workstream.lsp.diagnostics import analyse
 from workstream.lsp.documents import Document
 from workstream.lsp.query import (
     completion_candidates,
-    fixes,
     path_at,
     references,
     rename_edits,
     rename_problem,
     target_at,
 )
+from workstream.lsp.quick_fixes import fixes
 from workstream.lsp.snapshot import diff
 from workstream.textpos import BLOCK, LineIndex
 

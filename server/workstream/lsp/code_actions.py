@@ -12,7 +12,7 @@ from lsprotocol import types
 
 from workstream.lsp.context import resolve_exact, to_current
 from workstream.lsp.convert import to_diagnostic
-from workstream.lsp.query import fixes
+from workstream.lsp.quick_fixes import fixes
 from workstream.lsp.server import WorkstreamServer
 
 

@@ -17,7 +17,11 @@ from workstream.lsp.convert import to_range
 from workstream.lsp.query import completion_candidates, string_token_at
 from workstream.lsp.server import WorkstreamServer
 
-_KIND = {"step": types.CompletionItemKind.Reference, "tool": types.CompletionItemKind.Value}
+_KIND = {
+    "step": types.CompletionItemKind.Reference,
+    "tool": types.CompletionItemKind.Value,
+    "group": types.CompletionItemKind.Module,
+}
 
 
 def complete(ls: WorkstreamServer, params: types.CompletionParams) -> types.CompletionList | None:

@@ -65,6 +65,31 @@ def describe_tool(model: Workstream, name: str) -> str:
     return "\n".join(lines)
 
 
+def describe_group(model: Workstream, name: str) -> str:
+    """A step group: how its steps run, and which they are."""
+    group = model.groups_by_id.get(name)
+    if group is None:
+        return f"`{name}`: no step or step group has this id"
+    how = "one after another, in this order" if group.sequential else "in parallel"
+    cap = f", at most {group.max_workers} at once" if group.max_workers else ""
+    lines = [f"**step group {name}** — {len(group.steps)} steps, {how}{cap}", ""]
+    lines.append(f"- steps: {_list(group.steps)}")
+    lines.append("- in `depends_on`: every step of the group (their results merged)")
+    return "\n".join(lines)
+
+
+def describe_setting(model: Workstream, name: str) -> str:
+    """A conditional ``execution`` setting: its expression and the value it has now."""
+    for key, expression, now in model.execution.conditional:
+        if key == name:
+            return (
+                f"**execution.{key}** = `{expression}`\n\n"
+                f"- now (in the language server's environment): `{now or '(empty)'}`\n"
+                "- resolved again when a run starts"
+            )
+    return ""
+
+
 def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None:
     """Describe the step under the cursor."""
     at = resolve(ls, params.text_document.uri, params.position)
@@ -74,10 +99,17 @@ def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None
     model = at.snapshot.analysis.model
     if target is None or model is None:
         return None
+    group = model.groups_by_id.get(target.name)
     if target.kind == "workstream-id":
         text = f"**workstream {target.name}** — {len(model.steps)} steps"
     elif target.kind == "tool":
         text = describe_tool(model, target.name)
+    elif target.kind == "setting":
+        text = describe_setting(model, target.name)
+        if not text:
+            return None
+    elif target.kind == "group-id" or (group is not None and model.step(target.name) is None):
+        text = describe_group(model, target.name)
     else:
         step = model.step(target.name)
         if step is None:

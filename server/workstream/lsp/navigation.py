@@ -17,7 +17,8 @@ def _step_target(at: At | None) -> Target | None:
     if at is None or at.analysed is None:
         return None
     target = target_at(at.snapshot.analysis, at.analysed)
-    return target if target is not None and target.kind in ("step-id", "dependency") else None
+    kinds = ("step-id", "dependency", "group-id")
+    return target if target is not None and target.kind in kinds else None
 
 
 def goto_definition(

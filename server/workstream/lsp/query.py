@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from workstream.analysis import Analysis
 from workstream.analysis.ids import ref_problem
-from workstream.findings import Finding, Span
+from workstream.findings import Span
 from workstream.graph import StepGraph
 from workstream.jsonc import ParsedJson, Path
 from workstream.model import Step
 
-TargetKind = Literal["step-id", "dependency", "tool", "workstream-id"]
+TargetKind = Literal["step-id", "dependency", "tool", "workstream-id", "group-id", "setting"]
 
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 
@@ -107,6 +107,13 @@ def target_at(analysis: Analysis, offset: int) -> Target | None:
             return Target("tool", value, span, index)
         if len(path) == 4 and path[2] == "depends_on" and isinstance(path[3], int):
             return Target("dependency", value, span, index, path[3])
+    if len(path) >= 3 and path[0] == "step_groups" and isinstance(path[1], int):
+        if path[2:] == ("id",):
+            return Target("group-id", value, span)
+        if len(path) == 4 and path[2] == "steps" and isinstance(path[3], int):
+            return Target("dependency", value, span, None, path[3])  # names a step
+    if len(path) == 2 and path[0] == "execution" and isinstance(path[1], str):
+        return Target("setting", path[1], span)
     return None
 
 
@@ -142,17 +149,39 @@ def id_span(parsed: ParsedJson, step: Step) -> Span | None:
 # ------------------------------------------------------------------- references
 
 
-def _raw_steps(parsed: ParsedJson) -> list[Any]:
+def raw_steps(parsed: ParsedJson) -> list[Any]:
     value = parsed.value
     steps = value.get("steps") if isinstance(value, dict) else None
     return steps if isinstance(steps, list) else []
 
 
 def references(analysis: Analysis, name: str, *, include_definition: bool = True) -> list[Span]:
-    """Every place the step id ``name`` is defined or used in a ``depends_on``, in order."""
+    """Every place the step (or step group) id ``name`` is defined or used: ``depends_on``
+    entries and ``step_groups[].steps``, in order."""
     parsed = analysis.parsed
+    spans = _step_references(parsed, name, include_definition)
+    groups = parsed.value.get("step_groups") if isinstance(parsed.value, dict) else None
+    if isinstance(groups, list):
+        for index, raw in enumerate(groups):
+            if not isinstance(raw, dict):
+                continue
+            if include_definition and raw.get("id") == name:
+                span = parsed.span(("step_groups", index, "id"))
+                if span is not None:
+                    spans.append(span)
+            members = raw.get("steps")
+            if isinstance(members, list):
+                for position, member in enumerate(members):
+                    if member == name:
+                        span = parsed.span(("step_groups", index, "steps", position))
+                        if span is not None:
+                            spans.append(span)
+    return spans
+
+
+def _step_references(parsed: ParsedJson, name: str, include_definition: bool) -> list[Span]:
     spans: list[Span] = []
-    for index, raw in enumerate(_raw_steps(parsed)):
+    for index, raw in enumerate(raw_steps(parsed)):
         if not isinstance(raw, dict):
             continue
         if include_definition and raw.get("id") == name:
@@ -170,10 +199,13 @@ def references(analysis: Analysis, name: str, *, include_definition: bool = True
 
 
 def definition(analysis: Analysis, name: str) -> Span | None:
-    """Where the step id ``name`` is (first) defined."""
+    """Where the step id ``name`` is (first) defined, else the step group with that id."""
     model = analysis.model
     step = None if model is None else model.step(name)
-    return None if step is None else id_span(analysis.parsed, step)
+    if step is not None:
+        return id_span(analysis.parsed, step)
+    group = None if model is None else model.groups_by_id.get(name)
+    return None if group is None else analysis.parsed.span(("step_groups", group.index, "id"))
 
 
 def rename_problem(analysis: Analysis, old: str, new: str) -> str | None:
@@ -186,6 +218,8 @@ def rename_problem(analysis: Analysis, old: str, new: str) -> str | None:
     model = analysis.model
     if new != old and model is not None and model.step(new) is not None:
         return f"A step with the id '{new}' already exists."
+    if new != old and model is not None and new in model.groups_by_id:
+        return f"A step group with the id '{new}' already exists."
     return None
 
 
@@ -204,7 +238,7 @@ class Candidate:
 
     label: str
     detail: str
-    kind: Literal["step", "tool"]
+    kind: Literal["step", "tool", "group"]
 
 
 def completion_candidates(
@@ -218,6 +252,13 @@ def completion_candidates(
     if model is None:
         return []
     path, on_key = path_at(analysis.parsed, offset)
+    if not on_key and len(path) >= 3 and path[:1] == ("step_groups",) and path[2] == "steps":
+        grouped = {s for g in model.step_groups for s in g.steps}
+        return [
+            Candidate(s.id, s.description, "step")
+            for s in (graph.steps if graph is not None else model.steps)
+            if s.id and s.id not in grouped
+        ]
     if on_key or len(path) < 3 or path[0] != "steps" or not isinstance(path[1], int):
         return []
     index = path[1]
@@ -244,120 +285,11 @@ def completion_candidates(
         if here is not None and graph.depends_on(there, here):
             continue  # it already depends on this step: a cycle
         out.append(Candidate(name, other.description, "step"))
+    for group_id, group in model.groups_by_id.items():
+        if group_id in listed or step.id in group.steps:
+            continue
+        members = [graph.index[m] for m in group.steps if m in graph.index]
+        if here is not None and any(graph.depends_on(m, here) for m in members):
+            continue  # one of its steps depends on this one: a cycle
+        out.append(Candidate(group_id, f"step group: {', '.join(group.steps)}", "group"))
     return out
-
-
-# ------------------------------------------------------------------ quick fixes
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """A titled set of edits that fixes one finding."""
-
-    title: str
-    edits: tuple[tuple[Span, str], ...]
-    preferred: bool = False
-
-
-def _dep_position(parsed: ParsedJson, index: int, span: Span) -> int | None:
-    raw = _raw_steps(parsed)
-    deps = (
-        raw[index].get("depends_on")
-        if 0 <= index < len(raw) and isinstance(raw[index], dict)
-        else None
-    )
-    if not isinstance(deps, list):
-        return None
-    for position in range(len(deps)):
-        if parsed.span(("steps", index, "depends_on", position)) == span:
-            return position
-    return None
-
-
-def _step_index(analysis: Analysis, step_id: object) -> int | None:
-    model = analysis.model
-    if model is None or not isinstance(step_id, str):
-        return None
-    step = model.step(step_id)
-    return None if step is None else step.index
-
-
-def removal_span(parsed: ParsedJson, array: Path, position: int, length: int) -> Span | None:
-    """The span that removes item ``position`` of an array, with the comma that separates it."""
-    here = parsed.span((*array, position))
-    if here is None:
-        return None
-    if position + 1 < length:
-        following = parsed.span((*array, position + 1))
-        return None if following is None else Span(here.start, following.start)
-    if position > 0:
-        previous = parsed.span((*array, position - 1))
-        return None if previous is None else Span(previous.end, here.end)
-    return here
-
-
-def fixes(analysis: Analysis, finding: Finding) -> list[Fix]:
-    """Quick fixes for WS102 (the close ids), WS103 / WS105 (remove), WS201 (add a dependency)."""
-    parsed = analysis.parsed
-    data = finding.data
-    index = _step_index(analysis, data.get("step"))
-    if index is None:
-        return []
-    if finding.code == "WS102":
-        suggestions = data.get("suggestions")
-        names = (
-            [s for s in suggestions if isinstance(s, str)] if isinstance(suggestions, list) else []
-        )
-        return [
-            Fix(
-                f"Change to '{name}'",
-                ((finding.span, json.dumps(name, ensure_ascii=False)),),
-                preferred=n == 0,
-            )
-            for n, name in enumerate(names)
-        ]
-    if finding.code in ("WS103", "WS105"):
-        position = _dep_position(parsed, index, finding.span)
-        deps = _raw_steps(parsed)[index].get("depends_on")
-        if position is None or not isinstance(deps, list):
-            return []
-        span = removal_span(parsed, ("steps", index, "depends_on"), position, len(deps))
-        if span is None:
-            return []
-        what = "the dependency on itself" if finding.code == "WS103" else "the repeated entry"
-        return [Fix(f"Remove {what} '{data.get('dependency')}'", ((span, ""),), preferred=True)]
-    if finding.code == "WS201":
-        others = data.get("conflicts")
-        out: list[Fix] = []
-        for other in others if isinstance(others, list) else []:
-            edit = add_dependency_edit(analysis, index, other)
-            if edit is not None:
-                out.append(
-                    Fix(f"Make '{data.get('step')}' depend on '{other}' (run after it)", (edit,))
-                )
-        return out
-    return []
-
-
-def add_dependency_edit(
-    analysis: Analysis, index: int, dependency: object
-) -> tuple[Span, str] | None:
-    """The edit adding ``dependency`` to the ``depends_on`` of step ``index``."""
-    if not isinstance(dependency, str):
-        return None
-    parsed = analysis.parsed
-    raw = _raw_steps(parsed)[index]
-    quoted = json.dumps(dependency, ensure_ascii=False)
-    deps = raw.get("depends_on")
-    if isinstance(deps, list):
-        if deps:
-            last = parsed.span(("steps", index, "depends_on", len(deps) - 1))
-            return None if last is None else (Span(last.end, last.end), f", {quoted}")
-        array = parsed.span(("steps", index, "depends_on"))
-        return None if array is None else (Span(array.start + 1, array.start + 1), quoted)
-    if "depends_on" in raw:
-        return None  # not an array: the schema diagnostic comes first
-    anchor = parsed.span(("steps", index, "id"))
-    if anchor is None:
-        return None
-    return Span(anchor.end, anchor.end), f', "depends_on": [{quoted}]'

@@ -23,7 +23,7 @@ async def prepare_rename(
     if at is None or at.analysed is None:
         return None
     target = target_at(at.snapshot.analysis, at.analysed)
-    if target is None or target.kind not in ("step-id", "dependency"):
+    if target is None or target.kind not in ("step-id", "dependency", "group-id"):
         return None
     model = at.snapshot.analysis.model
     if model is None or model.step(target.name) is None:
@@ -44,7 +44,7 @@ async def rename(ls: WorkstreamServer, params: types.RenameParams) -> types.Work
         return None
     analysis = at.snapshot.analysis
     target = target_at(analysis, at.analysed)
-    if target is None or target.kind not in ("step-id", "dependency"):
+    if target is None or target.kind not in ("step-id", "dependency", "group-id"):
         return None
     model = analysis.model
     if model is None or model.step(target.name) is None:
