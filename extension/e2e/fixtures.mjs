@@ -1,9 +1,18 @@
 // The workspace the end-to-end test opens: a small git repository with workstream files.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+// A sample as a user copies it into their repository, with one property misspelt.
+const DIAMOND = readFileSync(new URL('../../samples/diamond.workstream.json', import.meta.url), 'utf8');
+if (!DIAMOND.includes('{ "max_workers": 2,')) throw new Error('samples/diamond.workstream.json changed: update the e2e fixtures');
+const MISSPELT = DIAMOND.replace('{ "max_workers": 2,', '{ "max_worker": 2,');
+
 export const FILES = {
+  // samples/diamond.workstream.json copied with "max_worker" for "max_workers" (line 5).
+  'copied-sample.workstream.json': MISSPELT,
+  // The same with the relative `$schema` the samples used to have, which resolves nowhere here.
+  'old-schema.workstream.json': MISSPELT.replace('{\n', '{\n  "$schema": "../schemas/workstream.schema.json",\n'),
   // WS102: "build" depends on "setpu", a typo of "setup".
   'missing-dep.workstream.json': `{
   // A workstream with a dependency on a step that does not exist.

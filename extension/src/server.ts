@@ -8,9 +8,10 @@
  *     false in an untrusted workspace: the server refuses run commands.
  *   omitDiagnosticCodes: string[]
  *     codes the server must not publish because VS Code's JSON service already reports the
- *     same mistakes in this editor: ["WS001", "WS002"] (syntax and schema errors; the
- *     extension contributes the schema through `jsonValidation`), or [] when the user turned
- *     VS Code's JSON validation off (`json.validate.enable: false`).
+ *     same mistakes in this editor: ["WS001"] (syntax errors), or [] when the user turned
+ *     VS Code's JSON validation off (`json.validate.enable: false`). Schema mistakes (WS002)
+ *     are always the server's: the schema the extension contributes through `jsonValidation`
+ *     is for hover and completion only and validates nothing (see editorSchema.ts).
  *   clientCommands: string[]
  *     commands this client runs itself, which the server may put in its lenses:
  *     ["workstream.showStepLog"] (a step's status lens opens its log).
@@ -36,7 +37,7 @@ export function initializationOptions(): InitializationOptions {
   const jsonValidates = vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
   return {
     trusted: vscode.workspace.isTrusted,
-    omitDiagnosticCodes: jsonValidates ? ['WS001', 'WS002'] : [],
+    omitDiagnosticCodes: jsonValidates ? ['WS001'] : [],
     clientCommands: ['workstream.showStepLog'],
   };
 }

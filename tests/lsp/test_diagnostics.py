@@ -78,15 +78,30 @@ async def test_syntax_error_while_typing(client: LanguageClient):
 
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER))
 async def vscode_json(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    """A client that validates JSON syntax and the schema itself, as the VS Code extension."""
+    """A client whose JSON service validates syntax itself, asking the server to omit WS001
+    and (as older extensions did) WS002 too, with the log messages it got."""
     params = initialize_params("visual-studio-code", omitDiagnosticCodes=["WS001", "WS002"])
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
 
 
-async def test_codes_the_client_reports_itself_are_not_published(vscode_json: LanguageClient):
-    text = '{"id": "x", "stpes": [], "steps": [{"id": "a", "run": "x", "depends_on": ["b"]} ,,]}'
+async def test_syntax_errors_may_be_omitted_but_schema_errors_never(vscode_json: LanguageClient):
+    text = (
+        '{"$schema": "../nowhere/workstream.schema.json", "id": "x", "stpes": [],'
+        ' "execution": {"max_worker": 2},'
+        ' "steps": [{"id": "a", "run": "x", "depends_on": ["b"]} ,,]}'
+    )
     uri = open_doc(vscode_json, text)
     diagnostics = await diagnostics_of(vscode_json, uri)
-    assert [d.code for d in diagnostics] == ["WS102"]  # not the WS001 or the WS002
+    assert sorted(str(d.code) for d in diagnostics) == ["WS002", "WS002", "WS102"]  # no WS001
+    schema = sorted(d.message for d in diagnostics if d.code == "WS002")
+    assert schema == [
+        "Unknown property 'max_worker' in 'execution'. Did you mean 'max_workers'?",
+        "Unknown property 'stpes' in the document. Did you mean 'steps'?",
+    ]
+    assert all(d.severity == types.DiagnosticSeverity.Error for d in diagnostics)
+    ws002 = next(d for d in diagnostics if "max_worker'" in d.message)
+    assert ws002.range.start == at(vscode_json, text, '"max_worker"', delta=0)
+    logged = [m.message for m in vscode_json.log_messages]
+    assert any("WS002 published anyway" in m for m in logged), logged

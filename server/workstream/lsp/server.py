@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
+#: The codes a client may ask the server not to publish (``omitDiagnosticCodes``).
+OMITTABLE = frozenset({"WS001"})
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -41,7 +44,9 @@ class Settings:
     #: Quiet time after the last edit before a document is analysed.
     debounce_ms: int = 150
     #: Codes not to publish because the client reports the same mistakes itself (VS Code's
-    #: JSON service validates syntax and the schema: the extension sends WS001 and WS002).
+    #: JSON service validates syntax: the extension sends WS001). Only codes in
+    #: :data:`OMITTABLE` may be omitted: the server always owns the rest, WS002 above all
+    #: (its messages say "did you mean", and a client's schema may be another one or none).
     omit_codes: frozenset[str] = frozenset()
     #: Commands the client runs itself; a status lens opens the step's log with
     #: ``workstream.showStepLog [uri, stepId, logPath]`` when the client has it.
@@ -71,6 +76,13 @@ class Settings:
         if not isinstance(omit, list) or not all(isinstance(code, str) for code in omit):
             problems.append(f"'omitDiagnosticCodes' must be a list of codes, not {omit!r}: ignored")
             omit = []
+        owned = sorted(set(omit) - OMITTABLE)
+        if owned:
+            problems.append(
+                f"'omitDiagnosticCodes' may only name {', '.join(sorted(OMITTABLE))}: "
+                f"{', '.join(owned)} published anyway (the server owns them)"
+            )
+            omit = [code for code in omit if code in OMITTABLE]
         commands = options.get("clientCommands", [])
         if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
             problems.append(f"'clientCommands' must be a list of names, not {commands!r}: ignored")
