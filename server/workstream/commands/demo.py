@@ -7,6 +7,10 @@ receives the built-in aider command line (``--yes-always … --message={prompt} 
 writes aider's bookkeeping (``.aider.input.history``) and its conversation (the transcript next
 to the log), waits a moment, and writes the module its message names, so no AI service is
 called. Prints where the result branch is; ``--keep`` keeps the scratch repository.
+
+The scratch folder goes on every way out: the end, Ctrl-C, SIGTERM and SIGHUP (a closed
+terminal). During the run those signals cancel it (``run``'s handlers); before and after it
+they stop the demo; either way the folder is removed with further signals ignored.
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 
 from workstream.commands.run import execute
 from workstream.executor import RunOptions
@@ -133,11 +141,59 @@ def create_scratch_repo(root: Path) -> Path:
     return path
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP arrived outside the run (which handles them itself)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Stopped` (so ``finally`` runs); restored after."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del frame
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _remove(scratch: Path) -> None:
+    """Remove the scratch folder; a further signal cannot interrupt it half-way."""
+    ignored = (signal.SIGINT, *_STOP_SIGNALS)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in ignored}
+    try:
+        shutil.rmtree(scratch, ignore_errors=True)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``workstream demo``."""
     if shutil.which("git") is None:
         print("workstream: the demo needs git on PATH", file=sys.stderr)
         return 2
+    with _stop_on_signals():
+        try:
+            return _demo(args)
+        except Stopped as stop:
+            with suppress(OSError):  # the terminal may be gone (SIGHUP)
+                print(f"workstream: stopped by {stop}", file=sys.stderr)
+            return 128 + stop.signum
+
+
+def _demo(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="workstream-demo-"))
     repo = scratch / "repo"
     try:
@@ -161,4 +217,4 @@ def main(args: argparse.Namespace) -> int:
         return code
     finally:
         if not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
+            _remove(scratch)
