@@ -230,17 +230,29 @@ async def test_quick_fixes_are_precise_edits(client: LanguageClient):
 
 
 async def test_code_lenses_run_workstream_and_steps(client: LanguageClient):
-    uri = await opened(client)
+    # MISTAKES without its two errors (the unknown and the self dependency): it can run.
+    text = MISTAKES.replace('["buidl"]', '["build"]').replace('["lint", "build", ', "[")
+    uri = await opened(client, text)
     lenses = await client.text_document_code_lens_async(
         types.CodeLensParams(text_document=DOC(uri=uri))
     )
     assert lenses is not None
     titles = [lens.command.title for lens in lenses if lens.command]
-    assert titles[0] == "▶ Run workstream"
-    assert titles.count("▶ Run step") == 5
+    assert titles == ["▶ Run workstream"] + ["▶ Run step"] * 5
     step_lens = lenses[1]
     assert step_lens.command and list(step_lens.command.arguments or ()) == [uri, "build"]
-    assert step_lens.range.start == at(client, MISTAKES, '"build"', delta=0)
+    assert step_lens.range.start == at(client, text, '"build"', delta=0)
+
+
+async def test_a_file_with_errors_offers_no_run_lens(client: LanguageClient):
+    uri = await opened(client)  # WS102 and WS103
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=DOC(uri=uri))
+    )
+    assert lenses is not None
+    assert [lens.command.title for lens in lenses if lens.command] == ["✗ fix 2 errors to run"]
+    assert lenses[0].range.start == at(client, MISTAKES, '"ws-lsp"', delta=0)
+    assert lenses[0].command and lenses[0].command.command == ""  # no showProblems: a title
 
 
 async def test_graph_command_returns_mermaid(client: LanguageClient):

@@ -1,6 +1,10 @@
 """``textDocument/codeLens``: "▶ Run workstream" on its id; "▶ Run step", the last status
 and, when its AI tool kept one, its "transcript" on each step.
 
+A file with errors cannot run, so it offers no run: "✗ fix N errors to run" stands on its id
+instead (opening the Problems panel when the client has ``workstream.showProblems``, else a
+title only), and the steps keep only their statuses.
+
 Lenses carry their command (no resolve step), and computing them runs nothing. The server asks
 for fresh lenses with ``workspace/codeLens/refresh`` whenever a status changes. There are two
 or three per step: they are built off the event loop (see :mod:`workstream.lsp.bulk`).
@@ -13,11 +17,14 @@ from lsprotocol import types
 from workstream.lsp.bulk import JSON, Wire, off_loop, ranges
 from workstream.lsp.commands import RUN_STEP, RUN_WORKSTREAM
 from workstream.lsp.context import At, resolve
+from workstream.lsp.refusal import plural
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.statuses import StepStatus, status_text
 
 #: A client-side command (see ``clientCommands``): open a step's log.
 SHOW_STEP_LOG = "workstream.showStepLog"
+#: A client-side command: show the problems of a document (``[uri]``).
+SHOW_PROBLEMS = "workstream.showProblems"
 
 
 def _lens(where: JSON, title: str, command: str, arguments: list[str] | None = None) -> JSON:
@@ -40,12 +47,20 @@ def lenses(
     spans = [parsed.span(("steps", step.index, "id")) for step in steps]
     workstream_id, *places = ranges(at, [parsed.span(("id",)), *spans])
     out: list[JSON] = []
-    if workstream_id is not None:
+    errors = len(analysis.errors)
+    if workstream_id is not None and errors:
+        title = f"✗ fix {plural(errors, 'error')} to run"
+        if SHOW_PROBLEMS in client_commands:
+            out.append(_lens(workstream_id, title, SHOW_PROBLEMS, [uri]))
+        else:
+            out.append(_lens(workstream_id, title, ""))
+    elif workstream_id is not None:
         out.append(_lens(workstream_id, "▶ Run workstream", RUN_WORKSTREAM, [uri]))
     for step, place in zip(steps, places, strict=True):
         if place is None:
             continue
-        out.append(_lens(place, "▶ Run step", RUN_STEP, [uri, step.id]))
+        if not errors:
+            out.append(_lens(place, "▶ Run step", RUN_STEP, [uri, step.id]))
         entry = statuses.get(step.id)
         if entry is None:
             continue

@@ -13,13 +13,17 @@ a response that never comes.
 Every message passes the lifecycle gate first (:mod:`workstream.lsp.gate`: nothing but
 ``initialize`` before it, ``initialize`` once, nothing but ``exit`` after ``shutdown``). And no
 error response carries data: pygls puts the Python traceback of an unexpected exception there;
-it goes to the server's log (stderr) instead, and the message is kept short.
+it goes to the server's log (stderr) instead, and the message is kept short. An error a
+handler raises on purpose (a ``JsonRpcException``: bad arguments, a refused run) is an answer,
+not a failure: it is logged as one line at info level, never as a traceback at error level
+(pygls logs it with ``logger.exception``, which editors show as ``[error]`` with a traceback).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Generator
+from concurrent.futures import Future
 from typing import Any
 
 from lsprotocol import types
@@ -87,6 +91,17 @@ class WorkstreamProtocol(LanguageServerProtocol):
                 message = message[: MAX_ERROR_MESSAGE - 1] + "…"
             error = types.ResponseError(code=error.code, message=message)
         super()._send_response(msg_id, result, error)
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
+        """Send a handler's result; an error it raised on purpose is answered without the
+        traceback pygls would log (anything else still goes to pygls, traceback and all)."""
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, JsonRpcException):
+            self._request_futures.pop(msg_id, None)
+            log.info("request %s answered with an error: %s", msg_id, error.message)
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
 
     def _handover(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:

@@ -10,7 +10,8 @@ events (delivered on the executor's threads) are handed to the event loop, where
   durationMs, message, logPath}`` for each change;
 * WS501-WS503 diagnostics on the id of each failed step (the tail of its log in the message,
   a related location pointing at the log file), and ``workspace/codeLens/refresh``;
-* a ``window/showMessage`` summary at the end.
+* a ``window/showMessage`` warning when the run starts with warnings (uncommitted changes it
+  will not see, no sandbox), as the command line prints them, and a summary at the end.
 
 Statuses survive a restart: they are read back from the executor's state file when a document
 opens (:mod:`workstream.lsp.statuses`). Nothing here runs anything unless :meth:`Runs.start` is
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from workstream.lsp.documents import Document
+from workstream.lsp.refusal import errors_message
 from workstream.lsp.run_progress import RunProgress
 from workstream.lsp.snapshot import Snapshot
 from workstream.lsp.statuses import (
@@ -142,7 +144,14 @@ class Runs:
         """
         server = self._server
         path = runnable_path(server.settings.trusted, server.folders, uri)
-        from workstream.executor import ExecutorError, RunOptions
+        from workstream.executor import ExecutorError, RunOptions, WorkstreamInvalid
+
+        name = path.name
+        doc = server.document(uri)
+        snapshot = None if doc is None else doc.snapshot
+        current = doc is not None and snapshot is not None and snapshot.version == doc.version
+        if current and snapshot is not None and (errors := snapshot.analysis.errors):
+            raise RunRefused(errors_message(name, snapshot.text, errors))
 
         loop = asyncio.get_running_loop()
         self._loop = loop
@@ -154,6 +163,8 @@ class Runs:
 
         try:
             executor = await loop.run_in_executor(server.thread_pool, prepare)
+        except WorkstreamInvalid as exc:
+            raise RunRefused(errors_message(name, exc.text, exc.findings, saved=True)) from None
         except ExecutorError as exc:
             raise RunRefused(str(exc)) from None
         title = f"Workstream {executor.model.id}"
@@ -265,6 +276,13 @@ class Runs:
         statuses = self._statuses.setdefault(run.uri, {})
         if isinstance(event, RunStarted):
             run.steps = event.steps
+            if event.warnings:  # e.g. uncommitted changes the run will not see
+                self._server.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Warning,
+                        message=f"Workstream {run.workstream_id}: " + " · ".join(event.warnings),
+                    )
+                )
             self._report(run)
         elif isinstance(event, StepQueued):
             statuses[event.step_id] = StepStatus("queued", run.run_id)
