@@ -58,11 +58,6 @@ def find_cli(name: str) -> tuple[Path | None, str]:
     exe = bin_dir / name
     if not exe.exists():
         return None, f"no {name} at {exe} (run scripts/install_agent_clis.sh)"
-    real = Path(os.path.realpath(exe))
-    if real.parts[1:2] == ("tmp",) or real.parts[1:3] == ("var", "tmp"):
-        # The sandbox shows a PATH folder below /tmp again, but not the package its
-        # node_modules/.bin symlink points into ("bwrap: execvp ...: No such file").
-        return None, f"{exe} leads to {real}, below the sandbox's private /tmp: install elsewhere"
     with tempfile.TemporaryDirectory(prefix=f"ws-{name}-home-") as home:
         try:
             out = subprocess.run(

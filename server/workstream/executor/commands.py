@@ -13,6 +13,7 @@ it may write.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -170,13 +171,39 @@ def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResul
     return AttemptResult("failed", message, reason)
 
 
+def _hidden(path: Path) -> bool:
+    """Below /tmp or /var/tmp, which the sandbox replaces with a private /tmp."""
+    return path.is_absolute() and (
+        path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp")
+    )
+
+
+#: Entries of one hidden PATH folder looked at for symlinks (a huge folder is not walked).
+_SCAN_LIMIT = 2000
+
+
 def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
     """Directories of ``PATH`` and the active virtualenv that the sandbox's private /tmp would
-    hide (shown read-only)."""
-    out: list[Path] = []
+    hide (shown read-only), and where their symlinked programs really live when that is
+    hidden too (a ``node_modules/.bin`` entry: the whole ``node_modules``; else the target's
+    folder)."""
+    out: dict[Path, None] = {}
     for entry in [*env.get("PATH", "").split(os.pathsep), env.get("VIRTUAL_ENV", "")]:
         path = Path(entry)
-        hidden = path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp")
-        if path.is_absolute() and hidden and path.is_dir():
-            out.append(path)
+        if not (_hidden(path) and path.is_dir()):
+            continue
+        out[path] = None
+        try:
+            entries = list(itertools.islice(os.scandir(path), _SCAN_LIMIT))
+        except OSError:
+            continue
+        for item in entries:
+            if not item.is_symlink():
+                continue
+            target = Path(os.path.realpath(item.path))
+            if not _hidden(target) or not target.exists():
+                continue
+            modules = [i for i, part in enumerate(target.parts) if part == "node_modules"]
+            home = Path(*target.parts[: modules[0] + 1]) if modules else target.parent
+            out[home] = None
     return tuple(out)
