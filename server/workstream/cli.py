@@ -67,10 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("path", metavar="PATH")
     status.add_argument("--format", choices=("text", "json"), default="text")
 
-    clean = sub.add_parser("clean", help="remove kept worktrees and prune")
-    clean.add_argument("path", metavar="PATH")
+    clean = sub.add_parser("clean", help="remove kept worktrees (and branches) and prune")
+    clean.add_argument("path", metavar="PATH", nargs="?")
+    clean.add_argument("--id", metavar="ID", help="the workstream by id (its file may be gone)")
     clean.add_argument(
-        "--force", action="store_true", help="also remove worktrees with uncommitted changes"
+        "--branches", action="store_true", help="also delete its step and result branches"
+    )
+    clean.add_argument(
+        "--list", action="store_true", help="list the workstreams this repository holds"
+    )
+    clean.add_argument(
+        "--force",
+        action="store_true",
+        help="also remove worktrees whose changes cannot be saved, and branches holding "
+        "commits found in no result or other branch",
     )
 
     graph = sub.add_parser("graph", help="print the DAG with waves and the critical path")

@@ -1,6 +1,9 @@
 """``workstream clean``: remove kept worktrees (refusing changed ones unless ``--force``), prune.
 
-Exit 0 when everything was tidied, 1 when a worktree was refused, 2 for bad input.
+``PATH`` or ``--id ID`` (when the file is gone) names the workstream; ``--branches`` also
+deletes its step and result branches; ``--list`` lists the workstreams this repository holds
+state, worktrees or branches for. Exit 0 when everything was tidied, 1 when a worktree or a
+branch was kept, 2 for bad input.
 """
 
 from __future__ import annotations
@@ -11,25 +14,60 @@ from pathlib import Path
 
 from workstream.commands.run import fail
 from workstream.executor import ExecutorError
-from workstream.executor.clean import clean
+from workstream.executor.clean import CleanReport, clean, target_for_id
+from workstream.executor.inventory import holdings
 from workstream.executor.target import load_target
 
 
 def main(args: argparse.Namespace) -> int:
     """Run ``workstream clean``."""
+    if args.list:
+        if args.path or args.id or args.branches or args.force:
+            return fail("clean --list takes no PATH, --id, --branches or --force")
+        return _list()
+    if bool(args.path) == bool(args.id):
+        return fail("clean needs a workstream: PATH or --id ID (clean --list shows them)")
     try:
-        target = load_target(Path(args.path), refuse_errors=False)
-        report = clean(target, force=args.force)
+        if args.id:
+            target = target_for_id(args.id, Path.cwd())
+        else:
+            target = load_target(Path(args.path), refuse_errors=False)
+        report = clean(target, force=args.force, branches=args.branches)
     except ExecutorError as error:
         return fail(str(error))
+    return _print(report)
+
+
+def _list() -> int:
+    try:
+        held = holdings(Path.cwd())
+    except ExecutorError as error:
+        return fail(str(error))
+    for entry in held:
+        print(entry.line())
+    if not held:
+        print("this repository holds no workstream state, worktrees or branches")
+    return 0
+
+
+def _print(report: CleanReport) -> int:
     for pgid in report.stopped:
         print(f"stopped process group {pgid} left by an interrupted run")
     for branch, commit in report.saved:
         print(f"saved changes on {branch} ({commit[:12]})")
     for path in report.removed:
         print(f"removed {path}")
+    for folder in report.folders:
+        print(f"removed the empty folder {folder}")
+    for branch, commit in report.branches.deleted:
+        print(
+            f"deleted {branch} (was {commit[:12]}; git branch {branch} {commit[:12]} restores it)"
+        )
     for path, why in report.refused:
         print(f"kept {path}: {why}", file=sys.stderr)
-    if not (report.removed or report.refused or report.stopped):
+    for branch, why in report.branches.kept:
+        print(f"kept {branch}: {why}", file=sys.stderr)
+    did = report.removed or report.stopped or report.branches.deleted or report.folders
+    if not (did or report.refused or report.branches.kept):
         print("nothing to clean")
-    return 1 if report.refused else 0
+    return 1 if report.refused or report.branches.kept else 0

@@ -4,20 +4,31 @@ First what a dead runner left is recovered (:mod:`recovery`). Then each worktree
 (registered with git, inside this workstream's marked worktree folder) is compared with what
 the run left in it; changes made since (edits, commits) are saved on a branch
 ``workstream/<id>/saved/<step>-<time>`` before git removes the worktree, so nothing is lost.
-Anything else in the folder is left alone and named. The folder itself goes once it is empty.
+Anything else in the folder is left alone and named. The folder itself goes once it is empty,
+and so do the empty parents the executor made for it (:func:`release_root`).
+
+The worktree folders are the file's ``execution.worktree_dir`` and any other marked folder of
+this repository the state file or git's worktree list places this workstream's worktrees in
+(``worktree_dir`` may have changed since, or the file may be gone: :func:`target_for_id`
+builds a target from the workstream id alone). With ``branches`` the step and result
+branches go too (:mod:`branches`: only the executor's own, never one in use, never one
+holding commits found nowhere else unless ``force``).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workstream.analysis import analyze
+from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.recovery import recover
-from workstream.executor.state import StepState
-from workstream.executor.target import Target, target_git
+from workstream.executor.state import RunState, StateDir, StepState
+from workstream.executor.target import Target, find_repository, target_git
 from workstream.executor.worktrees import MARKER, owned, release_root, safe_save
 
 
@@ -29,14 +40,19 @@ class CleanReport:
     refused: list[tuple[Path, str]] = field(default_factory=list)
     saved: list[tuple[str, str]] = field(default_factory=list)  # (branch, commit)
     stopped: list[int] = field(default_factory=list)  # process groups
+    branches: BranchReport = field(default_factory=BranchReport)
+    folders: list[Path] = field(default_factory=list)  # empty folders removed
 
 
-def clean(target: Target, *, force: bool = False, grace: float = 2.0) -> CleanReport:
+def clean(
+    target: Target, *, force: bool = False, branches: bool = False, grace: float = 2.0
+) -> CleanReport:
     """Remove this workstream's kept worktrees and prune; raise if a run is in progress."""
     report = CleanReport()
+    ws_id = target.model.id
     with target.state_dir.lock() as acquired:
         if not acquired:
-            raise ExecutorError(f"a run of {target.model.id!r} is in progress; cancel it first")
+            raise ExecutorError(f"a run of {ws_id!r} is in progress; cancel it first")
         repo = target_git(target)
         state = target.state_dir.read()
         if state is not None and not state.finished:
@@ -44,25 +60,52 @@ def clean(target: Target, *, force: bool = False, grace: float = 2.0) -> CleanRe
             report.stopped.extend(recovery.stopped)
             report.saved.extend(recovery.saved)
         repo.prune()
-        root = target.worktree_root
-        if root.is_dir() and owned(root, target.git_dir):
-            registered = {w.path: w for w in repo.worktrees()}
-            for path in sorted(root.iterdir()):
-                if path.name == MARKER:
-                    continue
-                if path not in registered:
-                    report.refused.append((path, "not a worktree workstream made; left alone"))
-                    continue
-                entry = state.steps.get(path.name) if state is not None else None
-                base = (entry.kept_commit if entry is not None else None) or registered[path].head
-                if _clean_one(repo, target, path, entry, base, force, report) and entry:
-                    entry.worktree = None
-                    entry.kept_commit = None
-            repo.prune()
-            release_root(root, target.git_dir)
+        for root in worktree_roots(repo, target, state):
+            _clean_root(repo, target, root, state, force, report)
         if state is not None:
             target.state_dir.write(state)
+        if branches:
+            recorded = state.result_commit if state is not None else None
+            report.branches = delete_branches(repo, ws_id, force=force, recorded_result=recorded)
     return report
+
+
+def worktree_roots(repo: Git, target: Target, state: RunState | None) -> list[Path]:
+    """Every marked folder of this repository that holds (or held) this workstream's worktrees."""
+    roots = [target.worktree_root]
+    entries = state.steps.values() if state is not None else ()
+    candidates = [Path(e.worktree).parent for e in entries if e.worktree]
+    candidates += [w.path.parent for w in repo.worktrees()]
+    for root in candidates:
+        if root.name == target.model.id and root not in roots and owned(root, target.git_dir):
+            roots.append(root)
+    return roots
+
+
+def _clean_root(
+    repo: Git,
+    target: Target,
+    root: Path,
+    state: RunState | None,
+    force: bool,
+    report: CleanReport,
+) -> None:
+    if not (root.is_dir() and not root.is_symlink() and owned(root, target.git_dir)):
+        return
+    registered = {w.path: w for w in repo.worktrees()}
+    for path in sorted(root.iterdir()):
+        if path.name == MARKER:
+            continue
+        if path not in registered:
+            report.refused.append((path, "not a worktree workstream made; left alone"))
+            continue
+        entry = state.steps.get(path.name) if state is not None else None
+        base = (entry.kept_commit if entry is not None else None) or registered[path].head
+        if _clean_one(repo, target, path, entry, base, force, report) and entry:
+            entry.worktree = None
+            entry.kept_commit = None
+    repo.prune()
+    report.folders.extend(release_root(root, target.git_dir))
 
 
 def _clean_one(
@@ -100,3 +143,38 @@ def _clean_one(
         return False
     report.removed.append(path)
     return True
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_id(ws_id: str) -> None:
+    """Refuse an ``--id`` that is not a plain workstream id (``../x``, ``a/b``, ``-x``)."""
+    if not _ID.fullmatch(ws_id) or ".." in ws_id or ws_id.endswith((".lock", ".")):
+        raise ExecutorError(
+            f"--id {ws_id!r} is not a workstream id (letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit; no '/' and no '..')"
+        )
+
+
+def target_for_id(ws_id: str, start: Path) -> Target:
+    """A target for a workstream known only by its id (its file may be gone).
+
+    Its worktree folders are found as :func:`worktree_roots` finds them; a tool's bookkeeping
+    is unknown, so ``clean`` saves it with any other change. Raises when this repository holds
+    no state, worktree or branch of that id.
+    """
+    check_id(ws_id)
+    repo_root, git_dir = find_repository(start)
+    state_dir = StateDir(git_dir / "workstream" / ws_id)
+    analysis = analyze('{"id": ' + f'"{ws_id}"' + ', "steps": [{"id": "-"}]}')
+    assert analysis.model is not None
+    target = Target(repo_root / "-", analysis, analysis.model, repo_root, git_dir, state_dir)
+    repo = target_git(target)
+    known = state_dir.root.is_dir() or workstream_branches(repo, ws_id)
+    if not known and len(worktree_roots(repo, target, None)) == 1:
+        raise ExecutorError(
+            f"this repository holds no workstream {ws_id!r}: no state, worktrees or branches "
+            "(workstream clean --list shows the ones it holds)"
+        )
+    return target

@@ -190,8 +190,12 @@ class Git:
         return {name: sha for name, sha in pairs}
 
     def set_branch(self, branch: str, commit: str, reason: str) -> None:
-        """Point ``refs/heads/<branch>`` at ``commit`` (creating it), logged with ``reason``."""
-        self.run("update-ref", "-m", reason, f"refs/heads/{branch}", commit)
+        """Point ``refs/heads/<branch>`` at ``commit`` (creating it), logged with ``reason``.
+
+        The reflog is created even where ``core.logAllRefUpdates`` is off: its first entry
+        is how ``clean --branches`` knows the executor made a branch.
+        """
+        self.run("update-ref", "--create-reflog", "-m", reason, f"refs/heads/{branch}", commit)
 
     def delete_branch(self, branch: str) -> None:
         """Delete a branch if it exists."""

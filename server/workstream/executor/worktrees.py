@@ -2,10 +2,12 @@
 
 The executor removes only what it created. The folder that holds a workstream's worktrees
 (``<worktree_dir>/<workstream id>``, or ``.git/workstream/<id>/worktrees``) carries a marker
-file naming the repository it belongs to; a folder at that place without the marker, or with
-another repository's, is an error that names it. Inside it, a step's worktree is only ever
-removed through ``git worktree remove`` (git checks it is a worktree of this repository);
-anything else at that path is an error, never an ``rmtree``. A kept worktree with changes
+file naming the repository it belongs to (and the parent folders the executor made for it,
+so that :func:`release_root` can remove those again once empty, and no others); a folder at
+that place without the marker, or with another repository's, is an error that names it.
+Inside it, a step's worktree is only ever removed through ``git worktree remove`` (git
+checks it is a worktree of this repository); anything else at that path is an error, never
+an ``rmtree``. A kept worktree with changes
 made after the run left it is saved on a commit before it goes (:func:`save_worktree`).
 """
 
@@ -43,7 +45,7 @@ def claim_root(root: Path, git_dir: Path, *, adopt: bool = False) -> None:
                 owner = json.loads(marker.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 owner = None
-            if owner != expected:
+            if not isinstance(owner, dict) or owner.get("git_dir") != expected["git_dir"]:
                 raise ExecutorError(
                     f"{root} holds the worktrees of another repository "
                     f"({marker} names {owner.get('git_dir') if isinstance(owner, dict) else '?'})"
@@ -55,31 +57,56 @@ def claim_root(root: Path, git_dir: Path, *, adopt: bool = False) -> None:
                 "removes what it created, so it will not use it: move it away or choose "
                 "another execution.worktree_dir"
             )
+    made = [p for p in reversed(root.parents) if not p.exists() and not p.is_symlink()]
     root.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps(expected) + "\n", encoding="utf-8")
+    record: dict[str, object] = dict(expected)
+    if made:
+        record["made"] = [str(p) for p in made]
+    marker.write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+
+def _marker(root: Path) -> dict[str, object] | None:
+    try:
+        owner = json.loads((root / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return owner if isinstance(owner, dict) else None
 
 
 def owned(root: Path, git_dir: Path) -> bool:
     """True when ``root`` carries our marker for this repository."""
-    try:
-        owner = json.loads((root / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return bool(owner == {"git_dir": str(git_dir)})
+    owner = _marker(root)
+    return owner is not None and owner.get("git_dir") == str(git_dir)
 
 
-def release_root(root: Path, git_dir: Path) -> bool:
-    """Remove ``root`` when it is ours and holds nothing but the marker; True if removed."""
-    if not owned(root, git_dir):
-        return False
+def release_root(root: Path, git_dir: Path) -> list[Path]:
+    """Remove ``root`` when it is ours and holds nothing but the marker, then the parents the
+    executor made for it that are empty now (deepest first); returns the folders removed.
+
+    Only ``rmdir``: a folder that holds anything, even one file, stays.
+    """
+    owner = _marker(root)
+    if owner is None or owner.get("git_dir") != str(git_dir) or root.is_symlink():
+        return []
     if any(entry.name != MARKER for entry in root.iterdir()):
-        return False
+        return []
+    made = owner.get("made")
     (root / MARKER).unlink()
     try:
         root.rmdir()
     except OSError:
-        return False
-    return True
+        return []
+    removed = [root]
+    parents = [Path(p) for p in made if isinstance(p, str)] if isinstance(made, list) else []
+    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        if parent not in root.parents or parent.is_symlink():
+            continue
+        try:
+            parent.rmdir()
+        except OSError:
+            break  # not empty (or gone): its own parents are not empty either
+        removed.append(parent)
+    return removed
 
 
 def registered(repo: Git, path: Path) -> bool:
