@@ -314,10 +314,10 @@ def test_list_names_what_the_repository_holds(
     code, out, _ = clean(capsys, "--list")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
-    assert lines[0].startswith("ws-fail  last run: failed ")
+    assert lines[0].startswith("ws-fail  last run 2") and ": failed  " in lines[0]
     assert "1 worktree  0 branches" in lines[0] and lines[0].endswith("(gone)")
-    assert lines[1].startswith("ws-test  last run: succeeded ")
-    assert "2 worktrees  3 branches" in lines[1] and str(path) in lines[1]
+    assert lines[1].startswith("ws-test  last run 2") and ": succeeded  " in lines[1]
+    assert lines[1].endswith("2 worktrees  3 branches  plan.workstream.json")
 
 
 def test_list_takes_nothing_else(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

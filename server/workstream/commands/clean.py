@@ -43,8 +43,9 @@ def _list() -> int:
         held = holdings(Path.cwd())
     except ExecutorError as error:
         return fail(str(error))
+    cwd = Path.cwd()
     for entry in held:
-        print(entry.line())
+        print(entry.line(cwd))
     if not held:
         print("this repository holds no workstream state, worktrees or branches")
     return 0
@@ -56,18 +57,24 @@ def _print(report: CleanReport) -> int:
     for branch, commit in report.saved:
         print(f"saved changes on {branch} ({commit[:12]})")
     for path in report.removed:
-        print(f"removed {path}")
+        print(f"removed {_shown(path)}")
     for folder in report.folders:
-        print(f"removed the empty folder {folder}")
+        print(f"removed the empty folder {_shown(folder)}")
     for branch, commit in report.branches.deleted:
-        print(
-            f"deleted {branch} (was {commit[:12]}; git branch {branch} {commit[:12]} restores it)"
-        )
+        print(f"deleted {branch} (was {commit[:12]})")
+    if report.branches.deleted:
+        print("(git branch <branch> <commit> brings one back)")
     for path, why in report.refused:
-        print(f"kept {path}: {why}", file=sys.stderr)
+        print(f"kept {_shown(path)}: {why}", file=sys.stderr)
     for branch, why in report.branches.kept:
         print(f"kept {branch}: {why}", file=sys.stderr)
     did = report.removed or report.stopped or report.branches.deleted or report.folders
     if not (did or report.refused or report.branches.kept):
         print("nothing to clean")
     return 1 if report.refused or report.branches.kept else 0
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current folder when below it (``.git/workstream/…``)."""
+    cwd = Path.cwd()
+    return path.relative_to(cwd) if path.is_relative_to(cwd) else path

@@ -3,13 +3,12 @@
 Found from three places, so a workstream whose file is gone still shows: the state folders
 ``<git-common-dir>/workstream/<id>/``, the branches ``workstream/<id>/…`` whose reflog shows
 the executor made them, and the registered worktrees inside a marked worktree folder named
-after the workstream. For each: the last run's status and when it finished, its file, how
+after the workstream. For each: the last run's id and status, its file, how
 many worktrees and branches it holds.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,24 +25,24 @@ class Held:
 
     ws_id: str
     status: str = "no run recorded"
-    finished_at: float | None = None
     file: str = ""
     worktrees: list[Path] = field(default_factory=list)
     branches: list[str] = field(default_factory=list)
 
-    def line(self) -> str:
-        """One line of the listing."""
-        when = (
-            time.strftime(" %Y-%m-%d %H:%M", time.localtime(self.finished_at))
-            if self.finished_at
-            else ""
-        )
-        parts = [self.ws_id, f"last run: {self.status}{when}"]
+    run_id: str = ""
+
+    def line(self, cwd: Path | None = None) -> str:
+        """One line of the listing (the file relative to ``cwd`` when below it)."""
+        run = f"last run {self.run_id}: {self.status}" if self.run_id else self.status
+        parts = [self.ws_id, run]
         parts.append(f"{len(self.worktrees)} worktree{'s' if len(self.worktrees) != 1 else ''}")
         parts.append(f"{len(self.branches)} branch{'es' if len(self.branches) != 1 else ''}")
         if self.file:
-            gone = "" if Path(self.file).exists() else " (gone)"
-            parts.append(f"{self.file}{gone}")
+            file = Path(self.file)
+            gone = "" if file.exists() else " (gone)"
+            if cwd is not None and file.is_relative_to(cwd):
+                file = file.relative_to(cwd)
+            parts.append(f"{file}{gone}")
         return "  ".join(parts)
 
 
@@ -60,7 +59,7 @@ def holdings(start: Path) -> list[Held]:
         state = StateDir(folder).load()
         if state is not None:
             held.status = state.status
-            held.finished_at = state.finished_at
+            held.run_id = state.run_id
             held.file = state.workstream_file
     for ref in repo.refs("refs/heads/workstream/"):
         ws_id = ref.removeprefix("refs/heads/workstream/").split("/", 1)[0]
