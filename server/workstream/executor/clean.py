@@ -17,12 +17,12 @@ holding commits found nowhere else unless ``force``).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.analysis import analyze
+from workstream.analysis.ids import ref_problem
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
@@ -50,6 +50,7 @@ def clean(
     """Remove this workstream's kept worktrees and prune; raise if a run is in progress."""
     report = CleanReport()
     ws_id = target.model.id
+    check_id(ws_id, "the workstream id")  # before the state folder it names is touched
     with target.state_dir.lock() as acquired:
         if not acquired:
             raise ExecutorError(f"a run of {ws_id!r} is in progress; cancel it first")
@@ -145,15 +146,14 @@ def _clean_one(
     return True
 
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def check_id(ws_id: str) -> None:
-    """Refuse an ``--id`` that is not a plain workstream id (``../x``, ``a/b``, ``-x``)."""
-    if not _ID.fullmatch(ws_id) or ".." in ws_id or ws_id.endswith((".lock", ".")):
+def check_id(ws_id: str, what: str = "--id") -> None:
+    """Refuse an id that is not one component of a branch name (``../x``, ``a/b``, ``-x``):
+    the state folder is ``<git dir>/workstream/<id>``, so such an id would lead elsewhere."""
+    problem = ref_problem(ws_id) if ws_id else "it is empty"
+    if problem is not None:
         raise ExecutorError(
-            f"--id {ws_id!r} is not a workstream id (letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit; no '/' and no '..')"
+            f"{what} {ws_id!r} is not a workstream id: {problem} (use letters, digits, '-', "
+            "'_' and '.'; no '/' and no '..')"
         )
 
 
