@@ -43,7 +43,7 @@ from workstream.executor.tools import (
     step_argv,
     uses_transcript,
 )
-from workstream.executor.worktrees import clear_path, discard, reset_admin, snapshot_tree
+from workstream.executor.worktrees import clear_path, reset_admin, snapshot_tree
 from workstream.model import Step
 
 __all__ = ["AttemptResult", "Inputs", "RunContext", "run_attempt", "step_branch"]
@@ -213,7 +213,8 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     if ctx.keep_worktrees:
         _settle(a, commit)
     else:
-        discard(ctx.repo, a.path)  # the run prunes once at its end
+        assert a.admin is not None
+        ctx.reaper.remove(a.path, a.admin, commit)  # git removes it while the next steps run
         kept = None
     return AttemptResult(
         "succeeded", message, None, start, commit, kept, tuple(sorted(a.environment))

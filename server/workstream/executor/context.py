@@ -10,6 +10,7 @@ from pathlib import Path
 from workstream.executor.events import Reason, Status
 from workstream.executor.gitops import Git
 from workstream.executor.ports import PortPool
+from workstream.executor.reaper import Reaper
 from workstream.model import Workstream
 
 
@@ -39,6 +40,7 @@ class RunContext:
     grace: float
     keep_worktrees: bool
     ports: PortPool
+    reaper: Reaper  # removes worktrees whose work is recorded, in the background
     sandbox: SandboxConfig | None
     emit_line: Callable[[str, str], None]  # (step id, line)
     on_pid: Callable[[str, int | None], None]  # a step's running process group, or None

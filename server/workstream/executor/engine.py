@@ -41,6 +41,7 @@ from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import make_plan
 from workstream.executor.ports import PortPool
+from workstream.executor.reaper import Reaper
 from workstream.executor.recovery import recover, save_kept
 from workstream.executor.sandbox import find_bwrap
 from workstream.executor.scheduler import Done, schedule
@@ -173,6 +174,7 @@ class Executor(Ledger):
             grace=self.options.kill_grace,
             keep_worktrees=self.options.keep_worktrees,
             ports=PortPool(),
+            reaper=Reaper(repo),
             sandbox=sandbox,
             emit_line=lambda step_id, line: self._emit(StepOutput(self.run_id, step_id, line)),
             on_pid=self._on_pid,
@@ -194,7 +196,8 @@ class Executor(Ledger):
         finally:
             if timer is not None:
                 timer.cancel()
-            repo.prune()  # forget the worktrees of succeeded steps (their directories are gone)
+            self._ctx.reaper.join()  # the worktrees of succeeded steps, removed by git
+            repo.prune()
             with contextlib.suppress(OSError):
                 self._ctx.scratch_root.rmdir()
         try:

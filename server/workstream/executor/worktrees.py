@@ -129,17 +129,6 @@ def clear_path(repo: Git, path: Path) -> None:
         )
 
 
-def discard(repo: Git, path: Path) -> None:
-    """Delete the files of a worktree of ours whose work is recorded; git forgets it at prune.
-
-    Cheaper than ``git worktree remove`` beside other steps. Only a real directory that is
-    registered as a worktree is deleted (``rmtree`` never follows symbolic links).
-    """
-    if path.is_symlink() or not path.is_dir():
-        return
-    shutil.rmtree(path)
-
-
 def reset_admin(admin: Path, path: Path, commit: str) -> None:
     """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there."""
     _replace(admin / "HEAD", commit + "\n")
