@@ -9,6 +9,7 @@ off, a path traversal in ``--id``, folders the executor did not make.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,28 @@ def test_list_names_what_the_repository_holds(
 def test_list_takes_nothing_else(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = clean(capsys, "--list", "--branches")
     assert code == 2 and "takes no" in err
+
+
+def test_clean_by_id_with_only_branches_left_adds_no_folder(
+    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = two_steps(repo)
+    run(path)
+    state = repo.root / ".git" / "workstream" / "ws-test"
+    shutil.rmtree(state)  # the state is gone, the branches are not
+    monkeypatch.chdir(repo.root)
+    code, _, err = clean(capsys, "--id", "ws-test", "--branches")
+    assert code == 0, err
+    assert branches(repo) == {"main"}
+    assert not state.exists()
+
+
+def test_clean_leaves_no_empty_scratch_folder(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = two_steps(repo)
+    run(path, keep_worktrees=True)
+    assert clean(capsys, str(path))[0] == 0
+    state = repo.root / ".git" / "workstream" / "ws-test"
+    empty = [p for p in state.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert empty == []

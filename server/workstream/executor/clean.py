@@ -17,6 +17,7 @@ holding commits found nowhere else unless ``force``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ def clean(
     report = CleanReport()
     ws_id = target.model.id
     check_id(ws_id, "the workstream id")  # before the state folder it names is touched
+    existed = target.state_dir.root.is_dir()
     with target.state_dir.lock() as acquired:
         if not acquired:
             raise ExecutorError(f"a run of {ws_id!r} is in progress; cancel it first")
@@ -68,7 +70,26 @@ def clean(
         if branches:
             recorded = state.result_commit if state is not None else None
             report.branches = delete_branches(repo, ws_id, force=force, recorded_result=recorded)
+    _tidy_state_dir(target.state_dir, existed)
     return report
+
+
+def _tidy_state_dir(state_dir: StateDir, existed: bool) -> None:
+    """Remove the empty scratch folders clean made, and the state folder if clean made it
+    (``--id`` of a workstream that had only branches or worktrees): its lock file, then the
+    folder, only if nothing else is in it."""
+    scratch = state_dir.root / "scratch"
+    for folder in sorted(scratch.glob("clean-*")) if scratch.is_dir() else ():
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    with contextlib.suppress(OSError):
+        scratch.rmdir()
+    if existed or state_dir.state_file.exists():
+        return
+    with contextlib.suppress(OSError):
+        if {p.name for p in state_dir.root.iterdir()} == {state_dir.lock_file.name}:
+            state_dir.lock_file.unlink()
+        state_dir.root.rmdir()
 
 
 def worktree_roots(repo: Git, target: Target, state: RunState | None) -> list[Path]:
