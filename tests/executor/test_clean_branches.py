@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from workstream.cli import main
+from workstream.executor.gitops import Git
 
 from .conftest import PYTHON_BIN, Repo, git, run, ws
 
@@ -236,7 +237,7 @@ def test_clean_by_id_once_the_file_is_gone(
     path = two_steps(repo, worktree_dir="../made/wts")
     run(path, keep_worktrees=True)
     root = tmp_path / "made" / "wts" / "ws-test"
-    assert sorted(p.name for p in root.iterdir()) == [".workstream-owner", "a", "b"]
+    assert {".workstream-owner", "a", "b"} <= {p.name for p in root.iterdir()}
     path.unlink()
     repo.commit_all("the workstream file is gone")
     monkeypatch.chdir(repo.root)
@@ -346,6 +347,30 @@ def test_clean_leaves_no_empty_scratch_folder(
     path = two_steps(repo)
     run(path, keep_worktrees=True)
     assert clean(capsys, str(path))[0] == 0
-    state = repo.root / ".git" / "workstream" / "ws-test"
-    empty = [p for p in state.rglob("*") if p.is_dir() and not any(p.iterdir())]
-    assert empty == []
+    scratch = repo.root / ".git" / "workstream" / "ws-test" / "scratch"
+    empty = [p for p in scratch.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert empty == [] and (not scratch.exists() or any(scratch.iterdir()))
+
+
+def test_a_branch_that_moves_while_clean_looks_stays(
+    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deletion names the value clean inspected: git refuses once the branch moved."""
+    from workstream.executor import branches as module
+
+    path = two_steps(repo)
+    run(path)
+    inspect = module.made_by_executor
+    moved_to = repo.head("main")
+
+    def racing(repo_git: Git, ref: str) -> tuple[bool, str]:
+        answer = inspect(repo_git, ref)
+        if ref.endswith("/step/a"):  # someone points it elsewhere meanwhile
+            git(repo.root, "update-ref", ref, moved_to)
+        return answer
+
+    monkeypatch.setattr(module, "made_by_executor", racing)
+    code, _, err = clean(capsys, str(path), "--branches")
+    assert code == 1 and f"kept {PREFIX}/step/a: git did not delete it" in err
+    assert repo.head(f"{PREFIX}/step/a") == moved_to
+    assert branches(repo) == {"main", f"{PREFIX}/step/a"}
