@@ -154,15 +154,19 @@ def test_a_step_branch_with_the_users_commits_needs_force(
     assert branches(repo) == {"main"}
 
 
-def test_commits_another_branch_holds_are_not_lost_by_deleting(
-    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize("holder", ["branch", "annotated tag"])
+def test_commits_another_ref_holds_are_not_lost_by_deleting(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path, holder: str
 ) -> None:
     path = two_steps(repo)
     run(path)
     sha = commit_on(repo, f"{PREFIX}/step/a", tmp_path / "wt")
-    git(repo.root, "branch", "keeper", sha)  # the user's branch holds the commit
+    if holder == "branch":
+        git(repo.root, "branch", "keeper", sha)  # the user's branch holds the commit
+    else:
+        git(repo.root, "tag", "-a", "-m", "kept", "keeper", sha)
     assert clean(capsys, str(path), "--branches")[0] == 0
-    assert branches(repo) == {"main", "keeper"}
+    assert branches(repo) == ({"main", "keeper"} if holder == "branch" else {"main"})
 
 
 def test_the_result_with_the_users_commits_on_top_needs_force(

@@ -111,12 +111,22 @@ def _unique(repo: Git, tip: str, keep: set[str]) -> int:
 
 
 def _staying(repo: Git, leaving: set[str]) -> set[str]:
-    """The commits of every ref and worktree HEAD that stays."""
-    out = repo.run("for-each-ref", "--format=%(refname) %(objectname)")
-    pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
-    keep = {sha for ref, sha in pairs if ref not in leaving}
+    """The commits of every ref (tags peeled) and worktree HEAD that stays: one git call."""
+    out = repo.run(
+        "for-each-ref",
+        "--format=%(refname) %(objecttype) %(objectname) %(*objecttype) %(*objectname)",
+    )
+    keep: set[str] = set()
+    for line in out.splitlines():
+        ref, kind, sha, peeled_kind, peeled = (line.split(" ") + [""] * 5)[:5]
+        if ref in leaving:
+            continue
+        if kind == "commit":
+            keep.add(sha)
+        elif peeled_kind == "commit":
+            keep.add(peeled)
     keep |= {w.head for w in repo.worktrees() if w.head and w.branch not in leaving}
-    return {sha for sha in keep if repo.commit_of(sha)}
+    return keep
 
 
 def delete_branches(
