@@ -123,3 +123,16 @@ def run(path: Path, **options: Any) -> tuple[RunResult, list[Event]]:
 
 def statuses(result: RunResult) -> dict[str, str]:
     return {step: entry.status for step, entry in result.state.steps.items()}
+
+
+def most_at_once(result: RunResult, among: set[str] | None = None) -> int:
+    """The most steps (of ``among``, else all) running at one moment, from recorded times."""
+    entries = [e for s, e in result.state.steps.items() if among is None or s in among]
+    moments = sorted(
+        [(e.started_at or 0.0, 1) for e in entries] + [(e.finished_at or 0.0, -1) for e in entries]
+    )
+    most = current = 0
+    for _, delta in moments:
+        current += delta
+        most = max(most, current)
+    return most

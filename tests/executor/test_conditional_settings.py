@@ -6,23 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from workstream.executor import RunResult, WorkstreamInvalid
+from workstream.executor import WorkstreamInvalid
 
-from .conftest import Repo, run, statuses, ws
-
-
-def overlapping(result: RunResult) -> int:
-    """The most steps that were running at the same moment (from the recorded times)."""
-    entries = result.state.steps.values()
-    moments = sorted(
-        [(e.started_at or 0.0, 1) for e in entries] + [(e.finished_at or 0.0, -1) for e in entries],
-        key=lambda m: (m[0], m[1]),
-    )
-    most = current = 0
-    for _, delta in moments:
-        current += delta
-        most = max(most, current)
-    return most
+from .conftest import Repo, most_at_once, run, statuses, ws
 
 
 def plan(repo: Repo) -> None:
@@ -46,14 +32,14 @@ def test_the_environment_decides_how_many_run_at_once(
     monkeypatch.setenv("WS_TEST_SERIAL", "1")
     result, _ = run(path)
     assert set(statuses(result).values()) == {"succeeded"}
-    assert overlapping(result) == 1
+    assert most_at_once(result) == 1
     monkeypatch.setenv("WS_TEST_SERIAL", "0")
     result, _ = run(path)
     assert set(statuses(result).values()) == {"succeeded"}
-    assert overlapping(result) == 3
+    assert most_at_once(result) == 3
     monkeypatch.setenv("WS_TEST_WORKERS", "2")
     result, _ = run(path)
-    assert overlapping(result) == 2
+    assert most_at_once(result) == 2
 
 
 def test_a_timeout_from_the_environment_applies(

@@ -9,7 +9,7 @@ from workstream.executor import StepOutput
 from workstream.executor import resources as resources_module
 from workstream.sizes import parse_size, shown_size
 
-from .conftest import Repo, run, statuses, ws
+from .conftest import Repo, most_at_once, run, statuses, ws
 
 
 @pytest.mark.parametrize(
@@ -36,16 +36,6 @@ def test_shown_size() -> None:
     assert shown_size(1_500_000_000) == "1.5 GB" and shown_size(820_000_000) == "820 MB"
 
 
-def overlapping(result: object) -> int:
-    entries = result.state.steps.values()  # type: ignore[attr-defined]
-    moments = sorted([(e.started_at, 1) for e in entries] + [(e.finished_at, -1) for e in entries])
-    most = current = 0
-    for _, delta in moments:
-        current += delta
-        most = max(most, current)
-    return most
-
-
 def test_short_memory_runs_one_step_at_a_time_and_says_why(repo: Repo) -> None:
     path = repo.workstream(
         ws(
@@ -56,7 +46,7 @@ def test_short_memory_runs_one_step_at_a_time_and_says_why(repo: Repo) -> None:
     )
     result, events = run(path)
     assert set(statuses(result).values()) == {"succeeded"}
-    assert overlapping(result) == 1
+    assert most_at_once(result) == 1
     said = [e.line for e in events if isinstance(e, StepOutput)]
     assert any(
         line.startswith("held back: ") and "below memory_per_step (1000.0 TB)" in line
@@ -74,7 +64,7 @@ def test_enough_memory_holds_nothing(repo: Repo) -> None:
         )
     )
     result, events = run(path)
-    assert overlapping(result) == 3
+    assert most_at_once(result) == 3
     assert not any(isinstance(e, StepOutput) and "held back" in e.line for e in events)
 
 
@@ -89,5 +79,5 @@ def test_a_busy_machine_holds_new_steps(repo: Repo, monkeypatch: pytest.MonkeyPa
         )
     )
     result, events = run(path)
-    assert overlapping(result) == 1
+    assert most_at_once(result) == 1
     assert any(isinstance(e, StepOutput) and "load average 512.0 above" in e.line for e in events)

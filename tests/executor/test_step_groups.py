@@ -4,21 +4,7 @@ every step of the group; measured from the recorded times and the result commits
 
 from __future__ import annotations
 
-from workstream.executor import RunResult
-
-from .conftest import Repo, run, statuses, ws
-
-
-def most_at_once(result: RunResult, among: set[str]) -> int:
-    entries = [e for s, e in result.state.steps.items() if s in among]
-    moments = sorted(
-        [(e.started_at or 0.0, 1) for e in entries] + [(e.finished_at or 0.0, -1) for e in entries]
-    )
-    most = current = 0
-    for _, delta in moments:
-        current += delta
-        most = max(most, current)
-    return most
+from .conftest import Repo, most_at_once, run, statuses, ws
 
 
 def test_sequential_order_caps_and_a_group_as_a_dependency(repo: Repo) -> None:

@@ -159,40 +159,38 @@ def references(analysis: Analysis, name: str, *, include_definition: bool = True
     """Every place the step (or step group) id ``name`` is defined or used: ``depends_on``
     entries and ``step_groups[].steps``, in order."""
     parsed = analysis.parsed
-    spans = _step_references(parsed, name, include_definition)
     groups = parsed.value.get("step_groups") if isinstance(parsed.value, dict) else None
-    if isinstance(groups, list):
-        for index, raw in enumerate(groups):
-            if not isinstance(raw, dict):
-                continue
-            if include_definition and raw.get("id") == name:
-                span = parsed.span(("step_groups", index, "id"))
-                if span is not None:
-                    spans.append(span)
-            members = raw.get("steps")
-            if isinstance(members, list):
-                for position, member in enumerate(members):
-                    if member == name:
-                        span = parsed.span(("step_groups", index, "steps", position))
-                        if span is not None:
-                            spans.append(span)
-    return spans
+    return [
+        *_mentions(parsed, "steps", raw_steps(parsed), "depends_on", name, include_definition),
+        *_mentions(
+            parsed,
+            "step_groups",
+            groups if isinstance(groups, list) else [],
+            "steps",
+            name,
+            include_definition,
+        ),
+    ]
 
 
-def _step_references(parsed: ParsedJson, name: str, include_definition: bool) -> list[Span]:
+def _mentions(
+    parsed: ParsedJson, array: str, items: list[Any], listing: str, name: str, ids: bool
+) -> list[Span]:
+    """In each object of the top-level ``array``: its ``id`` (when ``ids``) and the entries of
+    its ``listing`` array that are ``name``."""
     spans: list[Span] = []
-    for index, raw in enumerate(raw_steps(parsed)):
+    for index, raw in enumerate(items):
         if not isinstance(raw, dict):
             continue
-        if include_definition and raw.get("id") == name:
-            span = parsed.span(("steps", index, "id"))
+        if ids and raw.get("id") == name:
+            span = parsed.span((array, index, "id"))
             if span is not None:
                 spans.append(span)
-        deps = raw.get("depends_on")
-        if isinstance(deps, list):
-            for position, dep in enumerate(deps):
-                if dep == name:
-                    span = parsed.span(("steps", index, "depends_on", position))
+        entries = raw.get(listing)
+        if isinstance(entries, list):
+            for position, entry in enumerate(entries):
+                if entry == name:
+                    span = parsed.span((array, index, listing, position))
                     if span is not None:
                         spans.append(span)
     return spans
