@@ -238,7 +238,9 @@ def _breaker(raw: Any) -> int | None:
 
 
 def _tools(raw: Any) -> dict[str, ToolDef]:
-    """User-defined tools; one named like a built-in keeps its bookkeeping unless it says."""
+    """User-defined tools. One named like a built-in that runs the same program keeps the
+    built-in's bookkeeping and writable folders unless it gives its own; one that runs another
+    program gets none of them (``sh -c …`` named ``claude`` never writes ``~/.claude``)."""
     tools: dict[str, ToolDef] = {}
     if isinstance(raw, dict):
         for name, spec in raw.items():
@@ -248,7 +250,8 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
                     builtin = BUILTIN.get(name)
                     bookkeeping = _strings(spec.get("bookkeeping"))
                     writable = _strings(spec.get("writable"))
-                    if builtin is not None:
+                    if builtin is not None and command[0] == builtin.command[0]:
+                        # the same program with other arguments: what it keeps and writes stays
                         bookkeeping = builtin.bookkeeping if bookkeeping is None else bookkeeping
                         writable = builtin.writable if writable is None else writable
                     tools[name] = ToolDef(

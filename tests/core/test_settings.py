@@ -4,6 +4,7 @@ its own token, each good one passes."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -109,9 +110,40 @@ def test_a_writable_entry_that_is_relative_or_too_wide_is_ws207(entry: str) -> N
     assert tokens("WS207", writable=[7, entry]) == [json.dumps(entry)]
 
 
-@pytest.mark.parametrize("entry", ["~/.cache/pip", "/opt/cache", "/tmp/x"])
+@pytest.mark.parametrize("entry", ["~/.cache/pip", "/opt/cache", "/tmp/x", "~/.local/share/x"])
 def test_a_writable_absolute_or_home_folder_passes(entry: str) -> None:
     assert tokens("WS207", {"writable": [entry]}, writable=[entry]) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ("~/.config", "~/.config/git"),
+        ("~/.config/git", "~/.config/git"),
+        ("~/./.config/git/hooks", "~/.config/git"),
+        ("~/.gitconfig", "~/.gitconfig"),
+        ("~/.local", "~/.local/bin"),
+        ("~/.local/bin", "~/.local/bin"),
+        ("~/.ssh", "~/.ssh"),
+        ("~/.bashrc", "~/.bashrc"),
+        ("~/.profile", "~/.profile"),
+        ("~/.config/systemd/user", "~/.config/systemd"),
+        ("/usr/local/bin", "/usr"),
+        ("/etc", "/etc"),
+        (os.path.expanduser("~/.ssh"), "~/.ssh"),
+    ],
+)
+def test_a_writable_folder_that_git_or_a_shell_reads_is_ws207(entry: str, named: str) -> None:
+    """A step that could write these could make git, a shell or ssh run a command as you."""
+    text = json.dumps({"id": "ws", "execution": {"writable": [entry]}, "steps": [STEP]})
+    found = [f for f in analyze(text).findings if f.code == "WS207"]
+    assert len(found) == 1 and f"would let a step write {named}," in found[0].message
+    # a tool's own writable folders follow the same rule (WS208)
+    tool = {"t": {"command": ["t", "--", "{prompt}"], "writable": [entry]}}
+    text = json.dumps(
+        {"id": "ws", "tools": tool, "steps": [{"id": "a", "tool": "t", "tasks": ["x"]}]}
+    )
+    assert [f.code for f in analyze(text).findings if f.code in ("WS207", "WS208")] == ["WS208"]
 
 
 @pytest.mark.parametrize(

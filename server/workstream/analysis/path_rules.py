@@ -8,6 +8,7 @@ that starts with the setting and its value.
 
 from __future__ import annotations
 
+import os
 import re
 
 from workstream.wildcard import segment_matches
@@ -108,8 +109,51 @@ def copy_problem(entry: str) -> str | None:
     return None
 
 
+#: What git, your shell, ssh or your session read and act on outside the sandbox, below HOME:
+#: a step that could write one of them could run a command as you later (a git filter or
+#: fsmonitor, a shell start-up line, an authorized key, a program found on PATH).
+PROTECTED_IN_HOME: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split("/"))
+    for p in (
+        ".gitconfig",
+        ".config/git",
+        ".ssh",
+        ".gnupg",
+        ".local/bin",
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".bash_logout",
+        ".profile",
+        ".zshrc",
+        ".zshenv",
+        ".zprofile",
+        ".zlogin",
+        ".config/fish",
+        ".config/systemd",
+        ".config/autostart",
+        ".config/environment.d",
+        ".pam_environment",
+        ".xprofile",
+        ".xinitrc",
+        ".xsessionrc",
+    )
+)
+#: System folders a step never writes (programs, libraries, configuration).
+PROTECTED_SYSTEM: tuple[tuple[str, ...], ...] = tuple(
+    (p,) for p in ("etc", "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "boot")
+)
+
+
+def overlap(parts: list[str] | tuple[str, ...], protected: tuple[str, ...]) -> bool:
+    """Whether a folder (as segments) is, holds or lies inside ``protected``."""
+    size = min(len(parts), len(protected))
+    return tuple(parts[:size]) == protected[:size]
+
+
 def writable_problem(entry: str) -> str | None:
-    """Why a ``writable`` entry cannot be used, or None (absolute or ``~/``, never ``/``/``~``)."""
+    """Why a ``writable`` entry cannot be used, or None (absolute or ``~/``, never ``/``/``~``,
+    nothing git, a shell or ssh reads outside the sandbox)."""
     if "\0" in entry:
         return "holds a NUL character"
     if not entry.startswith(("/", "~/")):
@@ -119,6 +163,19 @@ def writable_problem(entry: str) -> str | None:
         return "is the whole file system or your whole home folder; name a folder of its own"
     if ".." in entry.split("/"):
         return "must not contain '..'"
+    table = PROTECTED_IN_HOME if entry.startswith("~/") else PROTECTED_SYSTEM
+    home = lexical_parts(os.path.expanduser("~"))
+    if entry.startswith("/") and home and parts[: len(home)] == home:
+        parts, table = parts[len(home) :], PROTECTED_IN_HOME  # below HOME, written in full
+        entry = "~/" + "/".join(parts)
+    for protected in table:
+        if overlap(parts, protected):
+            shown_path = ("~/" if entry.startswith("~/") else "/") + "/".join(protected)
+            return (
+                f"would let a step write {shown_path}, which git, your shell or your system "
+                "reads outside the sandbox (a command could run as you later); name a folder "
+                "of its own, such as ~/.cache/<tool>"
+            )
     return None
 
 

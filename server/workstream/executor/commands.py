@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
+from workstream.analysis.path_rules import PROTECTED_IN_HOME, PROTECTED_SYSTEM, overlap
 from workstream.executor.context import AttemptResult, RunContext
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import Reason
@@ -95,6 +96,9 @@ class StepCommands:
             tool = ctx.model.tool_def(step) if step.tool != "shell" else None
             folders = (*step.writable, *(tool.writable if tool is not None else ()))
             extra = tuple(Path(p).expanduser() for p in folders)
+            refused = writable_refusal((*ctx.sandbox.writable, *extra), env)
+            if refused is not None:
+                raise ExecutorError(f"not run: {refused}")
             if transcript is not None:
                 extra += (transcript,)
             self.spec = SandboxSpec(
@@ -173,9 +177,7 @@ def failure(commands: StepCommands, outcome: Outcome, what: str) -> AttemptResul
 
 def _hidden(path: Path) -> bool:
     """Below /tmp or /var/tmp, which the sandbox replaces with a private /tmp."""
-    return path.is_absolute() and (
-        path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp")
-    )
+    return path.is_absolute() and (path.parts[1:2] == ("tmp",) or path.parts[1:3] == ("var", "tmp"))
 
 
 #: Entries of one hidden PATH folder looked at for symlinks (a huge folder is not walked).
@@ -207,3 +209,30 @@ def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
             home = Path(*target.parts[: modules[0] + 1]) if modules else target.parent
             out[home] = None
     return tuple(out)
+
+
+def writable_refusal(folders: Sequence[Path], env: dict[str, str]) -> str | None:
+    """Why the sandbox must not make one of ``folders`` writable, or None: it is, holds or lies
+    inside a folder on the step's ``PATH`` (a program planted there would run outside the
+    sandbox), or a place git, a shell or ssh reads (the checks' WS207 rules, on the disk with
+    links resolved)."""
+    home = Path(os.path.realpath(Path.home())).parts
+    on_path = [Path(os.path.realpath(p)).parts for p in env.get("PATH", "").split(os.pathsep) if p]
+    for folder in folders:
+        parts = Path(os.path.realpath(folder)).parts
+        for bin_dir in on_path:
+            if overlap(parts, bin_dir):
+                return (
+                    f"writable {folder} would let a step write {Path(*bin_dir)}, a folder on "
+                    "PATH (a program planted there would run outside the sandbox)"
+                )
+        inside_home = parts[: len(home)] == home
+        rest = parts[len(home) :] if inside_home else parts[1:]
+        for protected in PROTECTED_IN_HOME if inside_home else PROTECTED_SYSTEM:
+            if overlap(rest, protected):
+                where = Path(*home, *protected) if inside_home else Path("/", *protected)
+                return (
+                    f"writable {folder} would let a step write {where}, which git, a shell or "
+                    "ssh reads outside the sandbox"
+                )
+    return None

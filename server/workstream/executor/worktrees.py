@@ -134,6 +134,10 @@ def reset_admin(admin: Path, path: Path, commit: str) -> None:
     _replace(admin / "HEAD", commit + "\n")
     _replace(admin / "commondir", "../..\n")
     _replace(admin / "gitdir", str(path / ".git") + "\n")
+    # a worktree's own config (read when the repository sets extensions.worktreeConfig) is
+    # never the executor's: a step that wrote one (core.fsmonitor…) would run it in the
+    # user's next git command there
+    (admin / "config.worktree").unlink(missing_ok=True)
     dot_git = path / ".git"
     if dot_git.is_dir() and not dot_git.is_symlink():
         shutil.rmtree(dot_git)
