@@ -26,9 +26,15 @@ from rich.cells import cell_len
 from rich.text import Text
 
 ELLIPSIS = "…"
-#: Terminal escape sequences (colours, cursor moves) and other control characters, which a
-#: step's output may hold: a table shows none of them (a tab becomes a space).
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f]")
+#: Terminal escape sequences (colours, cursor moves, OSC title and clipboard writes, DCS and
+#: other string commands) and other control characters, C1 ones (U+0080-U+009F: a terminal
+#: may read U+009B as CSI) included, which a step's output may hold: the CLI shows none of
+#: them (a tab becomes a space).
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erase
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC
+    r"|[\x00-\x1f\x7f-\x9f]"
+)
 
 #: One step of a layout plan: shrink a column to a width, or drop it.
 Action: TypeAlias = tuple[Literal["shrink"], str, int] | tuple[Literal["drop"], str, int]
@@ -93,7 +99,12 @@ def elide_ids(ids: Iterable[str], width: int) -> dict[str, str]:
 
 
 def printable(text: str) -> str:
-    """``text`` without escape sequences and control characters."""
+    """``text`` without escape sequences and control characters (a tab becomes a space).
+
+    They are removed, not shown as ``^[``: what a step prints is then shown alike on the live
+    board, in its tables and in plain lines, to a pipe or a terminal, and no byte of it can
+    drive the terminal (an OSC 52 clipboard write, a title, a cleared screen) or fake a line
+    of the run's own. The step's log keeps every byte as it came."""
     return _CONTROL.sub(lambda m: " " if m.group() == "\t" else "", text)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.text import Text
 
 from workstream.commands.layout import (
@@ -26,6 +27,7 @@ from workstream.commands.layout import (
     elide_ids,
     fit_columns,
     grid_lines,
+    printable,
     width_of,
 )
 from workstream.commands.progress import Renderer, ago, print_pointers
@@ -151,7 +153,7 @@ class LiveRenderer(Renderer):
         width, height = self.console.size
         header = Text(self.board.header, style="bold", no_wrap=True, overflow="ellipsis")
         parts: list[Text] = [header]
-        parts += [Text(f"warning: {w}", style="yellow") for w in self.board.warnings]
+        parts += [Text(f"warning: {printable(w)}", style="yellow") for w in self.board.warnings]
         used = sum(max(1, -(-part.cell_len // max(1, width))) for part in parts)
         for line in self.board_lines(width, max(2, height - used - 1)):
             line.no_wrap, line.overflow = True, "ellipsis"
@@ -160,7 +162,7 @@ class LiveRenderer(Renderer):
 
     def summary(self, result: RunResult) -> None:
         for warning in self.board.warnings:
-            self.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            self.console.print(f"[yellow]warning:[/] {escape(printable(warning))}", highlight=False)
         self.console.print(summary_table(result.state, tuple(self.board.rows), details=True))
         print_pointers(self.console, result)
 

@@ -13,6 +13,9 @@ on a TTY. ``live`` and ``plain`` force one or the other.
   (``▶ build still running, 2m10s, last output 14s ago``), so a quiet AI step never looks hung.
 
 Both end with the summary table (:mod:`summary`) and pointers to the logs of what failed.
+Whatever comes from a step (its output lines, messages, the failure tail) is shown through
+:func:`~workstream.commands.layout.printable`, in a pipe and on a terminal alike: no escape
+sequence or control character of a step's ever reaches the terminal (its log keeps them).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import IO, Literal, TypeAlias
 
 from rich.console import Console
 
+from workstream.commands.layout import printable
 from workstream.commands.summary import ICONS, plural, seconds, summary_table
 from workstream.executor import (
     Event,
@@ -121,7 +125,7 @@ class PlainRenderer(Renderer):
 
     def _line(self, text: str) -> None:
         with self.lock:
-            self.out.write(f"[{time.monotonic() - self.began:7.1f}s] {text}\n")
+            self.out.write(f"[{time.monotonic() - self.began:7.1f}s] {printable(text)}\n")
             self.out.flush()
 
     def handle(self, event: Event) -> None:
@@ -143,7 +147,7 @@ class PlainRenderer(Renderer):
             with self.lock:
                 if event.step_id in self.running:
                     self.running[event.step_id].last_output = now
-                self.out.write(f"          {event.step_id} | {event.line}\n")
+                self.out.write(f"          {event.step_id} | {printable(event.line)}\n")
         elif isinstance(event, StepFinished):
             with self.lock:
                 self.running.pop(event.step_id, None)
@@ -203,7 +207,7 @@ class PlainRenderer(Renderer):
 def print_pointers(console: Console, result: RunResult) -> None:
     """After the table: the run's message, its result, the logs of what failed."""
     state = result.state
-    console.print(state.message, highlight=False)
+    console.print(printable(state.message), highlight=False, markup=False)
     story = time_saved(state)
     if story is not None:
         console.print(story, highlight=False)

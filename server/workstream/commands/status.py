@@ -23,6 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
+from workstream.commands.layout import printable
 from workstream.commands.run import fail, summary_table
 from workstream.executor import ExecutorError, load_state
 from workstream.executor.freshness import freshness, stale_reasons
@@ -81,10 +82,10 @@ def print_status(state: RunState, console: Console) -> None:
             soft_wrap=True,
         )
     for step_id, why in stale_reasons(state).items():
-        console.print(f"{step_id}: {why}", soft_wrap=True)
+        console.print(f"{step_id}: {printable(why)}", soft_wrap=True)
     if state.message:
         prefix = "this run: " if state.requested else ""
-        console.print(f"{prefix}{state.message}", soft_wrap=True)
+        console.print(f"{prefix}{printable(state.message)}", soft_wrap=True)
     if state.base_commit:
         console.print(f"base: {state.base_commit[:12]}")
     if state.result_branch:
@@ -92,4 +93,4 @@ def print_status(state: RunState, console: Console) -> None:
     else:
         note = state.result_note or state.default_result_note()
         if note and note != state.message:
-            console.print(f"result: {note}", soft_wrap=True)
+            console.print(f"result: {printable(note)}", soft_wrap=True)
