@@ -18,6 +18,7 @@ holding commits found nowhere else unless ``force``).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,18 @@ def _clean_one(
     report: CleanReport,
 ) -> bool:
     environment = frozenset(entry.environment) if entry is not None else frozenset()
+    since = entry.finished_at if entry is not None else None
+    made = _ignored_made_since(repo, path, since) if since is not None else []
+    if made and not force:
+        shown = ", ".join(made[:5]) + (f" and {len(made) - 5} more" if len(made) > 5 else "")
+        report.refused.append(
+            (
+                path,
+                f"it holds files git ignores that appeared after its step ended ({shown}), "
+                "which no branch can keep; move them, or use --force",
+            )
+        )
+        return False
     scratch = target.state_dir.root / "scratch" / f"clean-{path.name}"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     commit, error = safe_save(
@@ -165,6 +178,33 @@ def _clean_one(
         return False
     report.removed.append(path)
     return True
+
+
+#: Ignored files of a kept worktree looked at for ones made after its step (a huge
+#: node_modules is not walked past this many).
+_IGNORED_LIMIT = 200_000
+
+
+def _ignored_made_since(repo: Git, path: Path, since: float) -> list[str]:
+    """Ignored files of a kept worktree written after ``since`` (its step's end): someone
+    made them there since (a ``.env`` while inspecting it); a save cannot keep them, since git
+    ignores them, so removing the worktree would lose them."""
+    code, out, _ = repo.on(path).call(
+        "ls-files", "-z", "--others", "--ignored", "--exclude-standard"
+    )
+    if code != 0:
+        return []
+    made: list[str] = []
+    for rel in out.split("\0")[:_IGNORED_LIMIT]:
+        if not rel:
+            continue
+        try:
+            changed = os.lstat(path / rel).st_mtime
+        except OSError:
+            continue
+        if changed > since + 1:  # a second of slack for coarse file-system clocks
+            made.append(rel)
+    return made
 
 
 def check_id(ws_id: str, what: str = "--id") -> None:
