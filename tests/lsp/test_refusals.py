@@ -8,6 +8,7 @@ Each test starts its own server with its stderr in a file, to read what it logge
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 from collections.abc import AsyncIterator
@@ -67,9 +68,11 @@ async def start(tmp_path: Path, **options: Any) -> AsyncIterator[Logged]:
     try:
         await client.initialize_session(initialize_params("visual-studio-code", **options))
         yield Logged(client, tmp_path / "server.stderr")
-        await client.shutdown_session()
     finally:
-        await client.stop()
+        try:  # also when the test failed: without exit the server never ends
+            await asyncio.wait_for(client.shutdown_session(), 30)
+        finally:
+            await client.stop()
 
 
 @pytest_asyncio.fixture

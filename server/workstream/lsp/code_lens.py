@@ -1,5 +1,6 @@
 """``textDocument/codeLens``: "▶ Run workstream" on its id; "▶ Run step", the last status
-and, when its AI tool kept one, its "transcript" on each step.
+and, when its AI tool kept one, its "transcript" on each step. A status that no longer holds
+(the step or its start point changed since it ran) says so: "✓ 0.1 s · changed since".
 
 A file with errors cannot run, so it offers no run: "✗ fix N errors to run" stands on its id
 instead (opening the Problems panel when the client has ``workstream.showProblems``, else a
@@ -19,7 +20,7 @@ from workstream.lsp.commands import RUN_STEP, RUN_WORKSTREAM
 from workstream.lsp.context import At, resolve
 from workstream.lsp.refusal import plural
 from workstream.lsp.server import WorkstreamServer
-from workstream.lsp.statuses import StepStatus, status_text
+from workstream.lsp.statuses import StepStatus, lens_text
 
 #: A client-side command (see ``clientCommands``): open a step's log.
 SHOW_STEP_LOG = "workstream.showStepLog"
@@ -64,11 +65,11 @@ def lenses(
         entry = statuses.get(step.id)
         if entry is None:
             continue
+        title = lens_text(entry, model, model.step(step.id))
         if entry.log_path and SHOW_STEP_LOG in client_commands:
-            arguments = [uri, step.id, entry.log_path]
-            out.append(_lens(place, status_text(entry), SHOW_STEP_LOG, arguments))
+            out.append(_lens(place, title, SHOW_STEP_LOG, [uri, step.id, entry.log_path]))
         else:
-            out.append(_lens(place, status_text(entry), ""))
+            out.append(_lens(place, title, ""))
         if entry.transcript_path and SHOW_STEP_LOG in client_commands:
             arguments = [uri, step.id, entry.transcript_path]
             out.append(_lens(place, "transcript", SHOW_STEP_LOG, arguments))

@@ -115,7 +115,7 @@ def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None
         if step is None:
             text = f"`{target.name}`: no step has this id"
         else:
-            status = ls.runs.status_text(at.doc.uri, step.id)
+            status = ls.runs.status_text(at.doc.uri, step.id, model)
             transcript = ls.runs.transcript(at.doc.uri, step.id)
             text = describe(at.snapshot, step, status, transcript)
     return types.Hover(

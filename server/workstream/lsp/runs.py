@@ -36,16 +36,18 @@ from workstream.lsp.run_progress import RunProgress
 from workstream.lsp.snapshot import Snapshot
 from workstream.lsp.statuses import (
     StepStatus,
+    definition,
     failure_diagnostics,
+    lens_text,
     load_statuses,
     read_tail,
-    status_text,
 )
 from workstream.lsp.trust import RunRefused, runnable_path
 
 if TYPE_CHECKING:
     from workstream.executor import Event, Executor
     from workstream.lsp.server import WorkstreamServer
+    from workstream.model import Workstream
 
 STEP_STATUS = "workstream/stepStatus"
 #: Seconds beyond the kill grace that shutting down waits for cancelled runs to stop.
@@ -68,6 +70,8 @@ class ActiveRun:
     #: Events that arrived before the progress began, handled in order once it has.
     backlog: list[tuple[Event, str]] = field(default_factory=list)
     thread: threading.Thread | None = None
+    #: Each planned step's fingerprint and dependencies, as this run records them.
+    definitions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 class Runs:
@@ -91,14 +95,20 @@ class Runs:
         entry = self.statuses(uri).get(step_id)
         return None if entry is None else entry.transcript_path
 
-    def status_text(self, uri: str, step_id: str) -> str | None:
-        """A step's last status as text, if known."""
+    def status_text(self, uri: str, step_id: str, model: Workstream | None = None) -> str | None:
+        """A step's last status as text, if known ("· changed since" when the step of
+        ``model`` is no longer what ran)."""
         entry = self.statuses(uri).get(step_id)
-        return None if entry is None else status_text(entry)
+        if entry is None:
+            return None
+        return lens_text(entry, model, None if model is None else model.step(step_id))
 
-    def load(self, uri: str) -> None:
-        """Read the last run's statuses from the state file, in the background (once)."""
-        if uri in self._statuses or uri in self._loading or not uri.startswith("file:"):
+    def load(self, uri: str, again: bool = False) -> None:
+        """Read the last run's statuses from the state file, in the background (once, unless
+        ``again``: a run has finished, and the state file knows which entries are stale)."""
+        if uri in self._loading or not uri.startswith("file:"):
+            return
+        if uri in self._statuses and not again:
             return
         self._loading.add(uri)
         loop = asyncio.get_running_loop()
@@ -110,7 +120,8 @@ class Runs:
         if done.cancelled() or done.exception() is not None:
             return
         statuses = done.result()
-        if uri not in self._statuses:  # a run may have started meanwhile: it knows better
+        running = any(run.uri == uri for run in self._active.values())  # it knows better
+        if not running and (statuses or uri not in self._statuses):
             self._statuses[uri] = statuses
         if statuses:
             self._changed(uri)
@@ -156,10 +167,16 @@ class Runs:
         loop = asyncio.get_running_loop()
         self._loop = loop
 
+        definitions: dict[str, tuple[str, tuple[str, ...]]] = {}
+
         def prepare() -> Executor:
             from workstream.executor import Executor
 
-            return Executor(path, RunOptions(steps=steps))
+            executor = Executor(path, RunOptions(steps=steps))
+            for step_id in executor.plan.steps:
+                if (step := executor.model.step(step_id)) is not None:
+                    definitions[step_id] = definition(executor.model, step)
+            return executor
 
         try:
             executor = await loop.run_in_executor(server.thread_pool, prepare)
@@ -170,6 +187,7 @@ class Runs:
         title = f"Workstream {executor.model.id}"
         progress = RunProgress(server, executor.run_id, title)
         run = ActiveRun(executor.run_id, uri, executor.model.id, executor, progress)
+        run.definitions = definitions
         self._active[run.run_id] = run
         run.progress_ready = asyncio.ensure_future(progress.begin())
         run.progress_ready.add_done_callback(lambda _: self._drain(run))
@@ -304,6 +322,7 @@ class Runs:
                 event.reason,
                 tail,
                 event.transcript_path,
+                *run.definitions.get(event.step_id, ("", None)),
             )
             statuses[event.step_id] = entry
             if event.step_id in run.running:
@@ -331,6 +350,7 @@ class Runs:
             )
             self._server.window_show_message(types.ShowMessageParams(type=kind, message=text))
             self._changed(run.uri)
+            self.load(run.uri, again=True)  # the steps this run left alone may be stale now
 
     def _notify(self, run: ActiveRun, step_id: str, entry: StepStatus) -> None:
         self._server.protocol.notify(

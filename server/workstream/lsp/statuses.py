@@ -3,6 +3,13 @@
 Statuses come from the events of a run (:mod:`workstream.lsp.runs`) or, after a restart, from
 the executor's state file. A failed step gets a WS501 (WS502 timed out, WS503 merge conflict)
 on its id, with the tail of its log in the message and a related location on the log file.
+
+A status stays true only while the step is what ran: each keeps the fingerprint of the
+step's definition that ran (the one ``--resume`` compares,
+:func:`workstream.executor.tools.fingerprint`), the dependencies it ran with, and whether its
+start point has moved since (:func:`workstream.executor.freshness.stale_reasons`: a dependency
+ran again, the base moved). When the document's step differs, its lens says "· changed since",
+and a failure's WS5xx is no longer shown: it was about a definition that is gone.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from workstream.lsp.convert import SOURCE, to_range
 from workstream.lsp.documents import Document
 from workstream.lsp.snapshot import Snapshot
+from workstream.model import Step, Workstream
 from workstream.textpos import Encoding
 
 #: Lines of a failed step's log shown in its diagnostic.
@@ -36,6 +44,40 @@ class StepStatus:
     reason: str | None = None
     log_tail: str = ""
     transcript_path: str | None = None  # an AI tool's conversation, next to the log
+    #: The fingerprint of the step's definition that ran ('' when unknown).
+    fingerprint: str = ""
+    #: The dependencies it ran with (None when unknown).
+    depends_on: tuple[str, ...] | None = None
+    #: Why its start point is no longer the current one ('' when it still is).
+    stale: str = ""
+
+
+def definition(model: Workstream, step: Step) -> tuple[str, tuple[str, ...]]:
+    """A step's fingerprint and its dependencies, as a run records them."""
+    from workstream.executor.tools import fingerprint  # the executor loads on first use
+
+    deps = tuple(d for d in model.expand(step.depends_on) if d != step.id)
+    return fingerprint(model, step), deps
+
+
+def changed_since(entry: StepStatus, model: Workstream | None, step: Step | None) -> str:
+    """Why the step is no longer what its last run ran ('' when it is, or when unknown):
+    its definition, its dependencies, or its start point changed."""
+    if entry.status in ("queued", "running"):
+        return ""
+    if model is not None and step is not None and entry.fingerprint:
+        now, deps = definition(model, step)
+        if now != entry.fingerprint:
+            return "definition"
+        if entry.depends_on is not None and deps != entry.depends_on:
+            return "dependencies"
+    return "start point" if entry.stale else ""
+
+
+def lens_text(entry: StepStatus, model: Workstream | None, step: Step | None) -> str:
+    """The status lens: "✓ 0.1 s", or "✓ 0.1 s · changed since" when it no longer holds."""
+    text = status_text(entry)
+    return f"{text} · changed since" if changed_since(entry, model, step) else text
 
 
 def status_text(entry: StepStatus) -> str:
@@ -88,6 +130,9 @@ def load_statuses(uri: str) -> dict[str, StepStatus]:
         return {}
     if state is None:
         return {}
+    from workstream.executor.freshness import stale_reasons
+
+    stale = stale_reasons(state)
     out = {}
     for step_id, entry in state.steps.items():
         tail = read_tail(entry.log) if entry.status == "failed" else ""
@@ -100,6 +145,9 @@ def load_statuses(uri: str) -> dict[str, StepStatus]:
             entry.reason,
             tail,
             entry.transcript,
+            entry.fingerprint,
+            tuple(entry.depends_on),
+            stale.get(step_id, ""),
         )
     return out
 
@@ -107,7 +155,8 @@ def load_statuses(uri: str) -> dict[str, StepStatus]:
 def failure_diagnostics(
     doc: Document, snapshot: Snapshot, statuses: dict[str, StepStatus], encoding: Encoding
 ) -> list[types.Diagnostic]:
-    """WS501-WS503 on the id of each step whose last run failed."""
+    """WS501-WS503 on the id of each step whose last run failed, while its definition and
+    dependencies are still those that failed."""
     analysis = snapshot.analysis
     model = analysis.model
     if not statuses or model is None:
@@ -119,6 +168,8 @@ def failure_diagnostics(
         if entry.status != "failed":
             continue
         step = model.step(step_id)
+        if changed_since(entry, model, step) in ("definition", "dependencies"):
+            continue
         span = None if step is None else analysis.parsed.span(("steps", step.index, "id"))
         moved = None if span is None else change.span_to_new(span)
         if moved is None:
