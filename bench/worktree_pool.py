@@ -34,7 +34,11 @@ from pathlib import Path
 from workstream.executor import Executor, RunOptions
 
 #: (label, value of execution.reuse) of each executor mode measured.
-MODES: list[tuple[str, object]] = [("fresh", None)]  # None: the setting left out
+MODES: list[tuple[str, object]] = [
+    ("fresh", False),
+    ("clean", "clean"),
+    ("keep-ignored", "keep-ignored"),
+]
 SETUP = f"test -d .venv || {sys.executable} -m venv --without-pip .venv"
 
 
@@ -65,8 +69,7 @@ def make_repo(root: Path, files: int, steps: int) -> None:
     for label, reuse in MODES:
         for setup in (False, True):
             execution: dict[str, object] = {"max_workers": 1}
-            if reuse is not None:
-                execution["reuse"] = reuse
+            execution["reuse"] = reuse
             if setup:
                 execution["setup"] = SETUP
             ws_id = f"ws-{label}{'-setup' if setup else ''}"
@@ -128,10 +131,6 @@ def measure(root: Path, steps: int, repeat: int) -> dict[str, float]:
     return {name: statistics.median(values) / steps for name, values in times.items()}
 
 
-def _shown(reuse: object) -> str:
-    return "false" if reuse is None else json.dumps(reuse)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=8)
@@ -152,8 +151,8 @@ def main() -> None:
         header = f"{'':34}" + "".join(f"{f'{n:,} files':>22}" for n in sizes)
         print(header)
         rows = [("plumbing floor (no worktree)", "floor")]
-        rows += [(f"reuse: {_shown(reuse)}", label) for label, reuse in MODES]
-        rows += [(f"  + setup .venv, reuse: {_shown(r)}", f"{lb}-setup") for lb, r in MODES]
+        rows += [(f"reuse: {json.dumps(reuse)}", label) for label, reuse in MODES]
+        rows += [(f"  + setup .venv, reuse: {json.dumps(r)}", f"{lb}-setup") for lb, r in MODES]
         for title, name in rows:
             cells = ""
             for files in sizes:

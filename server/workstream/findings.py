@@ -73,6 +73,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS208": (Severity.ERROR, "a tool's bookkeeping or writable entry that cannot be used"),
     "WS209": (Severity.ERROR, "a conditional execution setting that is not a ${env.…} expression"),
     "WS210": (Severity.ERROR, "a conditional execution setting that resolves to a wrong value"),
+    "WS211": (Severity.ERROR, "an execution.reuse that is not false, clean or keep-ignored"),
     "WS301": (Severity.ERROR, "an id that cannot be part of a git branch name"),
     "WS302": (Severity.ERROR, "unknown tool"),
     "WS303": (Severity.ERROR, "a step its tool cannot run"),

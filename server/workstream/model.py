@@ -46,6 +46,8 @@ class Execution:
     sandbox: bool = True
     network: bool = True
     writable: tuple[str, ...] = ()
+    #: worktree reuse between steps: "clean", "keep-ignored", or None (a fresh one per step)
+    reuse: str | None = "clean"
     #: conditional settings as resolved when the file was read: (name, expression, value now)
     conditional: tuple[tuple[str, str, str], ...] = ()
 
@@ -228,8 +230,20 @@ def _execution(raw: Any) -> Execution:
         sandbox=raw.get("sandbox") is not False,
         network=raw.get("network") is not False,
         writable=_strings(raw.get("writable")) or (),
+        reuse=_reuse(raw.get("reuse", "clean")),
         conditional=tuple((k, r.text, r.shown) for k, r in resolved.items()),
     )
+
+
+#: The values ``execution.reuse`` takes besides ``false``.
+REUSE_MODES = ("clean", "keep-ignored")
+
+
+def _reuse(raw: Any) -> str | None:
+    """``execution.reuse``: a mode, or None for ``false``; anything else is the default."""
+    if raw is False:
+        return None
+    return raw if raw in REUSE_MODES else "clean"
 
 
 def _breaker(raw: Any) -> int | None:

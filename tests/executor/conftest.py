@@ -106,7 +106,10 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
 
 
 def ws(*steps: dict[str, Any], ws_id: str = "ws-test", **execution: Any) -> dict[str, Any]:
-    """A workstream document."""
+    """A workstream document (``WORKSTREAM_TEST_REUSE``, JSON, sets ``reuse`` unless given)."""
+    mode = os.environ.get("WORKSTREAM_TEST_REUSE")
+    if mode:
+        execution.setdefault("reuse", json.loads(mode))
     return {"id": ws_id, "execution": execution, "steps": list(steps)}
 
 

@@ -9,6 +9,8 @@
   or ``~`` themselves.
 - WS209: a conditional ``execution`` setting (``"${env.…}"``) that is not an expression we
   read; WS210: one that resolves, in this process's environment, to a value of the wrong type.
+- WS211: ``execution.reuse`` that is not ``false``, ``"clean"`` or ``"keep-ignored"`` (``true``
+  does not say which; a misspelt mode gets "did you mean").
 - WS304: ``env`` names are ``[A-Za-z_][A-Za-z0-9_]*``, values hold no NUL, and no name would
   redirect git (``GIT_DIR``, ``GIT_CONFIG*``…): all errors.
 
@@ -19,6 +21,7 @@ which are WS002's) and reports them. The executor checks the same things again o
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Iterator
 from itertools import chain
@@ -35,11 +38,11 @@ from workstream.analysis.path_rules import (
 )
 from workstream.conditions import resolve_execution
 from workstream.findings import Finding, finding
-from workstream.model import Step
+from workstream.model import REUSE_MODES, Step
 
 
 def check(ctx: Context) -> list[Finding]:
-    """WS204-WS207, WS209, WS210 and WS304."""
+    """WS204-WS207, WS209-WS211 and WS304."""
     findings = _execution(ctx)
     steps = ctx.model.steps
     # One scan at C speed over every files entry: do any start with '-' or hold a NUL?
@@ -91,6 +94,10 @@ def _execution(ctx: Context) -> list[Finding]:
                     ctx.span(("execution", key)),
                 )
             )
+    if "reuse" in raw:
+        problem = _reuse_problem(raw["reuse"])
+        if problem:
+            findings.append(finding("WS211", problem, ctx.span(("execution", "reuse"))))
     worktree_dir = raw.get("worktree_dir")
     if isinstance(worktree_dir, str):  # the raw value: the model reads "" as "not set"
         problem = worktree_dir_problem(worktree_dir)
@@ -121,6 +128,20 @@ def _execution(ctx: Context) -> list[Finding]:
         )
     )
     return findings
+
+
+def _reuse_problem(value: Any) -> str | None:
+    """Why ``execution.reuse`` cannot be used, or None."""
+    if value is False or value in REUSE_MODES:
+        return None
+    modes = "false (a fresh worktree per step), 'clean' or 'keep-ignored'"
+    if value is True:
+        return f"execution.reuse true does not say which reuse: use {modes}."
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value.strip().lower().replace("_", "-"), REUSE_MODES, 1)
+        hint = f" Did you mean '{close[0]}'?" if close else f" Use {modes}."
+        return f"execution.reuse '{shown(value)}' is not a reuse mode.{hint}"
+    return None  # another type: the schema's WS002
 
 
 def _step(ctx: Context, step: Step) -> list[Finding]:

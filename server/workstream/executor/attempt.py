@@ -35,6 +35,7 @@ from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.judge import out_of_scope
 from workstream.executor.logs import CappedLog
+from workstream.executor.pool import Slot
 from workstream.executor.pyenv import VENV_DIR
 from workstream.executor.tools import (
     option_hazard,
@@ -43,7 +44,7 @@ from workstream.executor.tools import (
     step_argv,
     uses_transcript,
 )
-from workstream.executor.worktrees import clear_path, reset_admin, snapshot_tree
+from workstream.executor.worktrees import clear_path, registered, reset_admin, snapshot_tree
 from workstream.model import Step
 
 __all__ = ["AttemptResult", "Inputs", "RunContext", "run_attempt", "step_branch"]
@@ -64,6 +65,7 @@ class _Attempt:
     environment: set[str] = field(default_factory=set)
     exclude: tuple[str, ...] = ()  # the tool's bookkeeping: never a change
     transcript: Path | None = None
+    slot: Slot | None = None  # the pooled worktree it holds (execution.reuse)
 
     def say(self, line: str) -> None:
         self.commands.say(line)
@@ -131,9 +133,16 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         start = merged.commit
     if ctx.cancel.is_set():
         return AttemptResult("cancelled", "cancelled before it started", start_commit=start)
-    # 2. A fresh worktree of ours.
-    clear_path(ctx.repo, a.path)
-    a.admin = ctx.repo.add_worktree(a.path, start)
+    # 2. A worktree of ours: a fresh one, or one of the pool moved to the start point.
+    if ctx.pool is not None:
+        if registered(ctx.repo, a.path):  # its worktree an earlier run kept (saved by now)
+            clear_path(ctx.repo, a.path)
+        a.slot = ctx.pool.acquire(start)
+        assert a.slot.admin is not None
+        a.path, a.admin = a.slot.path, a.slot.admin
+    else:
+        clear_path(ctx.repo, a.path)
+        a.admin = ctx.repo.add_worktree(a.path, start)
     a.start = start
     ctx.on_worktree(step.id, a.path, start)
     a.say(f"worktree {a.path} at {start[:12]} (branch {a.branch})")
@@ -212,6 +221,9 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     kept: Path | None = a.path
     if ctx.keep_worktrees:
         _settle(a, commit)
+    elif a.slot is not None and ctx.pool is not None:
+        ctx.pool.release(a.slot, commit)  # tidied to its result, back in the pool
+        kept = None
     else:
         assert a.admin is not None
         ctx.reaper.remove(a.path, a.admin, commit)  # git removes it while the next steps run
@@ -235,6 +247,9 @@ def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> 
     result.environment = tuple(sorted(a.environment))
     if a.admin is None or a.start is None:
         return result
+    if a.slot is not None and ctx.pool is not None:  # kept for inspection: out of the pool
+        a.path = ctx.pool.keep(a.slot, ctx.worktree_root / a.step.id, a.start)
+        ctx.on_worktree(a.step.id, a.path, a.start)
     try:
         reset_admin(a.admin, a.path, a.start)
         tree = saved_tree or snapshot_tree(

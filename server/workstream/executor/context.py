@@ -9,6 +9,7 @@ from pathlib import Path
 
 from workstream.executor.events import Reason, Status
 from workstream.executor.gitops import Git
+from workstream.executor.pool import Pool
 from workstream.executor.ports import PortPool
 from workstream.executor.reaper import Reaper
 from workstream.model import Workstream
@@ -41,6 +42,7 @@ class RunContext:
     keep_worktrees: bool
     ports: PortPool
     reaper: Reaper  # removes worktrees whose work is recorded, in the background
+    pool: Pool | None  # the reused worktrees (execution.reuse), or None: a fresh one per step
     sandbox: SandboxConfig | None
     emit_line: Callable[[str, str], None]  # (step id, line)
     on_pid: Callable[[str, int | None], None]  # a step's running process group, or None

@@ -40,6 +40,7 @@ from workstream.executor.ledger import Ledger, ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import make_plan
+from workstream.executor.pool import Pool
 from workstream.executor.ports import PortPool
 from workstream.executor.reaper import Reaper
 from workstream.executor.recovery import recover, save_kept
@@ -160,6 +161,12 @@ class Executor(Ledger):
         self._seed_steps()
         self._save()
         prune_logs(target.state_dir.logs, KEEP_RUN_LOGS, [state, self._previous])
+        reaper = Reaper(repo)
+        reuse = model.execution.reuse
+        pool = None
+        if reuse is not None and not self.options.keep_worktrees:  # kept: each at its place
+            pool_state = target.state_dir.root / "pool"
+            pool = Pool(repo, target.worktree_root, pool_state, plan.workers, reuse, reaper)
         self._ctx = RunContext(
             model=model,
             run_id=self.run_id,
@@ -174,7 +181,8 @@ class Executor(Ledger):
             grace=self.options.kill_grace,
             keep_worktrees=self.options.keep_worktrees,
             ports=PortPool(),
-            reaper=Reaper(repo),
+            reaper=reaper,
+            pool=pool,
             sandbox=sandbox,
             emit_line=lambda step_id, line: self._emit(StepOutput(self.run_id, step_id, line)),
             on_pid=self._on_pid,
@@ -196,6 +204,8 @@ class Executor(Ledger):
         finally:
             if timer is not None:
                 timer.cancel()
+            if pool is not None:
+                pool.close()  # its worktrees go with the run (clean removes a killed run's)
             self._ctx.reaper.join()  # the worktrees of succeeded steps, removed by git
             repo.prune()
             with contextlib.suppress(OSError):

@@ -261,6 +261,11 @@ class Git:
         with self._admin_lock:
             self.run("worktree", "remove", "--force", "--force", str(path))
 
+    def move_worktree(self, path: Path, to: Path) -> None:
+        """Move a worktree of ours (a rename; git checks it is one and updates its admin)."""
+        with self._admin_lock:
+            self.run("worktree", "move", str(path), str(to))
+
     def prune(self) -> None:
         """Forget worktrees whose directories are gone."""
         with self._admin_lock:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.executor.errors import ExecutorError
-from workstream.executor.gitops import Git
+from workstream.executor.gitops import Git, GitError
 from workstream.executor.process import group_alive, stop_group
 from workstream.executor.state import INTERRUPTED, RunState
 from workstream.executor.target import Target
@@ -66,7 +66,7 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
         if error is not None:
             report.problems.append(f"{step_id}: its interrupted work could not be saved: {error}")
             continue
-        entry.worktree = str(path)
+        entry.worktree = str(_unpool(repo, path, target.worktree_root / step_id))
         if commit is None:
             continue
         branch = entry.branch or f"workstream/{state.workstream_id}/step/{step_id}"
@@ -77,6 +77,18 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
         entry.kept_commit = commit
         report.saved.append((branch, commit))
     return report
+
+
+def _unpool(repo: Git, path: Path, at: Path) -> Path:
+    """A pooled worktree (``.pool-<n>``) an interrupted step held is kept like a fresh one:
+    git moves it to the step's own place when that is free. Where it is now."""
+    if not path.name.startswith(".pool-") or at.exists() or at.is_symlink():
+        return path
+    try:
+        repo.move_worktree(path, at)
+    except GitError:
+        return path
+    return at
 
 
 def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
