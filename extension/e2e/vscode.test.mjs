@@ -64,8 +64,8 @@ async function openFile(name) {
 }
 
 async function closeFile(name) {
-  await page.locator(`.tab[aria-label^="${name}"]`).click();
-  await runCommand('View: Close Editor');
+  const tab = page.locator(`.tab[aria-label^="${name}"]`);
+  await tab.click({ button: 'middle' }); // closes it (the palette's "Close Editor" could match "Close Editor Group")
   await waitFor(`the tab of ${name} closed`, async () => (await page.locator(`.tab[aria-label^="${name}"]`).count()) === 0);
 }
 
@@ -96,6 +96,11 @@ function position(label) {
 async function showProblems() {
   if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
   await page.locator('.markers-panel').waitFor();
+}
+
+async function hidePanel() {
+  if (await page.locator('.markers-panel').isVisible()) await page.keyboard.press('Control+J');
+  await waitFor('the panel hidden', async () => !(await page.locator('.markers-panel').isVisible()));
 }
 
 async function runCommand(title) {
@@ -158,12 +163,10 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
     await codeServer?.stop();
   });
 
-  it('shows a missing dependency: squiggle, Problems row with WS102, Run step lenses', { timeout: TIMEOUT }, check(async () => {
+  it('shows a missing dependency: squiggle, Problems row with WS102, "✗ fix 1 error to run" instead of run lenses', { timeout: TIMEOUT }, check(async () => {
     await openFile('missing-dep.workstream.json');
-    await waitFor('two "▶ Run step" lenses and "▶ Run workstream"', async () => {
-      const lenses = await lensTexts();
-      return lenses.filter((t) => t.startsWith('▶ Run step')).length === 2 && lenses.some((t) => t.startsWith('▶ Run workstream'));
-    });
+    await waitFor('the "✗ fix 1 error to run" lens', async () => (await lensTexts()).includes('✗ fix 1 error to run'));
+    assert.deepEqual((await lensTexts()).filter((t) => /run/i.test(t)), ['✗ fix 1 error to run'], 'no run lens on a file that cannot run');
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
     await showProblems();
     const rows = await waitFor('the WS102 row', async () => {
@@ -173,6 +176,31 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'WS102' });
     assert.match(await row.innerText(), /Step 'build' depends on 'setpu', which is not defined\. Did you mean 'setup'\?/);
     assert.deepEqual(rows.map((r) => position(r.label)), ['13:22'], 'exactly one problem, at "setpu"');
+  }));
+
+  it('refuses to run a file with errors: one notification naming the first, Show Problems, nothing logged at error level', { timeout: TIMEOUT }, check(async () => {
+    await page.locator('.tab[aria-label^="missing-dep.workstream.json"]').click();
+    await runCommand('Notifications: Clear All Notifications');
+    const errorsLogged = () => serverLog().split('\n').filter((line) => /\[error\]|Traceback/.test(line));
+    const before = errorsLogged().length;
+    await hidePanel();
+    await runCommand('Workstream: Run Workstream');
+    const toasts = page.locator('.notifications-toasts .notification-list-item');
+    const refusal = toasts.filter({ hasText: 'cannot run' });
+    await refusal.first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(2000); // a second notification would come within this
+    const texts = await toasts.allInnerTexts();
+    assert.equal(texts.length, 1, `one notification: ${JSON.stringify(texts)}`);
+    assert.match(texts[0], /missing-dep\.workstream\.json has 1 error and cannot run; the first, at 13:22: Step 'build' depends on 'setpu', which is not defined\. Did you mean 'setup'\? \[WS102\]/);
+    await page.screenshot({ path: join(root, 'screenshot-refused-run.png') });
+    await refusal.locator('.monaco-button', { hasText: 'Show Problems' }).click();
+    await page.locator('.markers-panel').waitFor();
+    assert.deepEqual(errorsLogged().slice(before), [], 'nothing at error level in the log');
+    // The lens opens the Problems panel too.
+    await hidePanel();
+    await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'fix 1 error to run' }).first().click();
+    await page.locator('.markers-panel').waitFor();
+    assert.equal(await page.locator('.tab[aria-label^="missing-dep.workstream.json"]').count(), 1);
   }));
 
   it('shows a misspelt property of a copied sample once, as the server\'s error with its "did you mean"', { timeout: TIMEOUT }, check(async () => {
@@ -373,6 +401,7 @@ describe('the Workstream extension in an untrusted workspace', { timeout: 5 * 60
     await waitFor('the WS102 row', async () => (await problems()).some((r) => r.label.includes("depends on 'setpu'")));
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
     assert.match(serverLog(session.userData), /initializationOptions: \{"trusted":false,/);
+    await openFile('hello.workstream.json'); // no errors: a trusted workspace would offer runs
     await page.waitForTimeout(2000); // lenses come with the diagnostics; give them time to show up
     assert.deepEqual((await lensTexts()).filter((t) => /▶ Run/.test(t)), [], 'no run lenses');
     await page.keyboard.press('Control+Shift+P');

@@ -1,10 +1,12 @@
 /**
  * The client's side of the commands: completing the arguments of the server's commands when
- * they come from the palette or the editor title, Show Graph and Show Step Log.
+ * they come from the palette or the editor title, Show Graph, Show Step Log, and the one
+ * notification of a refused run.
  */
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import { isWorkstreamPath } from './files';
+import { namesErrors } from './refusals';
 import type { Runs } from './runs';
 import type { Server } from './server';
 
@@ -96,4 +98,19 @@ export async function showStepLog(runs: Runs, uriArg?: unknown, stepArg?: unknow
     }
   }
   if (path) await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true });
+}
+
+const SHOW_PROBLEMS = 'Show Problems';
+
+/** The one notification of a refused run; "Show Problems" when errors are why. */
+export async function showRefusal(message: string, log: vscode.LogOutputChannel): Promise<void> {
+  log.info(`Run refused: ${message}`);
+  const buttons = namesErrors(message) ? [SHOW_PROBLEMS] : [];
+  const choice = await vscode.window.showWarningMessage(`Workstream: ${message}`, ...buttons);
+  if (choice === SHOW_PROBLEMS) await showProblems();
+}
+
+/** Opens the Problems panel (also the command of the "✗ fix N errors to run" lens). */
+export async function showProblems(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
 }

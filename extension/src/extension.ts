@@ -3,7 +3,7 @@
  * work), forwards its commands and shows its runs. See server.ts for the initializationOptions.
  */
 import * as vscode from 'vscode';
-import { argumentFiller, showGraph, showStepLog } from './commands';
+import { argumentFiller, showGraph, showProblems, showStepLog } from './commands';
 import { WORKSTREAM_GLOBS, isWorkstreamPath } from './files';
 import { onInterpreterChange } from './python';
 import { RunView } from './runView';
@@ -30,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('workstream.showGraph', (uri?: unknown) => showGraph(s, uri)),
     vscode.commands.registerCommand('workstream.showStepLog', (...args: unknown[]) => showStepLog(view.runs, ...args)),
     vscode.commands.registerCommand('workstream.showOutput', () => view.output.show()),
+    vscode.commands.registerCommand('workstream.showProblems', () => showProblems()),
     vscode.workspace.onDidChangeConfiguration((e) => RESTART_SETTINGS.some((key) => e.affectsConfiguration(key)) && restartSoon()),
     vscode.workspace.onDidGrantWorkspaceTrust(restartSoon),
   );

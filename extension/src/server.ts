@@ -14,14 +14,17 @@
  *     is for hover and completion only and validates nothing (see editorSchema.ts).
  *   clientCommands: string[]
  *     commands this client runs itself, which the server may put in its lenses:
- *     ["workstream.showStepLog"] (a step's status lens opens its log).
+ *     ["workstream.showStepLog", "workstream.showProblems"] (a step's status lens opens its
+ *     log; "✗ fix N errors to run" opens the Problems panel).
  */
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { LanguageClient, State, type LanguageClientOptions, type Middleware } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, LanguageClient, State, type LanguageClientOptions, type Middleware } from 'vscode-languageclient/node';
 import { WORKSTREAM_GLOBS } from './files';
 import { activeInterpreter } from './python';
+import { showRefusal } from './commands';
+import { refusalMessage } from './refusals';
 import type { StepStatusParams } from './runs';
 import { classifyProbe, resolveServerCommand, type ProbeResult, type ServerCommand } from './serverCommand';
 
@@ -38,7 +41,7 @@ export function initializationOptions(): InitializationOptions {
   return {
     trusted: vscode.workspace.isTrusted,
     omitDiagnosticCodes: jsonValidates ? ['WS001'] : [],
-    clientCommands: ['workstream.showStepLog'],
+    clientCommands: ['workstream.showStepLog', 'workstream.showProblems'],
   };
 }
 
@@ -161,7 +164,17 @@ export class Server implements vscode.Disposable {
           return undefined;
         }
         const filled = await this.fillArguments(command, args);
-        return filled ? next(command, filled) : undefined;
+        if (!filled) return undefined;
+        const client = this.client;
+        if (!RUN_COMMANDS.has(command) || !client) return next(command, filled);
+        try {
+          return await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: filled });
+        } catch (error) {
+          const refused = refusalMessage(error);
+          if (refused === undefined) throw error;
+          void showRefusal(refused, this.log);
+          return undefined;
+        }
       },
       provideCodeLenses: async (document, token, next) => {
         const lenses = await next(document, token);
