@@ -54,8 +54,12 @@ class Logged:
 
 
 @asynccontextmanager
-async def start(tmp_path: Path, **options: Any) -> AsyncIterator[Logged]:
-    """A server whose stderr goes to a file, and a client of it."""
+async def start(
+    tmp_path: Path, capabilities: types.ClientCapabilities | None = None, **options: Any
+) -> AsyncIterator[Logged]:
+    """A server whose stderr goes to a file, and a client of it (VS Code's capabilities
+    unless others are given)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     stderr = shlex.quote(str(tmp_path / "server.stderr"))
     command = f"exec {shlex.quote(sys.executable)} -m workstream serve 2>>{stderr}"
     client = await ClientServerConfig(server_command=["sh", "-c", command]).start()
@@ -66,7 +70,10 @@ async def start(tmp_path: Path, **options: Any) -> AsyncIterator[Logged]:
     )
     client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda params: None)
     try:
-        await client.initialize_session(initialize_params("visual-studio-code", **options))
+        params = initialize_params("visual-studio-code", **options)
+        if capabilities is not None:
+            params.capabilities = capabilities
+        await client.initialize_session(params)
         yield Logged(client, tmp_path / "server.stderr")
     finally:
         try:  # also when the test failed: without exit the server never ends

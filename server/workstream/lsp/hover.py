@@ -3,11 +3,13 @@
 Shows the description, tool, dependencies, dependents, file scope, last run status and the
 AI tool's transcript (a link); on a tool name, its command, bookkeeping and what it needs. The
 answer comes from the newest analysis without waiting for one, so it stays fast while the
-user types.
+user types. It is Markdown, or plain text for a client whose ``contentFormat`` puts
+``plaintext`` first (eglot does).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -118,10 +120,34 @@ def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None
             status = ls.runs.status_text(at.doc.uri, step.id, model)
             transcript = ls.runs.transcript(at.doc.uri, step.id)
             text = describe(at.snapshot, step, status, transcript)
+    kind = hover_format(ls)
+    if kind == types.MarkupKind.PlainText:
+        text = plain(text)
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        contents=types.MarkupContent(kind=kind, value=text),
         range=to_current(at, target.span),
     )
+
+
+def hover_format(ls: WorkstreamServer) -> types.MarkupKind:
+    """The client's preferred hover format (``contentFormat``, first choice first); Markdown
+    when it names none."""
+    caps = ls.client_capabilities
+    hover_caps = caps.text_document.hover if caps and caps.text_document else None
+    formats = (hover_caps.content_format if hover_caps else None) or []
+    for kind in formats:
+        if kind in (types.MarkupKind.Markdown, types.MarkupKind.PlainText):
+            return types.MarkupKind(kind)
+    return types.MarkupKind.Markdown
+
+
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
+
+
+def plain(markdown: str) -> str:
+    """The hover's Markdown as plain text: no emphasis, no code marks, links as "text (url)"."""
+    text = _LINK.sub(lambda m: f"{m[1]} ({m[2]})" if m[1] != m[2] else m[2], markdown)
+    return text.replace("**", "").replace("`", "")
 
 
 def register(server: WorkstreamServer) -> None:
