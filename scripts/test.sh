@@ -11,10 +11,14 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[test]'
 
-# A real editor for the language-server test (Debian's Neovim) and the sandbox every step
-# runs in (bubblewrap): the executor and hostile suites run with it and without it.
+# Real editors for the language-server tests (Debian's Neovim; Emacs with eglot) and the
+# sandbox every step runs in (bubblewrap): the executor and hostile suites run with it and
+# without it.
 NEED=()
 command -v nvim >/dev/null 2>&1 || NEED+=(neovim)
+command -v emacs >/dev/null 2>&1 || NEED+=(emacs-nox)
+[ -d /usr/share/emacs/site-lisp/elpa-src ] && ls /usr/share/emacs/site-lisp/elpa-src | grep -q '^eglot-' \
+  || NEED+=(elpa-eglot)
 command -v bwrap >/dev/null 2>&1 || NEED+=(bubblewrap)
 if [ ${#NEED[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
