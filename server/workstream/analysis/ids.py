@@ -1,4 +1,5 @@
-"""Step definitions: duplicate ids (WS101), ids git cannot use (WS301), tools (WS302, WS303)."""
+"""Step definitions: duplicate ids (WS101), ids git cannot use or too long (WS301), tools
+(WS302, WS303)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,16 @@ _ANY_BAD_REF = re.compile(
 )
 
 
+#: The longest id: an id names a branch component, a state folder, a worktree folder and log
+#: files (``<step>.transcript.md``), each a file name of at most 255 bytes (NAME_MAX).
+MAX_ID_LENGTH = 100
+
+
 def ref_problem(name: str) -> str | None:
-    """Why ``name`` cannot be one component of a git branch name, or None when it can."""
+    """Why ``name`` cannot be one component of a git branch name, or None when it can
+    (one longer than :data:`MAX_ID_LENGTH` characters cannot: it makes file names too long)."""
+    if len(name) > MAX_ID_LENGTH:
+        return f"it is {len(name)} characters long, more than {MAX_ID_LENGTH}"
     match = _BAD_REF.search(name)
     if match is None:
         return None
@@ -40,6 +49,11 @@ def ref_problem(name: str) -> str | None:
     return f"it contains '{found}'"
 
 
+def _shown(name: str) -> str:
+    """An id as a message quotes it: a long one cut after 40 characters."""
+    return name if len(name) <= 60 else name[:40] + "…"
+
+
 def check(ctx: Context) -> list[Finding]:
     """WS101, WS301, WS302 and WS303."""
     findings: list[Finding] = []
@@ -50,7 +64,7 @@ def check(ctx: Context) -> list[Finding]:
             findings.append(
                 finding(
                     "WS301",
-                    f"The workstream id '{model.id}' cannot be part of a git branch name: "
+                    f"The workstream id '{_shown(model.id)}' cannot be part of a git branch name: "
                     f"{problem}. Use letters, digits, '-', '_' and '.'.",
                     ctx.span(("id",)),
                 )
@@ -61,7 +75,7 @@ def check(ctx: Context) -> list[Finding]:
     if len(named) != len(ctx.graph.ids):
         findings.extend(_duplicates(ctx, named))
     if _ANY_BAD_REF.search("\n".join(step.id for step in named)) or any(
-        "\n" in step.id for step in named
+        "\n" in step.id or len(step.id) > MAX_ID_LENGTH for step in named
     ):
         findings.extend(_bad_ids(ctx, named))
     known = set(tools)
@@ -108,7 +122,7 @@ def _bad_ids(ctx: Context, named: list[Step]) -> list[Finding]:
             findings.append(
                 finding(
                     "WS301",
-                    f"Step id '{step.id}' cannot be part of a git branch name: {problem}. "
+                    f"Step id '{_shown(step.id)}' cannot be part of a git branch name: {problem}. "
                     "Use letters, digits, '-', '_' and '.'.",
                     ctx.step_id_span(step),
                     step=step.id,

@@ -224,6 +224,8 @@ def _findings(parsed: ParsedJson, error: Any, path: Path, renamed: dict[str, str
                 finding("WS002", f"A workstream file must be a JSON object, found {actual}.", span)
             ]
         return [finding("WS002", f"{subject} must be {words}, found {actual}.", span)]
+    if name == "MaxLength" and path[-1:] == ("id",) and (len(path) == 1 or path[0] == "steps"):
+        return []  # a workstream or step id too long: WS301 says so, with git's other rules
     plain = _plain_alternatives(governing)
     if name == "AnyOf" and plain is not None:  # a setting that may also be a ${env.…}
         problem = _plain_problem(plain, instance)
