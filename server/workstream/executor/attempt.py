@@ -152,7 +152,15 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     a.commands.prepare(a.path, a.admin, a.scratch, port, a.transcript)
     # 3. The step's environment: copied files and setup.
     a.environment.update(
-        copy_into(ctx.repo_root, ctx.git_dir, a.path, ctx.model.execution.copy, a.say)
+        copy_into(
+            ctx.repo_root,
+            ctx.git_dir,
+            a.path,
+            ctx.model.execution.copy,
+            a.say,
+            deadline=a.commands.deadline,
+            cancel=ctx.cancel,
+        )
     )
     if ctx.model.execution.setup:
         setup = ctx.model.execution.setup
