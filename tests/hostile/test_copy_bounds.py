@@ -5,6 +5,8 @@ fails saying so. Each on a fresh real repository left exactly as it was (Guarded
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.executor.conftest import run, ws
-from workstream.executor import copying
+from workstream.executor import Executor, RunOptions, copying, load_state
 from workstream.executor.copying import copy_into
 from workstream.executor.errors import ExecutorError
 
@@ -97,3 +99,34 @@ def test_past_the_cap_the_step_fails_saying_so(
     result, _ = run(path)
     entry = result.state.steps["a"]
     assert entry.status == "failed" and "more than 10 files to copy" in entry.message
+
+
+def test_cancelling_a_run_stops_its_copy_promptly(
+    repo: Guarded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C and SIGTERM cancel the run: a copy that would take a minute ends at once."""
+    (repo.root / ".gitignore").write_text("__pycache__/\n*.pyc\nd/\n")
+    repo.commit_all("ignore d/")
+    deep_tree(repo.root, depth=6)
+    real = shutil.copyfile
+    copying_now = threading.Event()
+
+    def slow(source: str, target: str) -> str:
+        copying_now.set()
+        time.sleep(0.2)  # a slow disk: about a minute for this tree
+        return real(source, target)
+
+    monkeypatch.setattr(shutil, "copyfile", slow)
+    path = repo.workstream(ws({"id": "a", "run": "true", "files": []}, copy=[MANY]))
+    executor = Executor(path, RunOptions(kill_grace=0.5, env={"PATH": os.environ["PATH"]}))
+    outcome: list[object] = []
+    runner = threading.Thread(target=lambda: outcome.append(executor.run()))
+    runner.start()
+    assert copying_now.wait(30)
+    began = time.monotonic()
+    executor.cancel()
+    runner.join(20)
+    assert not runner.is_alive() and time.monotonic() - began < 3
+    state = load_state(path)
+    assert state is not None and state.status == "cancelled"
+    assert state.steps["a"].status in ("cancelled", "failed"), state.steps["a"].message

@@ -42,9 +42,13 @@ class _Budget:
         self.files = self.ticks = 0
 
     def tick(self, entry: str) -> None:
+        """One folder entry read: every :data:`_CHECK_EVERY`, a look at the bounds."""
         self.ticks += 1
-        if self.ticks % _CHECK_EVERY:
-            return
+        if self.ticks % _CHECK_EVERY == 0:
+            self.check(entry)
+
+    def check(self, entry: str) -> None:
+        """Raise when the run was cancelled or the deadline passed."""
         if self.cancel is not None and self.cancel.is_set():
             raise ExecutorError(f"copy: stopped while copying {entry!r}: the run was cancelled")
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -53,6 +57,8 @@ class _Budget:
             )
 
     def count(self, entry: str) -> None:
+        """One more file to copy (a copy may be slow: the bounds are checked before each)."""
+        self.check(entry)
         self.files += 1
         if self.files > MAX_FILES:
             raise ExecutorError(
