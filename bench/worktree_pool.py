@@ -148,7 +148,7 @@ def main() -> None:
             root = Path(tmp) / f"repo-{files}"
             make_repo(root, files, args.steps)
             results[files] = measure(root, args.steps, args.repeat)
-        header = f"{'':34}" + "".join(f"{f'{n:,} files':>22}" for n in sizes)
+        header = f"{'':40}" + "".join(f"{f'{n:,} files':>22}" for n in sizes)
         print(header)
         rows = [("plumbing floor (no worktree)", "floor")]
         rows += [(f"reuse: {json.dumps(reuse)}", label) for label, reuse in MODES]
@@ -158,7 +158,7 @@ def main() -> None:
             for files in sizes:
                 value, floor = results[files][name], results[files]["floor"]
                 cells += f"{value * 1000:>12.0f} ms {value / floor:>6.1f}x"
-            print(f"{title:34}{cells}")
+            print(f"{title:40}{cells}")
 
 
 if __name__ == "__main__":
