@@ -10,11 +10,14 @@ nothing left behind may reach a result.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.executor.conftest import Repo, run, statuses, ws
+from tests.executor.conftest import PYTHON_BIN, Repo, run, statuses, ws
+from workstream.executor import Event, Executor, RunOptions, StepStarted
 
 LEAVE_MESS = (
     "printf junk > untracked.txt; printf tampered >> README.md; mkdir -p __pycache__ notes; "
@@ -156,3 +159,41 @@ def test_a_failed_step_keeps_its_pooled_worktree_at_its_own_place_and_out_of_the
     assert repo.worktrees() == [str(repo.root), str(kept)]
     again, _ = run(path)  # the next run saves nothing new, replaces it, and succeeds for good
     assert again.state.steps["good"].status == "succeeded"
+
+
+@pytest.mark.parametrize("reuse", ["clean", "keep-ignored"])
+def test_a_step_cancelled_mid_run_in_a_pooled_worktree_resumes(repo: Repo, reuse: str) -> None:
+    path = repo.workstream(
+        ws(
+            {"id": "a", "run": "printf a > a.txt", "files": ["a.txt"]},
+            {
+                "id": "b",
+                "run": 'printf wip > b.txt; [ -n "$NAP" ] && sleep 30; true',
+                "files": ["b.txt"],
+                "depends_on": ["a"],
+            },
+            max_workers=1,
+            reuse=reuse,
+        )
+    )
+    env = {"NAP": "1", "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
+    executor = Executor(path, RunOptions(env=env, kill_grace=0.5))
+    started = threading.Event()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StepStarted) and event.step_id == "b":
+            started.set()
+
+    executor.subscribe(watch)
+    runner = threading.Thread(target=executor.run)
+    runner.start()
+    assert started.wait(30)
+    threading.Event().wait(1.0)
+    executor.cancel()
+    runner.join(30)
+    assert not runner.is_alive()
+    assert repo.show("workstream/ws-test/step/b", "b.txt") == "wip"  # its work saved
+    result, _ = run(path, resume=True)
+    assert statuses(result) == {"a": "succeeded", "b": "succeeded"}
+    assert repo.show("workstream/ws-test/step/b", "b.txt") == "wip"
+    assert repo.worktrees() == [str(repo.root)]
