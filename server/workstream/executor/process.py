@@ -4,7 +4,9 @@ Each command starts a new session (so a new process group): a timeout or a cance
 SIGTERM to the whole group, then SIGKILL to whatever is left after a grace period, which
 covers a child that ignores SIGTERM and grandchildren the tool started. Leftovers of a command
 that exited on its own (a dev server sent to the background) are stopped the same way, so no
-step leaves processes behind or holds its output pipe open.
+step leaves processes behind or holds its output pipe open. Processes that left the group
+(``setsid`` daemons) carry the command's marker in their environment and are stopped after
+the group (:mod:`workstream.executor.orphans`; the runner is their subreaper).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from workstream.executor.orphans import TOKEN_VAR, become_subreaper, new_token, stop_marked
 
 #: Output lines longer than this are cut (the rest is counted, not kept).
 MAX_LINE_BYTES = 64 * 1024
@@ -114,11 +118,13 @@ def run_command(
     if binary is None:
         return Outcome(None, missing=argv[0])
     resolved = [binary, *argv[1:]]
+    become_subreaper()
+    token = new_token()
     try:
         proc = subprocess.Popen(
             wrap(resolved) if wrap is not None else resolved,
             cwd=cwd,
-            env=dict(env),
+            env={**env, TOKEN_VAR: token},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -151,7 +157,9 @@ def run_command(
     # Whether it finished or not, nothing of its group may outlive it.
     stop_group(pgid, grace if (timed_out or cancelled) else min(grace, 1.0))
     waiter.join()
-    # A process that left the group (setsid) may still hold the pipe: do not wait on it forever.
+    # Then what left the group (setsid daemons): found by the command's token, on any end.
+    stop_marked(token, grace if (timed_out or cancelled) else min(grace, 1.0))
+    # A process that left the group without its token may still hold the pipe: do not wait.
     reader.join(timeout=grace + 1.0)
     if reader.is_alive():
         on_line("(output still held open by a process outside the step's group; not waiting)")
