@@ -1,10 +1,14 @@
 """The tripwire: where no sandbox confines the steps, detect what they did to the repository.
 
 :func:`snapshot` records the user's repository — HEAD and its branch, the index, every ref
-but the executor's own, the config, the hooks, ``info/`` and the working tree's status with a
-hash of each changed or untracked file — and the active virtualenv's ``site-packages`` in
-brief (:func:`~workstream.executor.pyenv.venv_fingerprint`: a ``pip install -e .`` into the
-user's venv would re-point it at a step's worktree); :func:`compare` says, in sentences, what
+but the executor's own, the config (the repository's, the global and XDG ones, the system's),
+the hooks, ``info/`` (``exclude``, ``attributes``, ``grafts``) and the working tree's status
+with a hash of each changed or untracked file; around it (:mod:`~workstream.executor.watchlist`)
+the ignored files (bounded), ``shallow``, ``commondir``, ``objects/info/alternates``, the
+reflogs in ``logs/`` and every linked worktree of the user (admin files and status) — and the
+active virtualenv's ``site-packages`` in brief
+(:func:`~workstream.executor.pyenv.venv_fingerprint`: a ``pip install -e .`` into the user's
+venv would re-point it at a step's worktree); :func:`compare` says, in sentences, what
 differs between two snapshots. Every git call is pinned to the repository (``--git-dir`` and
 ``--work-tree``) and inert (no hooks, no fsmonitor, no optional locks, so reading the status
 does not rewrite the index).
@@ -20,6 +24,15 @@ from pathlib import Path
 
 from workstream.executor.gitops import Git
 from workstream.executor.pyenv import venv_changes, venv_fingerprint
+from workstream.executor.watchlist import (
+    changes as watch_changes,
+)
+from workstream.executor.watchlist import (
+    git_files,
+    global_configs,
+    ignored_files,
+    linked_worktrees,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +43,15 @@ class RepoSnapshot:
     head_commit: str
     index: str  # hash of the index entries
     refs: dict[str, str]
-    config: dict[str, str]  # file name -> content hash
+    config: dict[str, str]  # ".git/config", "~/.gitconfig", … -> content hash
     config_text: dict[str, tuple[str, ...]]
     hooks: dict[str, str]
     info: dict[str, str]
     status: dict[str, str]  # path -> "status code + content hash"
     venv: dict[str, str] = field(default_factory=dict)  # the active virtualenv, in brief
+    ignored: dict[str, str] = field(default_factory=dict)  # ignored path -> size mtime ctime
+    git_files: dict[str, str] = field(default_factory=dict)  # shallow, alternates, logs/, …
+    worktrees: dict[str, str] = field(default_factory=dict)  # the user's linked worktrees
 
 
 def _hash(data: bytes) -> str:
@@ -77,36 +93,69 @@ def snapshot(
         for name, sha in git.refs("refs/").items()
         if not name.startswith(ignore_ref_prefix)
     }
+    environ = os.environ if env is None else env
     config: dict[str, str] = {}
     config_text: dict[str, tuple[str, ...]] = {}
-    for name in ("config", "config.worktree"):
+    files = [(f".git/{n}", git_dir / n) for n in ("config", "config.worktree")]
+    home = environ.get("HOME", "")
+    for path in global_configs(environ):
+        label = str(path)
+        if home and label.startswith(home.rstrip("/") + "/"):
+            label = "~/" + label[len(home.rstrip("/")) + 1 :]
+        files.append((label, path))
+    for label, path in files:
         try:
-            data = (git_dir / name).read_bytes()
+            data = path.read_bytes()
         except OSError:
             continue
-        config[name] = _hash(data)
-        config_text[name] = tuple(data.decode("utf-8", "replace").splitlines())
+        config[label] = _hash(data)
+        config_text[label] = tuple(data.decode("utf-8", "replace").splitlines())
     hooks = _files(git_dir / "hooks")
     custom = git.call("config", "--get", "core.hooksPath")[1].strip()
     if custom:
         hooks.update({f"{custom}/{k}": v for k, v in _files(repo_root / custom).items()})
     status: dict[str, str] = {}
-    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    ignored: list[str] = []
+    out = git.run(
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",  # ignored folders listed once, not walked
+        "--no-renames",
+    )
     for entry in out.split("\0"):
         if len(entry) < 4:
             continue
-        code, path = entry[:2], entry[3:]
-        file = repo_root / path
-        try:
-            digest = _hash(file.read_bytes()) if file.is_file() else "-"
-        except OSError:
-            digest = "?"
-        status[path] = f"{code} {digest}"
+        code, name = entry[:2], entry[3:]
+        if code == "!!":
+            ignored.append(name)
+        else:
+            status[name] = f"{code} {_file_hash(repo_root / name)}"
     info = _files(git_dir / "info")
-    venv = venv_fingerprint(os.environ if env is None else env)
+    venv = venv_fingerprint(environ)
     return RepoSnapshot(
-        head, head_commit, index, refs, config, config_text, hooks, info, status, venv
+        head,
+        head_commit,
+        index,
+        refs,
+        config,
+        config_text,
+        hooks,
+        info,
+        status,
+        venv,
+        ignored_files(repo_root, ignored),
+        git_files(git_dir, ignore_ref_prefix),
+        linked_worktrees(git_dir, repo_root, git, _file_hash),
     )
+
+
+def _file_hash(file: Path) -> str:
+    try:
+        return _hash(file.read_bytes()) if file.is_file() else "-"
+    except OSError:
+        return "?"
 
 
 def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
@@ -137,9 +186,9 @@ def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
                 line.strip() for line in before.config_text.get(name, ()) if line not in new_lines
             ]
             detail = "; ".join([*(f"+ {a}" for a in added[:5]), *(f"- {r}" for r in removed[:5])])
-            changes.append(f".git/{name} changed" + (f": {detail}" if detail else ""))
+            changes.append(f"{name} changed" + (f": {detail}" if detail else ""))
     changes += _dict_changes("hook", before.hooks, after.hooks)
-    changes += _dict_changes(".git/info file", before.info, after.info)
+    changes += watch_changes(".git/info/", before.info, after.info)
     for path in sorted(set(before.status) | set(after.status)):
         old, new = before.status.get(path), after.status.get(path)
         if old == new:
@@ -150,6 +199,9 @@ def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
             changes.append(f"working tree: {path} {'added' if new.startswith('??') else 'changed'}")
         else:
             changes.append(f"working tree: {path} changed again")
+    changes += watch_changes("working tree (ignored): ", before.ignored, after.ignored)
+    changes += watch_changes(".git/", before.git_files, after.git_files)
+    changes += watch_changes("linked worktree ", before.worktrees, after.worktrees)
     return changes + venv_changes(before.venv, after.venv)
 
 
