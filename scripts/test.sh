@@ -41,6 +41,11 @@ export WORKSTREAM_REQUIRE_TOOLS=1
 "$VENV/bin/ruff" format --check .
 "$VENV/bin/mypy"
 "$VENV/bin/pytest" -q -p no:cacheprovider
+# The executor and hostile suites again in the other worktree modes (execution.reuse; the
+# default, "clean", ran above): the pool must not change any outcome.
+for reuse in false '"keep-ignored"'; do
+  WORKSTREAM_TEST_REUSE=$reuse "$VENV/bin/pytest" -q -p no:cacheprovider tests/executor tests/hostile
+done
 
 if [ -f extension/scripts/test.sh ]; then
   WORKSTREAM_PYTHON="$VENV/bin/python" bash extension/scripts/test.sh
