@@ -53,8 +53,12 @@
       (search-forward "\"id\": \"b\"")
       (backward-char 2)
       (let* ((server (eglot-current-server))
-             (hover (jsonrpc-request server :textDocument/hover
-                                     (eglot--TextDocumentPositionParams)))
+             ;; the first answer may come before the file's analysis (a loaded machine): ask
+             ;; again until there is one
+             (hover (ws-wait (lambda ()
+                               (jsonrpc-request server :textDocument/hover
+                                                (eglot--TextDocumentPositionParams)))
+                             30))
              (contents (plist-get hover :contents)))
         (push (cons 'hover_kind (plist-get contents :kind)) ws-seen)
         (push (cons 'hover (plist-get contents :value)) ws-seen)
