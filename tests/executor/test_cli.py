@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +159,25 @@ def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert "examples/math_utils.py" in out and "the scratch repository is removed" in out
     scratch = Path(out.split("scratch repository: ", 1)[1].splitlines()[0])
     assert not scratch.exists()
+
+
+def test_the_demos_closing_hint_works_without_an_activated_venv(tmp_path: Path) -> None:
+    """After README's install the venv is not activated: the hint must still run."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "workstream"), "demo", "--keep"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    kept = lines[lines.index(next(x for x in lines if x.startswith("kept: ")))]
+    repo = kept.removeprefix("kept: ")
+    hint = lines[-1].strip()
+    assert hint.endswith(" status demo.workstream.json"), hint
+    status = subprocess.run(
+        shlex.split(hint), cwd=repo, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert status.returncode == 0, status.stdout + status.stderr

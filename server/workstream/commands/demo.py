@@ -168,6 +168,17 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def _self_command() -> str:
+    """How to run this workstream from a shell: ``workstream`` when it is on PATH, else the
+    script next to this interpreter (a virtualenv that is not activated), else ``python -m``."""
+    if shutil.which("workstream") is not None:
+        return "workstream"
+    script = Path(sys.executable).parent / "workstream"
+    if script.is_file():
+        return str(script)
+    return f"{sys.executable} -m workstream"
+
+
 def _remove(scratch: Path) -> None:
     """Remove the scratch folder; a further signal cannot interrupt it half-way."""
     ignored = (signal.SIGINT, *_STOP_SIGNALS)
@@ -211,7 +222,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(_git(repo, "ls-tree", "-r", "--name-only", "workstream/ws-demo/result"), end="")
         if args.keep:
             print(f"\nkept: {repo}\n  cd {repo} && git log --graph --all --oneline")
-            print("  workstream status demo.workstream.json")
+            print(f"  {_self_command()} status demo.workstream.json")
         else:
             print("\nthe scratch repository is removed (--keep keeps it)")
         return code
