@@ -4,8 +4,12 @@ step's PATH is refused when the step starts; the user's repository stays as it w
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +95,61 @@ def test_a_kept_worktree_runs_no_config_the_step_wrote(
     assert entry.status == "failed" and entry.worktree
     subprocess.run(["git", "status"], cwd=entry.worktree, capture_output=True, check=False)
     assert not marker.exists(), "the step's config.worktree ran in the user's git"
+
+
+def test_after_a_sigkill_the_kept_worktree_runs_no_config_the_step_wrote(
+    repo: Guarded, sandbox: bool, tmp_path: Path
+) -> None:
+    """Recovery (the next status, run or clean after a killed runner) resets the interrupted
+    step's admin files too: its config.worktree never reaches the user's git."""
+    git(repo.root, "config", "extensions.worktreeConfig", "true")
+    repo.expected = repo.snapshot()
+    marker = tmp_path / "fsmonitor-ran"
+    evil = (
+        "printf '[core]\\n\\tfsmonitor = \"touch " + str(marker) + "; false\"\\n' "
+        '> "$(git rev-parse --absolute-git-dir)/config.worktree"; echo hi > x.txt; '
+        "printf w > ready.txt; exec sleep 600"
+    )
+    path = repo.workstream(
+        ws({"id": "a", "run": evil, "files": ["x.txt", "ready.txt"]}, sandbox=sandbox)
+    )
+    env = {**os.environ, "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "workstream", "run", str(path)],
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state_file = repo.root / ".git" / "workstream" / "ws-test" / "state.json"
+    deadline = time.monotonic() + 30
+    worktree = None
+    while time.monotonic() < deadline:
+        try:
+            worktree = json.loads(state_file.read_text())["steps"]["a"]["worktree"]
+        except (OSError, ValueError, KeyError):
+            worktree = None
+        if worktree and (Path(worktree) / "ready.txt").exists():
+            break
+        time.sleep(0.1)
+    assert worktree, "the step never started"
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    status = subprocess.run(
+        [sys.executable, "-m", "workstream", "status", str(path)],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in status.stderr
+    kept = json.loads(state_file.read_text())["steps"]["a"]["worktree"]
+    assert kept and Path(kept).is_dir()
+    subprocess.run(["git", "status"], cwd=kept, capture_output=True, check=False)
+    assert not marker.exists(), "the step's config.worktree ran in the user's git"
+    subprocess.run(
+        [sys.executable, "-m", "workstream", "clean", str(path), "--force"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+    )

@@ -22,7 +22,7 @@ from workstream.executor.gitops import Git, GitError
 from workstream.executor.process import group_alive, stop_group
 from workstream.executor.state import INTERRUPTED, RunState
 from workstream.executor.target import Target
-from workstream.executor.worktrees import registered, safe_save
+from workstream.executor.worktrees import registered, reset_admin, safe_save
 
 
 @dataclass(slots=True)
@@ -66,6 +66,9 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
         if error is not None:
             report.problems.append(f"{step_id}: its interrupted work could not be saved: {error}")
             continue
+        at = commit or entry.start_commit
+        if at is not None:
+            _settle(repo, path, at)  # what the step rewrote in its admin files is undone
         entry.worktree = str(_unpool(repo, path, target.worktree_root / step_id))
         if commit is None:
             continue
@@ -77,6 +80,18 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
         entry.kept_commit = commit
         report.saved.append((branch, commit))
     return report
+
+
+def _settle(repo: Git, path: Path, commit: str) -> None:
+    """Leave an interrupted step's kept worktree at ``commit``, its admin files reset: a step
+    that redirected its ``commondir`` or wrote a ``config.worktree`` (a ``core.fsmonitor``)
+    must not have it run by the user's next git command there."""
+    try:
+        admin = repo.admin_dir(path)
+        reset_admin(admin, path, commit)
+        repo.on(path, admin / "index").run("read-tree", "--reset", commit)
+    except (GitError, OSError):
+        pass  # kept as it is; its changes are saved already
 
 
 def _unpool(repo: Git, path: Path, at: Path) -> Path:
