@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.executor.conftest import git, run, ws
+from tests.executor.conftest import PYTHON_BIN, git, run, ws
 from workstream.cli import main
 
 from .conftest import Guarded
@@ -72,3 +76,55 @@ def test_clean_force_removes_it_anyway(repo: Guarded) -> None:
     os.utime(kept / ".env", (later, later))
     assert main(["clean", str(path), "--force"]) == 0
     assert not kept.exists()
+
+
+def test_resume_after_a_sigkill_keeps_what_was_added_to_the_kept_worktree(repo: Guarded) -> None:
+    """SIGKILL mid-step; someone adds a file to the kept worktree; `run --resume` reruns the
+    step (its branch moves on), and the interrupted work with that file stays on a saved/
+    branch the run names, never only in a reflog."""
+    flag = repo.root / ".git" / "SLOW"
+    flag.write_text("1")
+    repo.expected = repo.snapshot()
+    path = repo.workstream(
+        ws(
+            {
+                "id": "a",
+                "run": 'printf y > y.txt; while [ -e "$(git rev-parse --git-common-dir)/SLOW" ]; '
+                "do sleep 0.1; done; printf x > x.txt",
+                "files": ["x.txt", "y.txt", "mine.txt"],
+            },
+            sandbox=False,
+        )
+    )
+    env = {**os.environ, "PATH": PYTHON_BIN + os.pathsep + os.environ["PATH"]}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "workstream", "run", str(path)],
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state_file = repo.root / ".git" / "workstream" / "ws-test" / "state.json"
+    deadline = time.monotonic() + 30
+    worktree = ""
+    while time.monotonic() < deadline:
+        try:
+            worktree = json.loads(state_file.read_text())["steps"]["a"]["worktree"] or ""
+        except (OSError, ValueError, KeyError):
+            worktree = ""
+        if worktree and (Path(worktree) / "y.txt").exists():
+            break
+        time.sleep(0.1)
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    flag.unlink()
+    repo.expected = repo.snapshot()
+    (Path(worktree) / "mine.txt").write_text("added by hand\n")
+    result, events = run(path, resume=True)
+    assert result.status == "succeeded"
+    saved = [
+        b for b in git(repo.root, "branch", "--format=%(refname:short)").split() if "/saved/" in b
+    ]
+    assert any(repo.show(b, "mine.txt") == "added by hand\n" for b in saved), saved
+    warnings = [w for e in events if type(e).__name__ == "RunStarted" for w in e.warnings]  # type: ignore[attr-defined]
+    assert any("/saved/" in w for w in warnings), warnings

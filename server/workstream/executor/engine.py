@@ -141,11 +141,14 @@ class Executor(Ledger):
                 f"{target.repo_root}{hint}"
             )
         self._previous = target.state_dir.read()
+        recovered: list[str] = []
         if self._previous is not None and not self._previous.finished:
-            recover(self._previous, target, repo, self.options.kill_grace)
+            report = recover(self._previous, target, repo, self.options.kill_grace)
             target.state_dir.write(self._previous)
+            recovered = [f"the interrupted run's work is saved on {b}" for b, _ in report.saved]
+            recovered += report.problems
         claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
-        warnings = list(self._preflight(repo, base))
+        warnings = recovered + list(self._preflight(repo, base))
         if self._previous is not None:
             warnings += save_kept(self._previous, target, repo, plan.steps)
             target.state_dir.write(self._previous)

@@ -77,8 +77,12 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
             report.problems.append(f"{step_id}: saved as {commit[:12]}; {branch} is checked out")
         else:
             repo.set_branch(branch, commit, f"workstream: interrupted work of {step_id}")
+        # The step branch moves when the step runs again (run --resume): the interrupted work,
+        # and whatever someone added to the kept worktree before, stays on a branch of its own.
+        saved = f"workstream/{state.workstream_id}/saved/{step_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+        repo.set_branch(saved, commit, f"workstream: interrupted work of {step_id}")
         entry.kept_commit = commit
-        report.saved.append((branch, commit))
+        report.saved.append((saved, commit))
     return report
 
 
