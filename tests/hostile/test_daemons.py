@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.executor.conftest import run, statuses, ws
 
@@ -28,9 +31,24 @@ def _gone(marker: str, patience: float = 5.0) -> bool:
     return processes_with(f"sleep {marker}") == []
 
 
+@pytest.fixture(autouse=True)
+def _earlier_zombies() -> Iterator[None]:
+    """Zombies another test left under this process (adopted, unreaped) do not count here."""
+    _EARLIER.clear()
+    _EARLIER.update(_zombies())
+    yield
+
+
+_EARLIER: set[str] = set()
+
+
 def _zombie_children() -> list[str]:
-    """The daemons' zombies left under this process (the subreaper reaps what it adopted)."""
-    me, found = os.getpid(), []
+    """The daemons' zombies this test's run left under this process (the subreaper reaps them)."""
+    return sorted(z for z in _zombies() if z not in _EARLIER)
+
+
+def _zombies() -> set[str]:
+    me, found = os.getpid(), set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -40,7 +58,7 @@ def _zombie_children() -> list[str]:
             continue
         comm = (entry / "stat").read_text().split(" (", 1)[-1].split(")")[0]
         if fields[0] == "Z" and int(fields[1]) == me and comm in ("sh", "sleep"):
-            found.append((entry / "stat").read_text())
+            found.add(f"{entry.name} {comm} {fields[19]}")  # pid, name, start time
     return found
 
 
