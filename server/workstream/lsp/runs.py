@@ -11,12 +11,16 @@ events (delivered on the executor's threads) are handed to the event loop, where
 * WS501-WS503 diagnostics on the id of each failed step (the tail of its log in the message,
   a related location pointing at the log file), and ``workspace/codeLens/refresh``;
 * a ``window/showMessage`` warning when the run starts with warnings (uncommitted changes it
-  will not see, no sandbox), as the command line prints them, and a summary at the end.
+  will not see, no sandbox), as the command line prints them, and a summary at the end;
+* for a client that shows runs itself (``clientShowsRuns``: the VS Code extension), the
+  notification ``workstream/runStatus`` when the run starts and ends, instead of the
+  progress and the summary message.
 
 Statuses survive a restart: they are read back from the executor's state file when a document
 opens (:mod:`workstream.lsp.statuses`). Nothing here runs anything unless :meth:`Runs.start` is
 called by a run command, and that only for a file the workspace may run
-(:mod:`workstream.lsp.trust`). The progress bar is :mod:`workstream.lsp.run_progress`.
+(:mod:`workstream.lsp.trust`). The progress bar, ``workstream/runStatus`` and the summary are
+:mod:`workstream.lsp.run_progress`.
 """
 
 from __future__ import annotations
@@ -207,6 +211,10 @@ class Runs:
         run.executor.cancel()
         return True
 
+    def active_run(self, uri: str) -> str | None:
+        """The id of the run of ``uri`` in progress, if any."""
+        return next((run.run_id for run in self._active.values() if run.uri == uri), None)
+
     def cancel_progress(self, token: str | int) -> bool:
         """The user cancelled a run's progress in the client: cancel that run."""
         for run in self._active.values():
@@ -258,12 +266,7 @@ class Runs:
 
     def _failed_to_start(self, run: ActiveRun, message: str) -> None:
         self._active.pop(run.run_id, None)
-        self._server.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"Workstream run failed to start: {message}"
-            )
-        )
-        run.progress.end(f"failed to start: {message}")
+        run.progress.failed_to_start(run.uri, run.workstream_id, message)
 
     # ------------------------------------------------------------------- events
 
@@ -302,6 +305,7 @@ class Runs:
                     )
                 )
             self._report(run)
+            run.progress.started(run.uri, run.workstream_id, event.steps)
         elif isinstance(event, StepQueued):
             statuses[event.step_id] = StepStatus("queued", run.run_id)
             self._notify(run, event.step_id, statuses[event.step_id])
@@ -338,17 +342,7 @@ class Runs:
                 status = statuses.get(step_id)
                 if status is not None and status.run_id == run.run_id:
                     counts[status.status] = counts.get(status.status, 0) + 1
-            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-            text = f"Workstream {run.workstream_id}: run {event.status}"
-            text += f" ({summary})" if summary else ""
-            text += f" in {event.duration_ms / 1000:.1f} s."
-            if event.result_branch:
-                text += f" Result: {event.result_branch}"
-            run.progress.end(f"{event.status}: {summary}")
-            kind = (
-                types.MessageType.Info if event.status == "succeeded" else types.MessageType.Warning
-            )
-            self._server.window_show_message(types.ShowMessageParams(type=kind, message=text))
+            run.progress.finished(run.uri, run.workstream_id, event, counts)
             self._changed(run.uri)
             self.load(run.uri, again=True)  # the steps this run left alone may be stale now
 

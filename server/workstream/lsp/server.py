@@ -51,6 +51,10 @@ class Settings:
     #: Commands the client runs itself; a status lens opens the step's log with
     #: ``workstream.showStepLog [uri, stepId, logPath]`` when the client has it.
     client_commands: frozenset[str] = frozenset()
+    #: True when the client shows runs itself from ``workstream/runStatus`` and
+    #: ``workstream/stepStatus`` (the VS Code extension: a notification with Cancel, a
+    #: summary with buttons): then a run sends no ``$/progress`` and no summary message.
+    client_shows_runs: bool = False
 
     @classmethod
     def from_options(cls, options: Any) -> tuple[Settings, list[str]]:
@@ -87,11 +91,16 @@ class Settings:
         if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
             problems.append(f"'clientCommands' must be a list of names, not {commands!r}: ignored")
             commands = []
+        shows_runs = options.get("clientShowsRuns", cls.client_shows_runs)
+        if not isinstance(shows_runs, bool):
+            problems.append(f"'clientShowsRuns' must be true or false, not {shows_runs!r}: false")
+            shows_runs = False
         settings = cls(
             trusted=trusted,
             debounce_ms=debounce,
             omit_codes=frozenset(omit),
             client_commands=frozenset(commands),
+            client_shows_runs=shows_runs,
         )
         return settings, problems
 
@@ -173,6 +182,7 @@ from workstream.lsp import (  # noqa: E402 - the feature modules need Workstream
     code_lens,
     commands,
     completion,
+    graph_view,
     hover,
     lifecycle,
     navigation,
@@ -196,6 +206,7 @@ def create_server() -> WorkstreamServer:
         code_actions,
         code_lens,
         commands,
+        graph_view,
     ):
         feature.register(server)
     return server
