@@ -81,6 +81,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS305": (Severity.WARNING, "a prompt or file list that could become an option of the tool"),
     "WS306": (Severity.WARNING, "an unknown placeholder in a tool's command"),
     "WS307": (Severity.ERROR, "a task that its tool would read as an option"),
+    "WS308": (Severity.ERROR, "a candidate that cannot run"),
+    "WS309": (Severity.WARNING, "select on a step without candidates"),
     "WS501": (Severity.ERROR, "the last run of this step failed"),
     "WS502": (Severity.ERROR, "the last run of this step timed out"),
     "WS503": (Severity.ERROR, "the last run of this step hit a merge conflict"),

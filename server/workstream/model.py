@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workstream.builtin_tools import BUILTIN, ToolDef
+from workstream.candidates import Candidate, Select, build_candidates, build_select, unit_count
 from workstream.conditions import resolve_execution
 from workstream.sizes import parse_size
 
@@ -77,11 +78,18 @@ class Step:
     env: dict[str, str] = field(default_factory=dict)
     writable: tuple[str, ...] = ()  # extra directories it may write in the sandbox
     parallel_group: int | None = None  # starts after every lower group finished
+    candidates: tuple[Candidate, ...] = ()  # several tries, one chosen (workstream.candidates)
+    select: Select | None = None  # how the candidates are chosen among (None: the first)
 
     @property
     def prompt(self) -> str:
         """The tasks joined into one prompt for an AI tool."""
         return "\n".join(self.tasks)
+
+    @property
+    def units(self) -> int:
+        """How many worktrees the step runs: one, or one per candidate and attempt."""
+        return unit_count(self.candidates) if self.candidates else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +310,8 @@ def build_step(raw: dict[str, Any], index: int) -> Step:
         env={k: v for k, v in env.items() if isinstance(v, str)} if env.__class__ is dict else {},
         writable=_strings(get("writable")) or (),
         parallel_group=_integer(get("parallel_group"), 0, MAX_GROUP),
+        candidates=build_candidates(get("candidates")),
+        select=build_select(get("select")),
     )
 
 

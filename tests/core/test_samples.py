@@ -18,6 +18,7 @@ CLEAN = [
     "advanced/dynamic-parallelism.workstream.json",
     "advanced/step-groups.workstream.json",
     "advanced/conditional-parallelism.workstream.json",
+    "candidates/candidates.workstream.json",
 ]
 
 # (code, 1-based line, exact text of the range)
@@ -84,6 +85,12 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("WS301", 17, '"release.lock"'),
         ("WS307", 18, '"--help"'),
     ],
+    "mistakes/candidates.workstream.json": [
+        ("WS308", 7, '"aidr"'),
+        ("WS308", 8, '{ "env": { "MODE": "b" } }'),
+        ("WS308", 9, '"GIT_DIR"'),
+        ("WS309", 10, '"first"'),
+    ],
 }
 
 
@@ -148,4 +155,6 @@ def test_every_static_code_is_produced_by_some_sample() -> None:
         "WS305",
         "WS306",
         "WS307",
+        "WS308",
+        "WS309",
     }

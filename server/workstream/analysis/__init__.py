@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from workstream import jsonc
 from workstream.analysis import (
+    candidates,
     dependencies,
     file_scopes,
     groups,
@@ -110,6 +111,7 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
         frozenset({"WS204", "WS205", "WS206", "WS207", "WS209", "WS210", "WS211", "WS304"}),
     ),
     "tools": (tools.check, frozenset({"WS208", "WS305", "WS306", "WS307"})),
+    "candidates": (candidates.check, frozenset({"WS308", "WS309"})),
 }
 
 

@@ -85,7 +85,9 @@ def check(ctx: Context) -> list[Finding]:
     unrunnable = [
         step
         for step in named
-        if (step.run is None if step.tool == "shell" else not step.tasks) and step.tool in known
+        if (step.run is None if step.tool == "shell" else not step.tasks)
+        and step.tool in known
+        and not step.candidates  # each candidate is judged instead (WS308)
     ]
     for step in unrunnable:
         findings.extend(_runnable(ctx, step))

@@ -26,7 +26,7 @@ from workstream.model import Step, build_step
 def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[str, object]:
     """What each family of model checks reads from a step, beside its schema."""
     return {
-        "ids": (step.id, step.tool, step.run is None, bool(step.tasks)),
+        "ids": (step.id, step.tool, step.run is None, bool(step.tasks), bool(step.candidates)),
         "dependencies": (step.id, step.depends_on),
         "groups": (step.id, step.depends_on, step.parallel_group),
         "step_groups": (step.id, step.depends_on),
@@ -39,6 +39,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
         ),
         "settings": (step.id, step.files, step.writable, tuple(step.env.items())),
         "tools": (step.id, step.tool, step.prompt[:1] == "-"),
+        "candidates": (step.id, step.tool, step.run, step.tasks, step.candidates, step.select),
     }
 
 
