@@ -95,6 +95,36 @@ def test_a_venv_made_by_setup_is_reused_only_with_keep_ignored_and_never_committ
     assert not any(f.startswith(".venv") for f in repo.files("workstream/ws-test/result"))
 
 
+@pytest.mark.parametrize("reuse", ["clean", "keep-ignored"])
+def test_files_ignored_only_by_the_last_result_never_reach_a_step_from_another_start(
+    repo: Repo, reuse: str
+) -> None:
+    # a's result ignores cache/, where its acceptance test writes; b starts from the base,
+    # whose rules do not ignore it: moved there from a's result, its worktree has none of it
+    path = repo.workstream(
+        ws(
+            {
+                "id": "a",
+                "run": "pwd > a.txt; printf 'cache/\\n' >> .gitignore",
+                "files": ["a.txt", ".gitignore"],
+                "acceptance_tests": ["mkdir -p cache && printf x > cache/x"],
+            },
+            {
+                "id": "b",
+                "run": "{ pwd; test -e cache/x && echo has cache/x; true; } > b.txt",
+                "files": ["b.txt"],
+            },
+            max_workers=1,
+            reuse=reuse,
+        )
+    )
+    result, _ = run(path)
+    assert statuses(result) == {"a": "succeeded", "b": "succeeded"}
+    seen = repo.show("workstream/ws-test/step/b", "b.txt").splitlines()
+    assert seen == [repo.show("workstream/ws-test/step/a", "a.txt").strip()]  # one worktree
+    assert repo.worktrees() == [str(repo.root)]
+
+
 @pytest.mark.parametrize(
     "damage",
     [

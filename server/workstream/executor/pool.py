@@ -4,26 +4,40 @@ With ``"reuse": "clean"`` (the default) or ``"keep-ignored"``, a run keeps up to
 ``max_workers`` worktrees of its own, ``<worktree root>/.pool-<n>`` (a step id never starts
 with a dot, so none collides with a step's). Each is registered with git like a fresh
 worktree, in the executor's marked worktree folder, and is used by one running step at a
-time. A step gets an idle one moved to its start point by git's own checkout:
+time. The pool keeps its own index of each (in the state folder, which no step may write).
+
+**Tidy, after a succeeded step** — in the background, right after its result is committed,
+so that cleanup is never on the critical path of the step (and the next step finds the
+worktree ready); until it is done the worktree is not handed out:
 
 1. its ``.git`` file, HEAD and admin files rewritten by the executor and stale ``*.lock``
-   files of its admin directory removed (whatever the last step did to them);
-2. ``git read-tree --reset -u <start>`` with the pool's own index of it (kept in the state
-   folder, which no step may write): only files that differ from the index, or whose stat
-   data changed since git wrote them, are rewritten, so the cost follows the change, not the
-   repository's size;
+   files of its admin directory removed (whatever the step did to them);
+2. ``git read-tree --reset -u <result>`` with the pool's index: every tracked file whose
+   stat data changed since git wrote it is compared and rewritten, the others are left as
+   they are, so the cost follows the change, not the repository's size;
 3. ``git clean -ffdx`` (``clean``: untracked and ignored files removed) or, for
    ``keep-ignored``, untracked ``.gitignore`` files removed first and then ``git clean
-   -ffd`` (so ignored files such as ``.venv`` survive, but only those the start point's own
+   -ffd`` (so ignored files such as ``.venv`` survive, but only those the result's own
    ignore rules name);
-4. the index copied into the worktree's admin directory, so the step's git sees a clean tree.
+4. the folders given back their permissions (a step may have made one read-only): with
+   ``clean`` only the tracked folders are left, so only those are looked at; with
+   ``keep-ignored`` every folder; git failing on a folder a step locked is retried after a
+   walk of the whole worktree;
+5. the index copied into the worktree's admin directory, so the step's git sees a clean tree.
 
-After a succeeded step the worktree is tidied the same way to the step's result and goes
-back to the pool; its index file in the state folder marks it idle (only an idle worktree is
-ever reused, in this run or a later one). A failed, cancelled or kept step's worktree leaves
-the pool (no index file): it is kept for inspection like a fresh one and ``clean`` removes it
-after saving what changed there. A worktree that cannot be moved (a step removed its files'
-permissions, broke its ``.git``) is handed to the reaper and replaced by a new one.
+**Move, before a step** — a worktree tidied in this run holds its result's files and nothing
+else, and no step can write it since (the sandbox gives each step its own worktree only), so
+it is moved to the next start point with git's two-tree checkout (``read-tree -m -u``), which
+rewrites only the files that differ between the two commits and refuses when a file is not as
+the index says (then the whole tidy above is done at the start point instead); with
+``keep-ignored`` and ``.gitignore`` files that differ, the clean of step 3 follows. An idle
+worktree from an earlier run gets the whole tidy at the start point.
+
+A worktree's index file in the state folder marks it idle (only an idle worktree is ever
+reused). A failed, cancelled or kept step's worktree leaves the pool (no index file): it is
+kept for inspection like a fresh one and ``clean`` removes it after saving what changed there.
+A worktree that cannot be tidied (a step removed its files' permissions, broke its ``.git``)
+is handed to the reaper and replaced by a new one.
 """
 
 from __future__ import annotations
@@ -45,12 +59,13 @@ PREFIX = ".pool-"
 
 @dataclass(slots=True)
 class Slot:
-    """One pooled worktree, held by one step."""
+    """One pooled worktree, held by one step (or being tidied)."""
 
     name: str
     path: Path
     admin: Path | None  # known once git or the executor made it; else read from git's side
     index: Path  # the pool's own index of it while a step holds it
+    at: str | None = None  # tidied in this run to this commit: its files and nothing else
 
 
 class Pool:
@@ -65,8 +80,10 @@ class Pool:
         self._size = max(1, size)
         self._mode = mode
         self._reaper = reaper
-        self._lock = threading.Lock()
-        self._held: set[str] = set()
+        self._cond = threading.Condition()
+        self._held: set[str] = set()  # held by a step or being tidied
+        self._tidied: dict[str, tuple[str, Path]] = {}  # idle, tidied now: (commit, admin)
+        self._tidying: list[threading.Thread] = []
         self._busy = self._state / "busy"
 
     def acquire(self, start: str) -> Slot:
@@ -77,7 +94,7 @@ class Pool:
                 if fresh:
                     self._create(slot, start)
                 else:
-                    self._move(slot, start)
+                    self._advance(slot, start)
                 return slot
             except (GitError, OSError) as exc:
                 self._drop(slot, start)
@@ -85,15 +102,14 @@ class Pool:
         raise ExecutorError(f"no pooled worktree could be made at {start[:12]}: {problem}")
 
     def release(self, slot: Slot, commit: str) -> None:
-        """A succeeded step is done with ``slot``: tidy it to ``commit``; back to the pool."""
-        try:
-            self._move(slot, commit)
-        except (GitError, OSError):
-            self._drop(slot, commit)
-            return
-        os.replace(slot.index, self._state / f"{slot.name}.index")
-        with self._lock:
-            self._held.discard(slot.name)
+        """A succeeded step is done with ``slot``: tidied to ``commit`` in the background,
+        then back in the pool; returns at once."""
+        thread = threading.Thread(
+            target=self._tidy, args=(slot, commit), name=f"workstream-tidy{slot.name}"
+        )
+        with self._cond:
+            self._tidying = [t for t in self._tidying if t.is_alive()] + [thread]
+        thread.start()
 
     def keep(self, slot: Slot, at: Path, commit: str) -> Path:
         """``slot`` is kept for inspection: it leaves the pool (never reused, clean removes it).
@@ -102,8 +118,7 @@ class Pool:
         is free; returns where it is.
         """
         slot.index.unlink(missing_ok=True)
-        with self._lock:
-            self._held.discard(slot.name)
+        self._free(slot)
         if slot.admin is None:
             return slot.path
         try:
@@ -115,8 +130,12 @@ class Pool:
         return at
 
     def close(self) -> None:
-        """The run is over: the reaper removes every idle worktree of the pool."""
-        with self._lock:
+        """The run is over: once tidied, the reaper removes every idle worktree of the pool."""
+        with self._cond:
+            tidying = list(self._tidying)
+        for thread in tidying:
+            thread.join()
+        with self._cond:
             names = [p.name[: -len(".index")] for p in self._state.glob(f"{PREFIX}*.index")]
         for name in names:
             if name in self._held:
@@ -133,26 +152,41 @@ class Pool:
     # -- inside ---------------------------------------------------------------------------
 
     def _take(self) -> tuple[Slot, bool]:
-        """An idle slot (False) or a new name (True); waits for none: at most size run."""
-        with self._lock:
-            self._busy.mkdir(parents=True, exist_ok=True)
-            idle = sorted(p.name[: -len(".index")] for p in self._state.glob(f"{PREFIX}*.index"))
-            for name in idle:
-                if name in self._held:
-                    continue
-                slot = self._slot(name)
-                os.replace(self._state / f"{name}.index", slot.index)
-                self._held.add(name)
-                if slot.path.is_dir() and not slot.path.is_symlink():
-                    return slot, False
-                slot.index.unlink(missing_ok=True)  # its folder is gone: a new one
-                return slot, True
+        """An idle slot (False) or a new name (True); at most ``size`` exist at once, so
+        while all are held and one is being tidied, it waits for that one."""
+        with self._cond:
+            while True:
+                self._busy.mkdir(parents=True, exist_ok=True)
+                idle = sorted(
+                    p.name[: -len(".index")] for p in self._state.glob(f"{PREFIX}*.index")
+                )
+                for name in idle:
+                    if name in self._held:
+                        continue
+                    slot = self._slot(name)
+                    os.replace(self._state / f"{name}.index", slot.index)
+                    self._held.add(name)
+                    slot.at, slot.admin = self._tidied.pop(name, (None, None))
+                    if slot.path.is_dir() and not slot.path.is_symlink():
+                        return slot, False
+                    slot.index.unlink(missing_ok=True)  # its folder is gone: a new one
+                    return slot, True
+                if len(self._held) < self._size or not any(t.is_alive() for t in self._tidying):
+                    break
+                self._cond.wait(0.5)
             n = 0
             while f"{PREFIX}{n}" in self._held or (self._root / f"{PREFIX}{n}").exists():
                 n += 1
             name = f"{PREFIX}{n}"
             self._held.add(name)
             return self._slot(name), True
+
+    def _free(self, slot: Slot, tidied: str | None = None) -> None:
+        with self._cond:
+            self._held.discard(slot.name)
+            if tidied is not None and slot.admin is not None:
+                self._tidied[slot.name] = (tidied, slot.admin)
+            self._cond.notify_all()
 
     def _slot(self, name: str) -> Slot:
         path = self._root / name
@@ -164,8 +198,37 @@ class Pool:
         slot.admin = self._repo.add_worktree(slot.path, start)
         shutil.copyfile(slot.admin / "index", slot.index)
 
+    def _tidy(self, slot: Slot, commit: str) -> None:
+        """The background tidy after a succeeded step (module docstring), then idle."""
+        try:
+            self._move(slot, commit)
+            os.replace(slot.index, self._state / f"{slot.name}.index")
+        except BaseException:
+            self._drop(slot, commit)
+            return
+        self._free(slot, tidied=commit)
+
+    def _advance(self, slot: Slot, start: str) -> None:
+        """Move an idle slot to ``start``: from the commit it was tidied to in this run by
+        the two-tree checkout, else (or when git refuses) the whole tidy."""
+        at, slot.at = slot.at, None
+        if at is None or slot.admin is None:
+            self._move(slot, start)
+            return
+        try:
+            if at != start:
+                git = self._repo.on(slot.path, slot.index)
+                _strict(git, "read-tree", "-m", "-u", "--no-recurse-submodules", at, start)
+                if self._mode == "keep-ignored" and _ignore_rules_differ(git, at, start):
+                    self._untrack(git)
+                shutil.copyfile(slot.index, slot.admin / "index")
+            reset_admin(slot.admin, slot.path, start)
+        except (GitError, OSError):
+            self._move(slot, start)
+
     def _move(self, slot: Slot, commit: str) -> None:
-        """Git's own checkout of ``commit`` into the slot, then what is not tracked removed."""
+        """The whole tidy: git's own checkout of ``commit`` into the slot, what is not
+        tracked removed, the folders' permissions given back (module docstring)."""
         if slot.admin is None:  # an idle one: tidied by the executor, its gitdir is true
             slot.admin = self._repo.admin_dir(slot.path)
         reset_admin(slot.admin, slot.path, commit)  # before git looks: what a step broke
@@ -173,17 +236,33 @@ class Pool:
             raise GitError(f"{slot.path} is no longer a registered worktree")
         for lock in slot.admin.glob("*.lock"):
             lock.unlink(missing_ok=True)
-        _writable(slot.path)  # a folder a step made read-only would fail the next one
         git = self._repo.on(slot.path, slot.index)
-        git.run("read-tree", "--reset", "-u", "--no-recurse-submodules", commit)
+        try:
+            _strict(git, "read-tree", "--reset", "-u", "--no-recurse-submodules", commit)
+            self._untrack(git)
+        except GitError:  # a folder a step made read-only or unreadable: give it back, again
+            _writable(slot.path)
+            _strict(git, "read-tree", "--reset", "-u", "--no-recurse-submodules", commit)
+            self._untrack(git)
+        if self._mode == "keep-ignored":
+            _writable(slot.path)  # ignored folders stay: any of them
+        else:
+            _owner_rwx(slot.path)  # only tracked folders are left
+            listed = git.run("ls-tree", "-r", "-d", "-z", "--name-only", commit)
+            for name in filter(None, listed.split("\0")):
+                _owner_rwx(slot.path / name)
+        shutil.copyfile(slot.index, slot.admin / "index")
+
+    def _untrack(self, git: Git) -> None:
+        """Remove what is not tracked (``keep-ignored``: but the ignored files)."""
         if self._mode == "keep-ignored":
             listed = git.run("ls-files", "-z", "--others", "--", ":(glob)**/.gitignore")
+            assert git.work_tree is not None
             for name in filter(None, listed.split("\0")):
-                (slot.path / name).unlink(missing_ok=True)  # listed by git: inside, no link
+                (git.work_tree / name).unlink(missing_ok=True)  # listed by git: inside
             _clean(git, "-ffdq")
         else:
             _clean(git, "-ffdxq")
-        shutil.copyfile(slot.index, slot.admin / "index")
 
     def _drop(self, slot: Slot, commit: str) -> None:
         """The slot cannot be used again: the reaper removes it, its name is freed later."""
@@ -196,8 +275,16 @@ class Pool:
                     self._reaper.remove(slot.path, slot.admin, commit)
             except (GitError, OSError):
                 pass  # left registered: clean, or git worktree prune once it is gone
-        with self._lock:
-            self._held.discard(slot.name)
+        self._free(slot)
+
+
+def _strict(git: Git, *args: str) -> None:
+    """Run git; a failure or any complaint (git only warns about a file it could not
+    write) is an error."""
+    code, _, err = git.call(*args)
+    if code != 0 or err.strip():
+        last = (err.strip().splitlines() or [""])[-1]
+        raise GitError(f"git {' '.join(args[:3])} failed in {git.work_tree}: {last}")
 
 
 def _clean(git: Git, flags: str) -> None:
@@ -206,6 +293,12 @@ def _clean(git: Git, flags: str) -> None:
     if code != 0 or err.strip():
         last = (err.strip().splitlines() or [""])[-1]
         raise GitError(f"git clean could not empty {git.work_tree}: {last}")
+
+
+def _ignore_rules_differ(git: Git, old: str, new: str) -> bool:
+    """True when a ``.gitignore`` differs between two commits."""
+    out = git.run("diff-tree", "-r", "-z", "--name-only", old, new, "--", ":(glob)**/.gitignore")
+    return bool(out.strip("\0"))
 
 
 def _writable(path: Path) -> None:
