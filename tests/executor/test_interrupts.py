@@ -147,18 +147,21 @@ def test_cancel_mid_run_kills_running_steps_and_leaves_a_consistent_state(
     assert git(kept, "status", "--porcelain") == ""
 
 
-def kill_a_runner_mid_step(repo: Repo, sandbox: bool) -> tuple[Path, str]:
+def kill_a_runner_mid_step(repo: Repo, sandbox: bool, *, setsid: bool = False) -> tuple[Path, str]:
     """Start ``workstream run`` in a process, SIGKILL it mid-step; the child's marker.
 
     Without the sandbox the child is orphaned and lives on; with it, it dies with the runner.
+    ``setsid``: the child is a daemon in a session of its own, outside the step's group.
     """
     marker = new_marker()
+    child = STUBBORN.format(marker=marker)
+    if setsid:
+        child = f"setsid sh -c \"trap '' TERM HUP; exec sleep {marker}\" </dev/null & wait"
     path = repo.workstream(
         ws(
             {
                 "id": "busy",
-                "run": "printf wip > wip.txt; "
-                f'[ -n "$NAP" ] && {STUBBORN.format(marker=marker)}; true',
+                "run": f'printf wip > wip.txt; [ -n "$NAP" ] && {child}; true',
                 "files": ["wip.txt"],
             },
             {"id": "next", "run": "printf n > n.txt", "depends_on": ["busy"], "files": ["n.txt"]},
@@ -183,14 +186,14 @@ def kill_a_runner_mid_step(repo: Repo, sandbox: bool) -> tuple[Path, str]:
         return data["steps"]["busy"]["pid"] is not None and find_pid(marker) is not None
 
     wait_for(busy_running)
-    child = find_pid(marker)
+    pid = find_pid(marker)
     runner.send_signal(signal.SIGKILL)
     runner.wait()
-    assert child is not None
+    assert pid is not None
     if sandbox:  # --die-with-parent: the sandbox goes with its runner
-        wait_for(lambda: not alive(child), timeout=5)
+        wait_for(lambda: not alive(pid), timeout=5)
     else:
-        assert alive(child)  # orphaned: nobody will time it out now
+        assert alive(pid)  # orphaned: nobody will time it out now
     state = load_state(path)
     assert state is not None and state.status == "cancelled"
     assert state.steps["busy"].status == "cancelled" and state.steps["busy"].message == INTERRUPTED
@@ -223,6 +226,14 @@ def test_a_run_after_a_sigkilled_runner_stops_its_leftovers(repo: Repo, sandbox:
     assert result.status == "succeeded"
     assert find_pid(marker) is None
     assert repo.worktrees() == [str(repo.root)]
+
+
+def test_after_a_sigkilled_runner_its_setsid_daemon_is_found_by_its_marker(repo: Repo) -> None:
+    """Without the sandbox a daemon that left the step's group and session is found by the
+    marker the state file recorded for its command, and stopped before anything else."""
+    _, marker = kill_a_runner_mid_step(repo, sandbox=False, setsid=True)
+    assert find_pid(marker) is None  # load_state (status) recovered the run
+    assert repo.show("workstream/ws-test/step/busy", "wip.txt") == "wip"
 
 
 def test_clean_saves_what_someone_changed_in_a_kept_worktree_before_removing_it(

@@ -67,3 +67,31 @@ def test_a_daemon_that_forks_again_while_stopped_is_gone(tmp_path: Path) -> None
     )
     _run(nested + " sleep 0.2", tmp_path, [])
     assert processes_with(f"sleep {marker}") == []
+
+
+def test_a_daemon_deaf_to_term_is_killed_after_a_long_grace(tmp_path: Path) -> None:
+    """The default grace is 5 s: TERM rounds alone must not use up the tries before SIGKILL."""
+    marker = "778.614"
+    started = time.monotonic()
+    run_command(
+        ["sh", "-c", _daemon(marker) + " exit 0"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        deadline=time.monotonic() + 20,
+        cancel=threading.Event(),
+        on_line=[].append,
+        grace=2.5,  # a command that exits gets min(grace, 1.0); a cancelled one all of it
+    )
+    cancel = threading.Event()
+    cancel.set()
+    run_command(
+        ["sh", "-c", _daemon(marker + "1") + " sleep 30"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        deadline=time.monotonic() + 20,
+        cancel=cancel,
+        on_line=[].append,
+        grace=2.5,
+    )
+    assert processes_with(f"sleep {marker}") == [], "a daemon outlived its command"
+    assert time.monotonic() - started < 15

@@ -140,6 +140,41 @@ PROTECTED_IN_HOME: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 #: System folders a step never writes (programs, libraries, configuration).
+#: What an agent CLI reads at its next start and acts on outside any sandbox, below HOME: its
+#: settings (hooks, MCP servers, notify commands, allowed tools), its instructions to itself
+#: and its custom commands, agents, skills and extensions. Its own folder (``~/.claude``, …)
+#: may be writable for its steps; these stay as they were (:mod:`~workstream.executor.guard`).
+GUARDED_IN_HOME: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split("/"))
+    for p in (
+        ".claude/settings.json",
+        ".claude/settings.local.json",
+        ".claude/CLAUDE.md",
+        ".claude/hooks",
+        ".claude/commands",
+        ".claude/agents",
+        ".claude/skills",
+        ".claude/plugins",
+        ".claude/output-styles",
+        ".codex/config.toml",
+        ".codex/AGENTS.md",
+        ".codex/AGENTS.override.md",
+        ".codex/prompts",
+        ".codex/rules",
+        ".codex/skills",
+        ".gemini/settings.json",
+        ".gemini/GEMINI.md",
+        ".gemini/commands",
+        ".gemini/extensions",
+        ".gemini/policies",
+        ".aider.conf.yml",
+        ".aider.model.settings.yml",
+    )
+)
+#: What an agent writes itself inside a guarded folder: Codex installs its system skills in
+#: ``~/.codex/skills/.system`` at every start. The guard leaves these out.
+GUARDED_EXCEPT: frozenset[tuple[str, ...]] = frozenset({(".codex", "skills", ".system")})
+
 PROTECTED_SYSTEM: tuple[tuple[str, ...], ...] = tuple(
     (p,) for p in ("etc", "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "boot")
 )
@@ -176,6 +211,14 @@ def writable_problem(entry: str) -> str | None:
                 "reads outside the sandbox (a command could run as you later); name a folder "
                 "of its own, such as ~/.cache/<tool>"
             )
+    if table is PROTECTED_IN_HOME:
+        for guarded in GUARDED_IN_HOME:
+            if tuple(parts[: len(guarded)]) == guarded:  # is or lies inside it
+                return (
+                    f"is ~/{'/'.join(guarded)} or inside it, an agent's settings or "
+                    "instructions, which it acts on outside the sandbox at its next start; "
+                    "name a folder of its own, such as ~/.cache/<tool>"
+                )
     return None
 
 

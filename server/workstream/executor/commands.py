@@ -21,12 +21,19 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
-from workstream.analysis.path_rules import PROTECTED_IN_HOME, PROTECTED_SYSTEM, overlap
+from workstream.analysis.path_rules import (
+    GUARDED_IN_HOME,
+    PROTECTED_IN_HOME,
+    PROTECTED_SYSTEM,
+    overlap,
+)
 from workstream.executor.context import AttemptResult, RunContext
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import Reason
 from workstream.executor.gitops import clean_env
+from workstream.executor.guard import guarded_within
 from workstream.executor.logs import CappedLog
+from workstream.executor.orphans import new_token
 from workstream.executor.process import Outcome, run_command
 from workstream.executor.pyenv import read_only_env_hint, step_env, worktree_venv_env
 from workstream.executor.sandbox import SandboxSpec, sandbox_argv
@@ -95,10 +102,12 @@ class StepCommands:
         if ctx.sandbox is not None:
             tool = ctx.model.tool_def(step) if step.tool != "shell" else None
             folders = (*step.writable, *(tool.writable if tool is not None else ()))
-            extra = tuple(Path(p).expanduser() for p in folders)
+            home = step_home(env)
+            extra = tuple(in_home(p, home) for p in folders)
             refused = writable_refusal((*ctx.sandbox.writable, *extra), env)
             if refused is not None:
                 raise ExecutorError(f"not run: {refused}")
+            guarded = guarded_within((*ctx.sandbox.writable, *extra), home)
             if transcript is not None:
                 extra += (transcript,)
             self.spec = SandboxSpec(
@@ -106,6 +115,8 @@ class StepCommands:
                 writable=(admin, objects, *ctx.sandbox.writable, *extra),
                 readable=(ctx.git_dir, *_hidden_path_dirs(env)),
                 network=ctx.sandbox.network,
+                read_only=guarded,
+                home=home,
             )
 
     def enter_worktree_venv(self) -> None:
@@ -132,6 +143,7 @@ class StepCommands:
             def wrap(resolved: list[str]) -> list[str]:
                 return sandbox_argv(bwrap, spec, resolved)
 
+        token = new_token()  # recorded with the group: after a crash, recovery finds daemons by it
         outcome = run_command(
             argv,
             cwd=self.cwd,
@@ -139,11 +151,12 @@ class StepCommands:
             deadline=self.deadline,
             cancel=self.ctx.cancel,
             on_line=self._line,
-            on_start=lambda pid: self.ctx.on_pid(self.step.id, pid),
+            on_start=lambda pid: self.ctx.on_pid(self.step.id, pid, token),
+            token=token,
             grace=self.ctx.grace,
             wrap=wrap,
         )
-        self.ctx.on_pid(self.step.id, None)
+        self.ctx.on_pid(self.step.id, None, "")
         return outcome
 
 
@@ -211,12 +224,22 @@ def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
     return tuple(out)
 
 
+def step_home(env: dict[str, str]) -> Path:
+    """The HOME the steps see (the run's environment's, else the runner's)."""
+    return Path(env.get("HOME") or Path.home())
+
+
+def in_home(entry: str, home: Path) -> Path:
+    """A ``writable`` entry as a path: ``~/x`` below ``home``."""
+    return home / entry[2:] if entry.startswith("~/") else Path(entry)
+
+
 def writable_refusal(folders: Sequence[Path], env: dict[str, str]) -> str | None:
     """Why the sandbox must not make one of ``folders`` writable, or None: it is, holds or lies
     inside a folder on the step's ``PATH`` (a program planted there would run outside the
     sandbox), or a place git, a shell or ssh reads (the checks' WS207 rules, on the disk with
     links resolved)."""
-    home = Path(os.path.realpath(Path.home())).parts
+    home = Path(os.path.realpath(step_home(env))).parts
     on_path = [Path(os.path.realpath(p)).parts for p in env.get("PATH", "").split(os.pathsep) if p]
     for folder in folders:
         parts = Path(os.path.realpath(folder)).parts
@@ -234,5 +257,11 @@ def writable_refusal(folders: Sequence[Path], env: dict[str, str]) -> str | None
                 return (
                     f"writable {folder} would let a step write {where}, which git, a shell or "
                     "ssh reads outside the sandbox"
+                )
+        for guarded in GUARDED_IN_HOME if inside_home else ():
+            if rest[: len(guarded)] == guarded:
+                return (
+                    f"writable {folder} is {Path(*home, *guarded)} or inside it, an agent's "
+                    "settings or instructions, which it acts on outside the sandbox"
                 )
     return None

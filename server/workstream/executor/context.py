@@ -45,7 +45,8 @@ class RunContext:
     pool: Pool | None  # the reused worktrees (execution.reuse), or None: a fresh one per step
     sandbox: SandboxConfig | None
     emit_line: Callable[[str, str], None]  # (step id, line)
-    on_pid: Callable[[str, int | None], None]  # a step's running process group, or None
+    # a step's running process group and its processes' marker (None, "" when it ended)
+    on_pid: Callable[[str, int | None, str], None]
     on_worktree: Callable[[str, Path, str], None]  # (step id, worktree, start commit)
 
 
@@ -71,6 +72,7 @@ class AttemptResult:
     saved_commit: str | None = None  # a failed attempt's changes, saved on its branch
     transcript: Path | None = None  # the tool's conversation, next to the log
     tool_failed: bool = False  # the tool itself failed (not setup, scope or a test)
+    score: float | None = None  # a candidate's score (its select.score command printed it)
 
     @property
     def retryable(self) -> bool:

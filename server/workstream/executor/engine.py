@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workstream.executor.attempt import run_attempt
+from workstream.executor.commands import in_home, step_home
 from workstream.executor.context import (
     AttemptResult,
     Inputs,
@@ -36,6 +37,7 @@ from workstream.executor.events import (
     StepQueued,
 )
 from workstream.executor.gitops import Git
+from workstream.executor.guard import SettingsGuard
 from workstream.executor.ledger import Ledger, ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
@@ -92,6 +94,7 @@ class Executor(Ledger):
         self._started = False
         self._ctx: RunContext | None = None
         self._tripwire: RepoSnapshot | None = None
+        self._guard: SettingsGuard | None = None
 
     # -- the public surface -------------------------------------------------------------
 
@@ -155,6 +158,8 @@ class Executor(Ledger):
         sandbox = self._sandbox(warnings)
         if sandbox is None:
             self._tripwire = self._snapshot()
+        home = step_home({**os.environ, **self.options.env})
+        self._guard = SettingsGuard(home, target.state_dir.logs / self.run_id / "guarded")
         self._refs = repo.refs(f"refs/heads/workstream/{model.id}/")
         state = self._state
         state.workstream_file = str(target.file)
@@ -247,7 +252,8 @@ class Executor(Ledger):
                 "package to confine them)"
             )
             return None
-        writable = tuple(Path(p).expanduser() for p in execution.writable)
+        home = step_home({**os.environ, **self.options.env})
+        writable = tuple(in_home(p, home) for p in execution.writable)
         return SandboxConfig(bwrap, execution.network, writable)
 
     def _snapshot(self) -> RepoSnapshot:
@@ -286,26 +292,22 @@ class Executor(Ledger):
     def record(self, done: Done) -> bool:
         """Record a finished step; False when the tripwire fired (the run stops launching)."""
         result, go_on = done.result, True
+        found = self._guard.check(done.step_id) if self._guard is not None else []
         if self._tripwire is not None:
             changes = compare(self._tripwire, self._snapshot())
             if changes:
-                go_on = False
                 self._tripwire = self._snapshot()  # report each change once
-                running = [s for s, e in self._state.steps.items() if e.status == "running"]
-                others = [s for s in running if s != done.step_id]
-                suspects = f" (also running: {', '.join(others)})" if others else ""
-                result = replace(
-                    result,
-                    status="failed",
-                    reason="tripwire",
-                    commit=None,
-                    message=(
-                        "your repository changed while it ran, without a sandbox: "
-                        + "; ".join(changes)
-                        + suspects
-                    ),
-                )
-                done = replace(done, result=result)
+                found.insert(0, "your repository, without a sandbox: " + "; ".join(changes))
+        if found:
+            go_on = False
+            running = [s for s, e in self._state.steps.items() if e.status == "running"]
+            others = [s for s in running if s != done.step_id]
+            suspects = f" (also running: {', '.join(others)})" if others else ""
+            message = "changed while it ran: " + "; ".join(found) + suspects
+            result = replace(
+                result, status="failed", reason="tripwire", commit=None, message=message
+            )
+            done = replace(done, result=result)
         if self._timed_out.is_set() and done.result.status == "cancelled":
             limit = run_timeout_text(self.model.execution.timeout)
             done = replace(

@@ -166,9 +166,10 @@ class Ledger:
             entry.environment = ()
             self._save()
 
-    def _on_pid(self, step_id: str, pid: int | None) -> None:
+    def _on_pid(self, step_id: str, pid: int | None, token: str) -> None:
         with self._lock:
             self._state.steps[step_id].pid = pid
+            self._state.steps[step_id].token = token
             if pid is not None:  # only worth a write when a crash would need it
                 self._save()
 

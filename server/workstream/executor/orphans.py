@@ -101,13 +101,15 @@ def stop_marked(token: str, grace: float) -> int:
     killed: dict[int, int] = {}
     deadline = time.monotonic() + grace
     sig = signal.SIGTERM
-    for _ in range(50):  # a few rounds: a process may fork while it is being stopped
+    kills = 0
+    while kills < 50:  # rounds: a process may fork while it is being stopped
         alive = marked(token)
         if not alive:
             break
         killed.update(alive)
         if time.monotonic() >= deadline:
             sig = signal.SIGKILL
+            kills += 1
         for pid, start in alive.items():
             stat = _stat(pid)
             if stat is not None and stat[3] == start:
@@ -135,6 +137,26 @@ def reap(killed: dict[int, int] | None = None, patience: float = 2.0) -> None:
         if not waiting or time.monotonic() >= deadline:
             return
         time.sleep(0.02)
+
+
+def reap_session(session: int, patience: float = 1.0) -> None:
+    """Reap the runner's adopted children in ``session`` (one a command of the runner leads)
+    as they end, for up to ``patience`` seconds: bubblewrap's inner process can outlive the
+    outer one by a moment, and is then the runner's (its subreaper's) to reap."""
+    me, deadline = os.getpid(), time.monotonic() + patience
+    while True:
+        alive = False
+        for pid, (state, _ppid, sid, _start) in _children(me).items():
+            if sid != session or pid == session:
+                continue
+            if state == "Z":
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            else:
+                alive = True
+        if not alive or time.monotonic() >= deadline:
+            return
+        time.sleep(0.01)
 
 
 def _pending(pid: int, start: int, me: int) -> bool:

@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from workstream.executor.orphans import TOKEN_VAR, become_subreaper, new_token, stop_marked
+from workstream.executor.orphans import (
+    TOKEN_VAR,
+    become_subreaper,
+    new_token,
+    reap_session,
+    stop_marked,
+)
 
 #: Output lines longer than this are cut (the rest is counted, not kept).
 MAX_LINE_BYTES = 64 * 1024
@@ -104,22 +110,24 @@ def run_command(
     cancel: threading.Event,
     on_line: Callable[[str], None],
     on_start: Callable[[int], None] | None = None,
+    token: str | None = None,
     grace: float = 5.0,
     wrap: Callable[[list[str]], list[str]] | None = None,
 ) -> Outcome:
     """Run ``argv`` until it exits, ``deadline`` (monotonic) passes or ``cancel`` is set.
 
-    Output (stdout and stderr merged) goes to ``on_line`` one line at a time, from a reader
-    thread, each cut at :data:`MAX_LINE_BYTES`. ``on_start`` receives the process group id
-    once the command runs. ``wrap`` turns the resolved argv into the one to execute (the
-    sandbox).
+        Output (stdout and stderr merged) goes to ``on_line`` one line at a time, from a reader
+        thread, each cut at :data:`MAX_LINE_BYTES`. ``on_start`` receives the process group id
+        once the command runs. ``token`` marks every process of the command (default: a new one;
+    see :mod:`orphans`). ``wrap`` turns the resolved argv into the one to execute (the
+        sandbox).
     """
     binary = find_binary(argv[0], env, cwd)
     if binary is None:
         return Outcome(None, missing=argv[0])
     resolved = [binary, *argv[1:]]
     become_subreaper()
-    token = new_token()
+    token = token or new_token()
     try:
         proc = subprocess.Popen(
             wrap(resolved) if wrap is not None else resolved,
@@ -159,6 +167,7 @@ def run_command(
     waiter.join()
     # Then what left the group (setsid daemons): found by the command's token, on any end.
     stop_marked(token, grace if (timed_out or cancelled) else min(grace, 1.0))
+    reap_session(pgid)  # what its session leaves to the runner (bubblewrap's inner process)
     # A process that left the group without its token may still hold the pipe: do not wait.
     reader.join(timeout=grace + 1.0)
     if reader.is_alive():

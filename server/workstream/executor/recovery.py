@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
+from workstream.executor.orphans import stop_marked
 from workstream.executor.process import group_alive, stop_group
 from workstream.executor.state import INTERRUPTED, RunState
 from workstream.executor.target import Target
@@ -111,16 +112,22 @@ def _unpool(repo: Git, path: Path, at: Path) -> Path:
 
 
 def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
-    """Stop process groups of a dead runner's steps that still run in their worktrees."""
+    """Stop what a dead runner's steps left running: each command's process group when it
+    still runs in the step's worktree, and every process with the command's marker (a
+    ``setsid`` daemon left the group, but not its environment)."""
     stopped: list[int] = []
     for step_id, entry in state.steps.items():
-        if entry.pid is None or entry.status != "running" or not group_alive(entry.pid):
+        if entry.status != "running":
             continue
-        worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
-        if _runs_in(entry.pid, worktree):
-            stop_group(entry.pid, grace)
-            stopped.append(entry.pid)
-        entry.pid = None
+        if entry.pid is not None and group_alive(entry.pid):
+            worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
+            if _runs_in(entry.pid, worktree):
+                stop_group(entry.pid, grace)
+                stopped.append(entry.pid)
+        found = stop_marked(entry.token, grace) if entry.token else 0
+        if found and entry.pid is not None and entry.pid not in stopped:
+            stopped.append(entry.pid)  # reported by the group the daemons came from
+        entry.pid, entry.token = None, ""
     return stopped
 
 

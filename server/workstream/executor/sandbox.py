@@ -40,6 +40,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workstream.executor.orphans import reap_session
+
 #: Set to a path to use that bubblewrap instead of the one on ``PATH``.
 BWRAP_ENV = "WORKSTREAM_BWRAP"
 
@@ -54,6 +56,8 @@ class SandboxSpec:
     ``writable`` paths that do not exist are created when they lie inside ``HOME`` (a cache
     directory a tool makes on first use, such as ``~/.cache/pip``) and left out otherwise.
     ``cwd`` is where the command starts, inside the worktree (default: the worktree itself).
+    ``read_only`` paths inside writable ones stay read-only (an agent's settings in its
+    writable folder, :mod:`~workstream.executor.guard`).
     """
 
     worktree: Path
@@ -62,6 +66,8 @@ class SandboxSpec:
     network: bool = True
     log_dir: Path | None = None
     cwd: Path | None = None
+    read_only: tuple[Path, ...] = ()
+    home: Path | None = None  # the steps' HOME (default: the runner's)
 
 
 def _namespace_args(network: bool) -> list[str]:
@@ -113,29 +119,38 @@ def find_bwrap() -> str | None:
     if not path:
         return None
     try:
-        probe = subprocess.run(
+        probe = subprocess.Popen(
             [*_base_args(path), *_namespace_args(network=False), "--", "true"],
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=10,
-            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its inner process, if the runner adopts it, is reaped
         )
-    except (OSError, subprocess.SubprocessError):
+    except OSError:
         return None
-    return path if probe.returncode == 0 else None
+    try:
+        code = probe.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        probe.kill()
+        probe.wait()
+        return None
+    finally:
+        reap_session(probe.pid)
+    return path if code == 0 else None
 
 
-def _home() -> Path | None:
-    home = os.path.expanduser("~")
+def _home(given: Path | None) -> Path | None:
+    home = str(given) if given is not None else os.path.expanduser("~")
     return Path(os.path.realpath(home)) if os.path.isabs(home) and home != "/" else None
 
 
-def _usable(path: Path, *, create: bool) -> Path | None:
-    """``path`` resolved, if it exists (or was created inside HOME); None to leave it out."""
+def _usable(path: Path, *, create: bool, home: Path | None = None) -> Path | None:
+    """``path`` resolved, if it exists (or was created inside ``home``, default HOME); None
+    to leave it out."""
     real = Path(os.path.realpath(path))
     if os.path.lexists(real):
         return real
-    home = _home()
+    home = _home(home)
     if not create or home is None or not real.is_relative_to(home) or real == home:
         return None
     try:
@@ -161,13 +176,16 @@ def sandbox_argv(bwrap: str, spec: SandboxSpec, argv: Sequence[str]) -> list[str
     mounts[worktree] = True  # always: bubblewrap itself reports a worktree that is missing
     extra = (*spec.writable, *([spec.log_dir] if spec.log_dir is not None else []))
     for path in extra:
-        real = _usable(path, create=True)
+        real = _usable(path, create=True, home=spec.home)
         if real is not None:
             mounts[real] = True
     # Parents first, so that a path inside another keeps its own mode (a read-only git dir
     # inside a writable directory, a writable worktree inside a read-only git dir).
     for path in sorted(mounts, key=lambda p: (len(p.parts), mounts[p], str(p))):
         out += ["--bind" if mounts[path] else "--ro-bind", str(path), str(path)]
+    for path in spec.read_only:  # last: over the writable folders that hold them
+        if os.path.lexists(path) and not os.path.islink(path):
+            out += ["--ro-bind", str(path), str(path)]
     cwd = Path(os.path.realpath(spec.cwd)) if spec.cwd is not None else worktree
     out += ["--chdir", str(cwd), "--", *argv]
     return out

@@ -52,6 +52,7 @@ class StepState:
     reason: Reason | None = None
     worktree: str | None = None  # set while the worktree exists (running, or kept)
     pid: int | None = None  # process group of the running command, for clean-up after a crash
+    token: str = ""  # the marker in its processes' environment (orphans.TOKEN_VAR), likewise
     attempts: int = 0
     environment: tuple[str, ...] = ()  # files copy/setup made in its worktree (not its result)
     kept_commit: str | None = None  # what a kept worktree holds as the run left it
@@ -176,7 +177,7 @@ class RunState:
             if step.status in ("queued", "running") and step.run_id == self.run_id:
                 step.status = "cancelled"
                 step.message = INTERRUPTED
-                step.pid = None
+                step.pid, step.token = None, ""
         self.status = "cancelled"
         self.message = INTERRUPTED
         self.pid = None
