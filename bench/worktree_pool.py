@@ -10,12 +10,16 @@ Generated repositories of 5,000 and 20,000 files (under a temporary folder); a w
   untracked and ignored files removed between steps;
 - ``"keep-ignored"``: the pool, ignored files kept.
 
-Beside them, in the same run, the plumbing floor: the same one-file commit per step with no
-worktree at all (``git hash-object -w``, ``git update-index --cacheinfo`` on a temporary
-index read from the base, ``git write-tree``, ``git commit-tree``). Then setup-cache reuse:
-the same steps with a ``setup`` that builds a small ``.venv`` (``python -m venv
---without-pip``) when there is none, fresh (once per step) against ``keep-ignored`` (once per
-pooled worktree). Interleaved runs, medians of ``--repeat``; ratios against the floor.
+Beside them, in the same run, plain git doing what a fresh worktree costs (``git worktree
+add``, write the file, ``git add``, ``git commit``, ``git worktree remove``, per step) and the
+plumbing floor: the same one-file commit per step with no worktree at all (``git hash-object
+-w``, ``git update-index --cacheinfo`` on a temporary index read from the base, ``git
+write-tree``, ``git commit-tree``). Then setup-cache reuse: the same steps with a ``setup``
+that builds a small ``.venv`` (``python -m venv --without-pip``) when there is none, fresh
+(once per step) against ``keep-ignored`` (once per pooled worktree). And per additional
+step: a run's cost less a one-step run's, over the other steps, so what a run pays once (its
+start, the pool's first checkout of every file, the final merge) is left out. Interleaved
+runs, medians of ``--repeat``; ratios against the floor.
 Run: ``python bench/worktree_pool.py [--steps N] [--repeat N] [--sizes 5000,20000]``.
 """
 
@@ -66,7 +70,11 @@ def make_repo(root: Path, files: int, steps: int) -> None:
         {"id": f"s{i}", "run": f"echo s{i} > out/s{i}.txt", "files": [f"out/s{i}.txt"]}
         for i in range(steps)
     ]
+    one = {"id": "s0", "run": "echo s0 > out/s0.txt", "files": ["out/s0.txt"]}
     for label, reuse in MODES:
+        single: dict[str, object] = {"id": f"ws-{label}-one", "steps": [one]}
+        single["execution"] = {"max_workers": 1, "reuse": reuse}
+        (root / f"{label}-one.workstream.json").write_text(json.dumps(single))
         for setup in (False, True):
             execution: dict[str, object] = {"max_workers": 1}
             execution["reuse"] = reuse
@@ -107,28 +115,54 @@ def plumbing_run(root: Path, steps: int) -> float:
     return time.perf_counter() - began
 
 
+def plain_git_run(root: Path, steps: int) -> float:
+    """Plain git per step: a worktree added, the file written and committed, removed."""
+    base = git(root, "rev-parse", "HEAD").strip()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ws-plain-") as tmp:
+        for i in range(steps):
+            path = Path(tmp) / f"s{i}"
+            git(root, "worktree", "add", "-q", "--detach", str(path), base)
+            (path / "out" / f"s{i}.txt").write_text(f"s{i}\n")
+            git(path, "add", "-A")
+            git(path, "commit", "-q", "-m", f"s{i}")
+            git(
+                root, "update-ref", f"refs/heads/plain/s{i}", git(path, "rev-parse", "HEAD").strip()
+            )
+            git(root, "worktree", "remove", "--force", str(path))
+    return time.perf_counter() - began
+
+
 def clean_between(root: Path) -> None:
     """Remove what a run kept (the pool's worktrees) so every run starts alike."""
     from workstream.executor.clean import clean
     from workstream.executor.target import load_target
 
     for label, _ in MODES:
-        for suffix in ("", "-setup"):
+        for suffix in ("", "-setup", "-one"):
             clean(load_target(root / f"{label}{suffix}.workstream.json"), force=True)
 
 
 def measure(root: Path, steps: int, repeat: int) -> dict[str, float]:
     """Median seconds per step of every mode and the floor, interleaved."""
-    names = ["floor"] + [label for label, _ in MODES] + [f"{label}-setup" for label, _ in MODES]
+    names = ["floor", "plain"] + [label for label, _ in MODES]
+    names += [f"{label}-one" for label, _ in MODES] + [f"{label}-setup" for label, _ in MODES]
     times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(repeat):  # rotating order: drifts of the machine's load cancel
         for name in names[i % len(names) :] + names[: i % len(names)]:
             if name == "floor":
                 times[name].append(plumbing_run(root, steps))
+            elif name == "plain":
+                times[name].append(plain_git_run(root, steps))
             else:
                 times[name].append(executor_run(root, name))
                 clean_between(root)
-    return {name: statistics.median(values) / steps for name, values in times.items()}
+    out = {name: statistics.median(values) / steps for name, values in times.items()}
+    for label, _ in MODES:  # per additional step: the run less a one-step run
+        one = statistics.median(times.pop(f"{label}-one"))
+        out[f"{label}-more"] = (statistics.median(times[label]) - one) / max(1, steps - 1)
+        del out[f"{label}-one"]
+    return out
 
 
 def main() -> None:
@@ -151,7 +185,9 @@ def main() -> None:
         header = f"{'':40}" + "".join(f"{f'{n:,} files':>22}" for n in sizes)
         print(header)
         rows = [("plumbing floor (no worktree)", "floor")]
+        rows += [("plain git: worktree add, commit, remove", "plain")]
         rows += [(f"reuse: {json.dumps(reuse)}", label) for label, reuse in MODES]
+        rows += [(f"  per additional step, {json.dumps(r)}", f"{lb}-more") for lb, r in MODES]
         rows += [(f"  + setup .venv, reuse: {json.dumps(r)}", f"{lb}-setup") for lb, r in MODES]
         for title, name in rows:
             cells = ""
