@@ -14,6 +14,7 @@ import pytest
 
 from tests.executor.conftest import PYTHON_BIN, git, run, ws
 from workstream.cli import main
+from workstream.executor.errors import ExecutorError
 
 from .conftest import Guarded
 
@@ -62,6 +63,29 @@ def test_clean_keeps_a_worktree_holding_an_ignored_file_made_after_its_step(
     (kept / ".env").unlink()
     assert main(["clean", str(path)]) == 0
     assert not kept.exists()
+
+
+def test_a_later_run_refuses_to_replace_a_kept_worktree_holding_a_new_ignored_file(
+    repo: Guarded,
+) -> None:
+    """`run` would replace the kept worktree, and no branch can save an ignored `.env`: the
+    run refuses before it starts anything, names the file and how to proceed."""
+    (repo.root / ".gitignore").write_text(".env\n")
+    git(repo.root, "add", ".gitignore")
+    git(repo.root, "commit", "-qm", "ignore .env")
+    path = repo.workstream(ws({"id": "a", "run": "test -f fixed || exit 1", "files": []}))
+    repo.expected = repo.snapshot()
+    first, _ = run(path)
+    kept = Path(first.state.steps["a"].worktree or "")
+    later = time.time() + 5
+    (kept / ".env").write_text("SECRET=mine\n")
+    os.utime(kept / ".env", (later, later))
+    with pytest.raises(ExecutorError, match=r"\.env.*clean --force"):
+        run(path)
+    assert (kept / ".env").read_text() == "SECRET=mine\n"
+    (kept / ".env").unlink()  # moved away: the next run goes on
+    second, _ = run(path)
+    assert second.state.steps["a"].run_id == second.state.run_id
 
 
 def test_clean_force_removes_it_anyway(repo: Guarded) -> None:

@@ -18,7 +18,6 @@ holding commits found nowhere else unless ``force``).
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from workstream.analysis.ids import ref_problem
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
-from workstream.executor.recovery import recover
+from workstream.executor.recovery import ignored_made_since, recover
 from workstream.executor.state import RunState, StateDir, StepState
 from workstream.executor.target import Target, find_repository, target_git
 from workstream.executor.worktrees import MARKER, owned, release_root, safe_save
@@ -142,7 +141,7 @@ def _clean_one(
 ) -> bool:
     environment = frozenset(entry.environment) if entry is not None else frozenset()
     since = entry.finished_at if entry is not None else None
-    made = _ignored_made_since(repo, path, since) if since is not None else []
+    made = ignored_made_since(repo, path, since) if since is not None else []
     if made and not force:
         shown = ", ".join(made[:5]) + (f" and {len(made) - 5} more" if len(made) > 5 else "")
         report.refused.append(
@@ -178,33 +177,6 @@ def _clean_one(
         return False
     report.removed.append(path)
     return True
-
-
-#: Ignored files of a kept worktree looked at for ones made after its step (a huge
-#: node_modules is not walked past this many).
-_IGNORED_LIMIT = 200_000
-
-
-def _ignored_made_since(repo: Git, path: Path, since: float) -> list[str]:
-    """Ignored files of a kept worktree written after ``since`` (its step's end): someone
-    made them there since (a ``.env`` while inspecting it); a save cannot keep them, since git
-    ignores them, so removing the worktree would lose them."""
-    code, out, _ = repo.on(path).call(
-        "ls-files", "-z", "--others", "--ignored", "--exclude-standard"
-    )
-    if code != 0:
-        return []
-    made: list[str] = []
-    for rel in out.split("\0")[:_IGNORED_LIMIT]:
-        if not rel:
-            continue
-        try:
-            changed = os.lstat(path / rel).st_mtime
-        except OSError:
-            continue
-        if changed > since + 1:  # a second of slack for coarse file-system clocks
-            made.append(rel)
-    return made
 
 
 def check_id(ws_id: str, what: str = "--id") -> None:

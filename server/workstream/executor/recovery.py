@@ -165,6 +165,14 @@ def save_kept(state: RunState, target: Target, repo: Git, steps: Iterable[str]) 
         path = Path(entry.worktree)
         if not path.is_dir() or not registered(repo, path):
             continue
+        made = ignored_made_since(repo, path, entry.finished_at) if entry.finished_at else []
+        if made:
+            shown = ", ".join(made[:5]) + (f" and {len(made) - 5} more" if len(made) > 5 else "")
+            raise ExecutorError(
+                f"the kept worktree {path} holds files git ignores that appeared after its "
+                f"step ended ({shown}), which no branch can keep and this run would remove; "
+                "move them, or remove the worktree with `workstream clean --force`"
+            )
         scratch = target.state_dir.root / "scratch" / f"kept-{step_id}"
         base = entry.kept_commit or entry.start_commit
         commit, error = safe_save(
@@ -189,3 +197,30 @@ def save_kept(state: RunState, target: Target, repo: Git, steps: Iterable[str]) 
             entry.kept_commit = commit
             notes.append(f"changes made in the kept worktree of {step_id!r} are saved on {branch}")
     return notes
+
+
+#: Ignored files of a kept worktree looked at for ones made after its step (a huge
+#: node_modules is not walked past this many).
+_IGNORED_LIMIT = 200_000
+
+
+def ignored_made_since(repo: Git, path: Path, since: float) -> list[str]:
+    """Ignored files of a kept worktree written after ``since`` (its step's end): someone
+    made them there since (a ``.env`` while inspecting it); a save cannot keep them, since git
+    ignores them, so removing the worktree would lose them."""
+    code, out, _ = repo.on(path).call(
+        "ls-files", "-z", "--others", "--ignored", "--exclude-standard"
+    )
+    if code != 0:
+        return []
+    made: list[str] = []
+    for rel in out.split("\0")[:_IGNORED_LIMIT]:
+        if not rel:
+            continue
+        try:
+            changed = os.lstat(path / rel).st_mtime
+        except OSError:
+            continue
+        if changed > since + 1:  # a second of slack for coarse file-system clocks
+            made.append(rel)
+    return made
