@@ -332,3 +332,36 @@ def test_the_probe_is_cached() -> None:
     for _ in range(100):
         find_bwrap()
     assert time.perf_counter() - began < 0.01
+
+
+def test_credentials_in_home_are_hidden(layout: Layout) -> None:
+    """A step with network could send away what it reads: ``~/.ssh``, ``~/.netrc``, a linked
+    ``~/.aws``… are empty in the sandbox, while the rest of HOME stays readable."""
+    if _private_home():
+        pytest.skip("HOME lies inside a directory the sandbox makes private")
+    parent = Path.home() / ".cache" / "workstream-tests"
+    parent.mkdir(parents=True, exist_ok=True)
+    home = Path(os.path.realpath(tempfile.mkdtemp(prefix="home-", dir=parent)))
+    try:
+        (home / ".ssh").mkdir()
+        (home / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
+        (home / ".netrc").write_text("machine x login me password secret\n")
+        (home / "elsewhere").mkdir()
+        (home / "elsewhere" / "credentials").write_text("[default] key=secret\n")
+        (home / ".aws").symlink_to(home / "elsewhere")
+        (home / ".config" / "tool").mkdir(parents=True)
+        (home / ".config" / "tool" / "settings").write_text("visible\n")
+        spec = replace(layout.spec, home=home)
+        proc = sandboxed(
+            spec,
+            f"cat '{home}/.config/tool/settings'; ls -A '{home}/.ssh' '{home}/.aws'; "
+            f"cat '{home}/.netrc' 2>&1; cat '{home}/.ssh/id_ed25519' 2>&1; "
+            f"touch '{home}/.ssh/x' 2>&1 || echo refused",
+        )
+        assert proc.stdout.splitlines()[0] == "visible", proc.stdout + proc.stderr
+        assert "PRIVATE KEY" not in proc.stdout and "secret" not in proc.stdout
+        assert "No such file" in proc.stdout and proc.stdout.rstrip().endswith("refused")
+        assert "Permission denied" in proc.stdout  # the .netrc: a device no one may open
+        assert (home / ".ssh" / "id_ed25519").read_text() == "PRIVATE KEY\n"  # untouched
+    finally:
+        shutil.rmtree(home)

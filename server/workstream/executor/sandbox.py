@@ -19,6 +19,9 @@ What a sandboxed command sees (``docs/trust.md`` has the why of each):
   kills bubblewrap when the runner dies, even by SIGKILL;
 - its own IPC, UTS and (where possible) cgroup namespaces; no network but a loopback of its own
   when :attr:`SandboxSpec.network` is false;
+- hidden: the credentials below ``HOME`` no step needs (:data:`SECRETS_IN_HOME`: ``~/.ssh``,
+  ``~/.aws``, ``~/.netrc``, ``~/.git-credentials``…), each replaced by an empty read-only folder
+  or an unreadable file;
 - the environment unchanged (``PATH``, ``HOME``: ``HOME`` is readable, not writable).
 
 There is no ``--new-session``: the executor starts each command in a new session already (no
@@ -47,6 +50,26 @@ BWRAP_ENV = "WORKSTREAM_BWRAP"
 
 #: Directories replaced by an empty, private tmpfs in every sandbox.
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+#: Credentials below HOME that no step needs and a step with network could send away: hidden
+#: in every sandbox (an empty read-only folder in their place, or for a file ``/dev/null``,
+#: which cannot be opened there: device files are not usable outside ``/dev``).
+SECRETS_IN_HOME = (
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".config/gh",
+    ".config/gcloud",
+    ".config/git/credentials",
+    ".docker/config.json",
+    ".git-credentials",
+    ".netrc",
+    ".pypirc",
+    ".password-store",
+    ".local/share/keyrings",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +114,25 @@ def _base_args(bwrap: str) -> list[str]:
         args += ["--tmpfs", folder]
     for folder in _runtime_dirs():
         args += ["--tmpfs", folder]
+    return args
+
+
+def _hide_secrets(given: Path | None) -> list[str]:
+    """Mounts that put an empty read-only folder (or an unopenable file) over each of :data:`SECRETS_IN_HOME`
+    that exists (resolved: a link's target is what is hidden)."""
+    home = _home(given)
+    args: list[str] = []
+    if home is None:
+        return args
+    for rel in SECRETS_IN_HOME:
+        path = home / rel
+        if not os.path.lexists(path):
+            continue
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            args += ["--tmpfs", real, "--remount-ro", real]
+        elif os.path.exists(real):
+            args += ["--ro-bind", "/dev/null", real]
     return args
 
 
@@ -166,7 +208,7 @@ def sandbox_argv(bwrap: str, spec: SandboxSpec, argv: Sequence[str]) -> list[str
     ``argv[0]`` should already be resolved (an absolute path): it is looked up inside the
     sandbox, where ``/tmp`` is empty.
     """
-    out = [*_base_args(bwrap), *_namespace_args(spec.network)]
+    out = [*_base_args(bwrap), *_namespace_args(spec.network), *_hide_secrets(spec.home)]
     mounts: dict[Path, bool] = {}  # path -> writable; a path both readable and writable is rw
     for path in spec.readable:
         real = _usable(path, create=False)
