@@ -1,11 +1,11 @@
 /**
  * The client's side of the commands: completing the arguments of the server's commands when
- * they come from the palette or the editor title, Show Graph, Show Step Log, and the one
+ * they come from the palette or the editor title, Show Graph (graphPanel.ts), Show Step Log, and the one
  * notification of a refused run.
  */
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import { isWorkstreamPath } from './files';
+import type { GraphPanels } from './graphPanel';
 import { namesErrors } from './refusals';
 import type { Runs } from './runs';
 import type { Server } from './server';
@@ -64,20 +64,12 @@ export function argumentFiller(runs: Runs) {
   };
 }
 
-/** Asks the server for the mermaid graph and opens it in an editor. */
-export async function showGraph(server: Server, arg?: unknown): Promise<void> {
-  const client = server.languageClient;
+/** Opens the graph view of the workstream file (the active editor's when no argument). */
+export function showGraph(server: Server, graphs: GraphPanels, arg?: unknown): void {
   const uri = uriArgument(arg);
-  if (!client) return void vscode.window.showWarningMessage('Workstream: the language server is not running.');
+  if (!server.languageClient) return void vscode.window.showWarningMessage('Workstream: the language server is not running.');
   if (!uri) return noWorkstream();
-  const graph: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: 'workstream.graph', arguments: [uri] });
-  const content = typeof graph === 'string' ? graph : JSON.stringify(graph, null, 2);
-  const languages = await vscode.languages.getLanguages();
-  const document = await vscode.workspace.openTextDocument({
-    content,
-    language: languages.includes('mermaid') ? 'mermaid' : 'plaintext',
-  });
-  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  graphs.show(vscode.Uri.parse(uri));
 }
 
 /** Opens the log of a step: `[uri, stepId, logPath?]` from a lens, else a pick among known logs. */

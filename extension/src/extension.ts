@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { argumentFiller, showGraph, showProblems, showStepLog } from './commands';
 import { WORKSTREAM_GLOBS, isWorkstreamPath } from './files';
+import { GraphPanels } from './graphPanel';
 import { onInterpreterChange } from './python';
 import { RunView } from './runView';
 import { Server } from './server';
@@ -16,8 +17,20 @@ let server: Server | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('Workstream Language Server', { log: true });
   const view = new RunView();
-  server = new Server(context.extensionUri, log, view.onStepStatus, argumentFiller(view.runs));
+  let graphs: GraphPanels | undefined;
+  server = new Server(context.extensionUri, log, {
+    onStepStatus: (params) => {
+      view.onStepStatus(params);
+      graphs?.changed(params.uri);
+    },
+    onRunStatus: (params) => {
+      view.onRunStatus(params);
+      graphs?.changed(params.uri);
+    },
+  }, argumentFiller(view.runs));
   const s = server;
+  graphs = new GraphPanels(s, context.extensionUri);
+  const g = graphs;
   let restartTimer: NodeJS.Timeout | undefined;
   const restartSoon = () => {
     clearTimeout(restartTimer);
@@ -26,8 +39,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     log,
     view,
+    g,
     vscode.commands.registerCommand('workstream.restartServer', () => s.restart()),
-    vscode.commands.registerCommand('workstream.showGraph', (uri?: unknown) => showGraph(s, uri)),
+    vscode.commands.registerCommand('workstream.showGraph', (uri?: unknown) => showGraph(s, g, uri)),
     vscode.commands.registerCommand('workstream.showStepLog', (...args: unknown[]) => showStepLog(view.runs, ...args)),
     vscode.commands.registerCommand('workstream.showOutput', () => view.output.show()),
     vscode.commands.registerCommand('workstream.showProblems', () => showProblems()),

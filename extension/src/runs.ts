@@ -1,6 +1,7 @@
 /**
- * What the client knows about runs, built only from the server's `workstream/stepStatus`
- * notifications, and the text the status bar shows for them. No VS Code here.
+ * What the client knows about runs, built only from the server's `workstream/runStatus` and
+ * `workstream/stepStatus` notifications, and the text the status bar and the progress
+ * notification show for them (the same text: they cannot disagree). No VS Code here.
  */
 
 export type StepStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
@@ -17,6 +18,29 @@ export interface StepStatusParams {
   logPath?: string | null;
 }
 
+/** The params of the `workstream/runStatus` notification (the server's run_progress.py). */
+export interface RunStatusParams {
+  uri: string;
+  workstreamId: string;
+  runId: string;
+  /** "started", or the run's final status ("succeeded", "failed", "cancelled"). */
+  status: string;
+  /** With "started": the steps the run will consider. */
+  steps?: string[];
+  durationMs?: number | null;
+  counts?: Record<string, number>;
+  resultBranch?: string | null;
+  /** When it ended: the summary line. */
+  message?: string | null;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  status: string;
+  message: string;
+  resultBranch?: string | null;
+}
+
 export interface StepState {
   status: StepStatus;
   durationMs?: number | null;
@@ -30,6 +54,8 @@ export interface RunState {
   workstreamId: string;
   /** In the order the server first mentioned each step. */
   steps: Map<string, StepState>;
+  /** Set once `workstream/runStatus` said the run ended. */
+  outcome?: RunOutcome;
 }
 
 const FINISHED: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
@@ -38,8 +64,9 @@ export function isFinished(status: StepStatus): boolean {
   return FINISHED.has(status);
 }
 
+/** True until the run ended (its outcome, else every step finished: a server that sends no runStatus). */
 export function isActive(run: RunState): boolean {
-  return [...run.steps.values()].some((step) => !isFinished(step.status));
+  return !run.outcome && [...run.steps.values()].some((step) => !isFinished(step.status));
 }
 
 /** Runs in the order they started; keeps the last few finished ones for their logs. */
@@ -48,14 +75,9 @@ export class Runs {
 
   constructor(private readonly keepFinished = 20) {}
 
-  /** Records one notification; returns the step's previous state (undefined when new). */
+  /** Records one `workstream/stepStatus`; returns the step's previous state (undefined when new). */
   update(params: StepStatusParams): { run: RunState; previous?: StepState } {
-    let run = this.runs.get(params.runId);
-    if (!run) {
-      run = { runId: params.runId, uri: params.uri, workstreamId: params.workstreamId, steps: new Map() };
-      this.runs.set(params.runId, run);
-      this.prune();
-    }
+    const run = this.run(params);
     const previous = run.steps.get(params.stepId);
     run.steps.set(params.stepId, {
       status: params.status,
@@ -64,6 +86,29 @@ export class Runs {
       logPath: params.logPath ?? previous?.logPath,
     });
     return { run, previous };
+  }
+
+  /** Records one `workstream/runStatus`: its steps (queued) when it starts, its outcome when it ends. */
+  updateRun(params: RunStatusParams): RunState {
+    const run = this.run(params);
+    if (params.status === 'started') {
+      for (const stepId of params.steps ?? []) {
+        if (!run.steps.has(stepId)) run.steps.set(stepId, { status: 'queued' });
+      }
+    } else {
+      run.outcome = { status: params.status, message: params.message ?? `run ${params.status}`, resultBranch: params.resultBranch };
+    }
+    return run;
+  }
+
+  private run(params: { runId: string; uri: string; workstreamId: string }): RunState {
+    let run = this.runs.get(params.runId);
+    if (!run) {
+      run = { runId: params.runId, uri: params.uri, workstreamId: params.workstreamId, steps: new Map() };
+      this.runs.set(params.runId, run);
+      this.prune();
+    }
+    return run;
   }
 
   active(): RunState[] {
@@ -113,24 +158,30 @@ const ICONS: Record<StepStatus, string> = {
 
 /** "Workstream: 3/7 ▶ a, b" while running; a summary once every step finished. */
 export function renderStatusText(run: RunState, maxNames = 3): string {
+  return `Workstream: ${renderProgress(run, maxNames)}`;
+}
+
+/** "3/7 ▶ a, b" while running, "✓ 2/2" or "✗ 1 failed (1/2 ✓)" after: the status bar's and
+ * the progress notification's text. */
+export function renderProgress(run: RunState, maxNames = 3): string {
   const steps = [...run.steps.entries()];
   const count = (status: StepStatus) => steps.filter(([, s]) => s.status === status).length;
   const done = steps.filter(([, s]) => isFinished(s.status)).length;
   const total = steps.length;
-  if (done < total) {
+  if (isActive(run)) {
     const running = steps.filter(([, s]) => s.status === 'running').map(([id]) => id);
     const names = running.slice(0, maxNames).join(', ');
     const more = running.length > maxNames ? ` +${running.length - maxNames}` : '';
-    return running.length > 0
-      ? `Workstream: ${done}/${total} ▶ ${names}${more}`
-      : `Workstream: ${done}/${total}`;
+    return running.length > 0 ? `${done}/${total} ▶ ${names}${more}` : `${done}/${total}`;
   }
   const succeeded = count('succeeded');
-  if (succeeded === total) return `Workstream: ✓ ${succeeded}/${total}`;
+  const failedRun = run.outcome !== undefined && run.outcome.status !== 'succeeded';
+  if (succeeded === total && !failedRun) return `✓ ${succeeded}/${total}`;
   const problems = (['failed', 'cancelled', 'skipped'] as const)
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${status}`);
-  return `Workstream: ✗ ${problems.join(', ')} (${succeeded}/${total} ✓)`;
+  if (problems.length === 0) problems.push(run.outcome?.status ?? 'failed'); // e.g. it failed to start
+  return `✗ ${problems.join(', ')} (${succeeded}/${total} ✓)`;
 }
 
 /** One line per step, for the status bar's tooltip. */

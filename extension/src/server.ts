@@ -16,6 +16,11 @@
  *     commands this client runs itself, which the server may put in its lenses:
  *     ["workstream.showStepLog", "workstream.showProblems"] (a step's status lens opens its
  *     log; "✗ fix N errors to run" opens the Problems panel).
+ *   clientShowsRuns: true
+ *     this client shows runs itself from `workstream/runStatus` and `workstream/stepStatus`
+ *     (a progress notification with Cancel, a summary with buttons: runView.ts), so the
+ *     server sends no `$/progress` for runs (the language client would only show a spinner
+ *     in the status bar) and no summary message.
  */
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -25,7 +30,7 @@ import { WORKSTREAM_GLOBS } from './files';
 import { activeInterpreter } from './python';
 import { showRefusal } from './commands';
 import { refusalMessage } from './refusals';
-import type { StepStatusParams } from './runs';
+import type { RunStatusParams, StepStatusParams } from './runs';
 import { classifyProbe, resolveServerCommand, type ProbeResult, type ServerCommand } from './serverCommand';
 
 export const RUN_COMMANDS: ReadonlySet<string> = new Set(['workstream.runStep', 'workstream.runWorkstream']);
@@ -34,6 +39,13 @@ export interface InitializationOptions {
   trusted: boolean;
   omitDiagnosticCodes: string[];
   clientCommands: string[];
+  clientShowsRuns: boolean;
+}
+
+/** What the server tells about runs. */
+export interface RunEvents {
+  onStepStatus(params: StepStatusParams): void;
+  onRunStatus(params: RunStatusParams): void;
 }
 
 export function initializationOptions(): InitializationOptions {
@@ -42,6 +54,7 @@ export function initializationOptions(): InitializationOptions {
     trusted: vscode.workspace.isTrusted,
     omitDiagnosticCodes: jsonValidates ? ['WS001'] : [],
     clientCommands: ['workstream.showStepLog', 'workstream.showProblems'],
+    clientShowsRuns: true,
   };
 }
 
@@ -51,11 +64,14 @@ export type ArgumentFiller = (command: string, args: unknown[]) => Promise<unkno
 export class Server implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private queue: Promise<void> = Promise.resolve();
+  private readonly started = new vscode.EventEmitter<void>();
+  /** Fires each time a server has started (a graph view asks it again). */
+  readonly onDidStart = this.started.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
-    private readonly onStepStatus: (params: StepStatusParams) => void,
+    private readonly events: RunEvents,
     private readonly fillArguments: ArgumentFiller,
   ) {}
 
@@ -76,6 +92,7 @@ export class Server implements vscode.Disposable {
   async dispose(): Promise<void> {
     await this.queue;
     await this.stopNow();
+    this.started.dispose();
   }
 
   private async stopNow(): Promise<void> {
@@ -115,12 +132,14 @@ export class Server implements vscode.Disposable {
       { command: server.command, args: server.args, options: { cwd: folder?.uri.fsPath } },
       clientOptions,
     );
-    client.onNotification('workstream/stepStatus', this.onStepStatus);
+    client.onNotification('workstream/stepStatus', (params: StepStatusParams) => this.events.onStepStatus(params));
+    client.onNotification('workstream/runStatus', (params: RunStatusParams) => this.events.onRunStatus(params));
     client.onDidChangeState(({ newState }) =>
       vscode.commands.executeCommand('setContext', 'workstream.serverRunning', newState === State.Running),
     );
     this.client = client;
     await client.start();
+    this.started.fire();
   }
 
   /** Runs `<python> -m workstream --version`; tells the user what is missing when it fails. */

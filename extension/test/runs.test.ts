@@ -1,7 +1,7 @@
 /** Unit tests for the run state and the status texts (runs.ts). */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { LineBuffer, Runs, formatDuration, renderStatusLine, renderStatusText, renderStatusTooltip, type StepStatus } from '../src/runs';
+import { LineBuffer, Runs, formatDuration, isActive, renderProgress, renderStatusLine, renderStatusText, renderStatusTooltip, type StepStatus } from '../src/runs';
 
 function runWith(statuses: Record<string, StepStatus>, runId = 'r1', runs = new Runs()) {
   for (const [stepId, status] of Object.entries(statuses)) {
@@ -31,6 +31,38 @@ describe('renderStatusText', () => {
       renderStatusText(runWith({ a: 'succeeded', b: 'failed', c: 'skipped' }).current()!),
       'Workstream: ✗ 1 failed, 1 skipped (1/3 ✓)',
     );
+  });
+});
+
+describe('runStatus', () => {
+  const uri = 'file:///w.workstream.json';
+  const base = { uri, workstreamId: 'ws', runId: 'r1' };
+
+  it('knows every step from the start, so the counts are right at once', () => {
+    const runs = new Runs();
+    const run = runs.updateRun({ ...base, status: 'started', steps: ['a', 'b', 'c'] });
+    assert.equal(renderStatusText(run), 'Workstream: 0/3');
+    runs.update({ ...base, stepId: 'a', status: 'running' });
+    assert.equal(renderProgress(run), '0/3 ▶ a');
+    assert.equal(renderStatusText(run), `Workstream: ${renderProgress(run)}`, 'the status bar and the notification agree');
+  });
+
+  it('ends with the outcome, even with steps never reported', () => {
+    const runs = new Runs();
+    const run = runs.updateRun({ ...base, status: 'started', steps: ['a', 'b'] });
+    runs.update({ ...base, stepId: 'a', status: 'cancelled' });
+    assert.ok(isActive(run));
+    runs.updateRun({ ...base, status: 'cancelled', message: 'Workstream ws: run cancelled (1 cancelled) in 1.0 s.' });
+    assert.ok(!isActive(run));
+    assert.equal(run.outcome?.message, 'Workstream ws: run cancelled (1 cancelled) in 1.0 s.');
+    assert.equal(renderStatusText(run), 'Workstream: ✗ 1 cancelled (0/2 ✓)');
+    assert.deepEqual(runs.active(), []);
+  });
+
+  it('says a run that could not start failed', () => {
+    const runs = new Runs();
+    const run = runs.updateRun({ ...base, status: 'failed', message: 'Workstream run failed to start: locked' });
+    assert.equal(renderStatusText(run), 'Workstream: ✗ failed (0/0 ✓)');
   });
 });
 
