@@ -102,7 +102,7 @@ class StepCommands:
         if ctx.sandbox is not None:
             tool = ctx.model.tool_def(step) if step.tool != "shell" else None
             folders = (*step.writable, *(tool.writable if tool is not None else ()))
-            home = step_home(env)
+            home = step_home(ctx.env)  # the run's HOME: a step's own env cannot move it
             extra = tuple(in_home(p, home) for p in folders)
             refused = writable_refusal((*ctx.sandbox.writable, *extra), env)
             if refused is not None:
