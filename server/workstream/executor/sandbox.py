@@ -118,8 +118,8 @@ def _base_args(bwrap: str) -> list[str]:
 
 
 def _hide_secrets(given: Path | None) -> list[str]:
-    """Mounts that put an empty read-only folder (or an unopenable file) over each of :data:`SECRETS_IN_HOME`
-    that exists (resolved: a link's target is what is hidden)."""
+    """Mounts that put an empty read-only folder (or an unopenable file) over each of
+    :data:`SECRETS_IN_HOME` that exists (resolved: a link's target is what is hidden)."""
     home = _home(given)
     args: list[str] = []
     if home is None:
