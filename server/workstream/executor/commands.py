@@ -18,7 +18,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workstream.analysis.path_rules import (
@@ -224,7 +224,7 @@ def _hidden_path_dirs(env: dict[str, str]) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def step_home(env: dict[str, str]) -> Path:
+def step_home(env: Mapping[str, str]) -> Path:
     """The HOME the steps see (the run's environment's, else the runner's)."""
     return Path(env.get("HOME") or Path.home())
 
