@@ -6,8 +6,12 @@
 result branch, or why it was not moved —) and ``steps``: per step its ``status``,
 ``duration_ms``, ``commit``, ``branch``, ``log``, ``transcript`` (an AI tool's conversation, or
 null), ``message``, ``run_id``, ``reason``, ``saved_commit`` (a failed step's changes),
-``worktree``, ``depends_on``, ``freshness`` (``"this run"``, ``"earlier run"`` or ``"stale"``)
-and ``stale`` (why, or null).
+``worktree``, ``depends_on``, ``candidates``, ``freshness`` (``"this run"``, ``"earlier run"``
+or ``"stale"``) and ``stale`` (why, or null). ``candidates`` is empty but for a step with
+candidates: per candidate its ``n`` (from 1), ``label`` (what it changes), ``status``,
+``branch`` (where its work is kept), ``commit`` (a passing one's), ``saved_commit``, ``score``,
+``selected``, ``message``, ``reason``, ``started_at``, ``finished_at``, ``duration_ms``,
+``log`` and ``worktree`` (a kept one).
 
 Exit codes: 0 when the last run succeeded, 1 when it failed or was cancelled or there is no
 run yet, 2 for bad input (a state file that cannot be read).
@@ -60,12 +64,31 @@ def status_json(state: RunState) -> dict[str, Any]:
     return data
 
 
+def candidate_lines(step_id: str, candidates: list[dict[str, Any]]) -> list[str]:
+    """One line per candidate of a step: what it changed, how it ended, where its work is."""
+    lines = []
+    for c in candidates:
+        score = f", score {c['score']:g}" if isinstance(c.get("score"), int | float) else ""
+        chosen = ", chosen" if c.get("selected") else ""
+        kept = c.get("commit") or c.get("saved_commit")
+        where = f" on {c.get('branch')} ({str(kept)[:12]})" if kept else ""
+        lines.append(
+            f"{step_id}: candidate {c.get('n')} ({c.get('label')}): {c.get('status')}"
+            f"{score}{chosen}{where}"
+        )
+        if c.get("worktree") and c.get("status") != "running":
+            lines.append(f"{step_id}: candidate {c.get('n')}: worktree kept at {c['worktree']}")
+    return lines
+
+
 def print_status(state: RunState, console: Console) -> None:
     """The text form: the table, then where each entry comes from, the base and the result."""
     console.print(summary_table(state, tuple(state.steps), details=True))
     for step_id, entry in state.steps.items():
         if entry.transcript:
             console.print(f"{step_id}: transcript {entry.transcript}", soft_wrap=True)
+        for line in candidate_lines(step_id, entry.candidates):
+            console.print(printable(line), soft_wrap=True, markup=False)
     fresh = freshness(state)
     if state.requested:
         ran = [s for s, f in fresh.items() if f == "this run"]

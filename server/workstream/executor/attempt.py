@@ -15,16 +15,22 @@ step's work. The order matters:
 6. the result commit, made by the executor from that tree (``commit-tree``: no hooks) on
    ``workstream/<ws>/step/<id>``. A failed attempt's changes are saved on that branch too.
 
+A candidate of a step (:mod:`candidates`) is an attempt of the step as the candidate changes
+it, with a ``name`` of its own (its worktree, scratch folder and transcript) and its own
+``branch``; with a ``score`` command, that runs after the acceptance tests (in the sandbox,
+like them) and the number its last line prints is the result's ``score``.
+
 Every command runs through :class:`~workstream.executor.commands.StepCommands`: in the
 sandbox when there is one, with a private object directory for the step's own git.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +53,7 @@ from workstream.executor.tools import (
 from workstream.executor.worktrees import clear_path, registered, reset_admin, snapshot_tree
 from workstream.model import Step
 
-__all__ = ["AttemptResult", "Inputs", "RunContext", "run_attempt", "step_branch"]
+__all__ = ["AttemptResult", "Inputs", "RunContext", "move_branch", "run_attempt", "step_branch"]
 
 
 @dataclass(slots=True)
@@ -60,33 +66,49 @@ class _Attempt:
     branch: str
     path: Path
     scratch: Path
+    name: str  # its worktree's and scratch folder's name: the step id, or a candidate's
     admin: Path | None = None
     start: str | None = None
     environment: set[str] = field(default_factory=set)
     exclude: tuple[str, ...] = ()  # the tool's bookkeeping: never a change
     transcript: Path | None = None
     slot: Slot | None = None  # the pooled worktree it holds (execution.reuse)
+    score: str | None = None  # a candidate's score command
 
     def say(self, line: str) -> None:
         self.commands.say(line)
 
 
-def run_attempt(ctx: RunContext, step: Step, inputs: Inputs, log: CappedLog) -> AttemptResult:
-    """Run one attempt of ``step`` from ``inputs``; never raises for a step's own failure."""
+def run_attempt(
+    ctx: RunContext,
+    step: Step,
+    inputs: Inputs,
+    log: CappedLog,
+    name: str | None = None,
+    branch: str | None = None,
+    score: str | None = None,
+) -> AttemptResult:
+    """Run one attempt of ``step`` from ``inputs``; never raises for a step's own failure.
+
+    ``name``, ``branch`` and ``score`` are a candidate's (see the module's docstring)."""
     timeout = step.timeout or ctx.model.execution.timeout_per_step
-    path = ctx.worktree_root / step.id
-    scratch = ctx.scratch_root / step.id
+    name = name or step.id
+    path = ctx.worktree_root / name
+    scratch = ctx.scratch_root / name
     commands = StepCommands(ctx, step, log, deadline=time.monotonic() + timeout, timeout=timeout)
-    a = _Attempt(ctx, step, inputs, log, commands, step_branch(ctx.model, step.id), path, scratch)
+    branch = branch or step_branch(ctx.model, step.id)
+    a = _Attempt(ctx, step, inputs, log, commands, branch, path, scratch, name)
+    a.score = score
     hazard = option_hazard(ctx.model, step)
     if hazard is not None:
         a.say(f"not run: {hazard}")
         return AttemptResult("failed", f"not run: {hazard}", "refused")
     # The tool's bookkeeping and the per-worktree Python environment (docs/python.md).
-    a.exclude = (*ctx.model.bookkeeping(step.id), VENV_DIR)
+    tool = ctx.model.tool_def(step) if step.tool != "shell" else None  # a candidate's own
+    a.exclude = (*(tool.bookkeeping if tool is not None else ()), VENV_DIR)
     template = ctx.model.tool_command(step) if step.tool != "shell" else None
     if template is not None and uses_transcript(template):
-        a.transcript = log.path.with_name(f"{step.id}.transcript.md")
+        a.transcript = log.path.with_name(f"{name}.transcript.md")
         a.transcript.touch()
     port = ctx.ports.acquire()
     try:
@@ -214,11 +236,27 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         )
         if failed:
             return _keep(a, failed, saved_tree=tree)
+    value: float | None = None
+    if a.score is not None:  # a candidate's score, in its worktree after its tests
+        failed = failure(
+            a.commands,
+            a.commands.run(shell_argv(a.score, ctx.shell), a.score),
+            f"score command `{a.score}`",
+        )
+        if failed:
+            return _keep(a, failed, saved_tree=tree)
+        value = read_score(a.commands.tail)
+        if value is None:
+            last = next((line for line in reversed(a.commands.tail) if line.strip()), "")
+            message = f"score command `{a.score}` printed no number (its last line: {last!r})"
+            a.say(message)
+            return _keep(a, AttemptResult("failed", message, "exit"), saved_tree=tree)
+        a.say(f"score: {value:g}")
     # 6. The result.
     commit = (
         ctx.repo.commit_tree(result_tree, [start], _commit_message(ctx, step)) if changed else start
     )
-    note = _move_branch(ctx.repo, a.branch, commit, f"workstream: run {ctx.run_id}: {step.id}")
+    note = move_branch(ctx.repo, a.branch, commit, f"workstream: run {ctx.run_id}: {a.name}")
     files = f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed"
     message = (files if changed else "no changes") + note
     a.say(
@@ -236,9 +274,11 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         assert a.admin is not None
         ctx.reaper.remove(a.path, a.admin, commit)  # git removes it while the next steps run
         kept = None
-    return AttemptResult(
+    result = AttemptResult(
         "succeeded", message, None, start, commit, kept, tuple(sorted(a.environment))
     )
+    result.score = value
+    return result
 
 
 def _result_tree(repo: Git, a: _Attempt, start: str, tree: str, changed: list[str]) -> str:
@@ -256,7 +296,7 @@ def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> 
     if a.admin is None or a.start is None:
         return result
     if a.slot is not None and ctx.pool is not None:  # kept for inspection: out of the pool
-        a.path = ctx.pool.keep(a.slot, ctx.worktree_root / a.step.id, a.start)
+        a.path = ctx.pool.keep(a.slot, ctx.worktree_root / a.name, a.start)
         ctx.on_worktree(a.step.id, a.path, a.start)
     try:
         reset_admin(a.admin, a.path, a.start)
@@ -270,14 +310,14 @@ def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> 
             commit = ctx.repo.commit_tree(
                 kept,
                 [a.start],
-                f"workstream: unfinished work of {a.step.id} ({result.status})\n\n"
+                f"workstream: unfinished work of {a.name} ({result.status})\n\n"
                 f"{result.message}\n\nRun: {ctx.run_id}\n",
             )
-            note = _move_branch(
+            note = move_branch(
                 ctx.repo,
                 a.branch,
                 commit,
-                f"workstream: run {ctx.run_id}: {a.step.id} (unfinished)",
+                f"workstream: run {ctx.run_id}: {a.name} (unfinished)",
             )
             a.say(f"its changes are saved on {a.branch} ({commit[:12]}){note}")
             result.saved_commit = commit
@@ -296,7 +336,7 @@ def _settle(a: _Attempt, commit: str) -> None:
     a.ctx.repo.on(a.path, a.admin / "index").run("read-tree", "--reset", commit)
 
 
-def _move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
+def move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
     """Point a step branch at ``commit`` unless someone has it checked out; a note if not."""
     where = repo.checked_out().get(f"refs/heads/{branch}")
     if where is not None:
@@ -314,6 +354,16 @@ def _commit_message(ctx: RunContext, step: Step) -> str:
         + (body + "\n\n" if body else "")
         + f"Workstream: {ctx.model.id}\nRun: {ctx.run_id}\n"
     )
+
+
+def read_score(lines: Iterable[str]) -> float | None:
+    """The number a score command printed: its last non-empty line, a finite number."""
+    last = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
+    try:
+        value = float(last)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _names(owners: Mapping[str, str], commit: str) -> str:

@@ -1,8 +1,9 @@
-"""``clean --branches``: delete a workstream's step and result branches, and only those.
+"""``clean --branches``: delete a workstream's step, candidate and result branches, only those.
 
 A branch is deleted only when all of these hold; otherwise it stays and the report says why:
 
-- its name is ``workstream/<id>/step/<step>`` or ``workstream/<id>/result`` (the ``saved/``
+- its name is ``workstream/<id>/step/<step>``, ``workstream/<id>/candidate/<step>/<n>`` (a
+  step's candidates: :mod:`candidates`) or ``workstream/<id>/result`` (the ``saved/``
   branches hold work ``clean`` and ``run`` rescued from kept worktrees: never deleted here);
 - **the executor made it**: the oldest entry of its reflog is one the executor wrote (every
   executor update is logged with a ``workstream…`` message, and :meth:`Git.set_branch`
@@ -38,14 +39,16 @@ class BranchReport:
 
 
 def workstream_branches(repo: Git, ws_id: str) -> dict[str, str]:
-    """The step and result branches of ``ws_id`` (full ref names) and their commits."""
+    """The step, candidate and result branches of ``ws_id`` (full ref names) and their
+    commits."""
     prefix = f"refs/heads/workstream/{ws_id}/"
     refs = repo.refs(prefix)
-    step = prefix + "step/"
+    kinds = (prefix + "step/", prefix + "candidate/")
     return {
         ref: sha
         for ref, sha in sorted(refs.items())
-        if (ref.startswith(step) and len(ref) > len(step)) or ref == prefix + "result"
+        if any(ref.startswith(kind) and len(ref) > len(kind) for kind in kinds)
+        or ref == prefix + "result"
     }
 
 
@@ -132,7 +135,8 @@ def _staying(repo: Git, leaving: set[str]) -> set[str]:
 def delete_branches(
     repo: Git, ws_id: str, *, force: bool = False, recorded_result: str | None = None
 ) -> BranchReport:
-    """Delete ``ws_id``'s step and result branches that are safe to delete (module doc)."""
+    """Delete ``ws_id``'s step, candidate and result branches that are safe to delete (module
+    doc)."""
     report = BranchReport()
     branches = workstream_branches(repo, ws_id)
     if not branches:

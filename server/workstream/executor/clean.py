@@ -123,11 +123,22 @@ def _clean_root(
             continue
         entry = state.steps.get(path.name) if state is not None else None
         base = (entry.kept_commit if entry is not None else None) or registered[path].head
-        if _clean_one(repo, target, path, entry, base, force, report) and entry:
-            entry.worktree = None
-            entry.kept_commit = None
+        if _clean_one(repo, target, path, entry, base, force, report):
+            if entry is not None:
+                entry.worktree = None
+                entry.kept_commit = None
+            _forget_candidate(state, path)
     repo.prune()
     report.folders.extend(release_root(root, target.git_dir))
+
+
+def _forget_candidate(state: RunState | None, path: Path) -> None:
+    """A candidate's kept worktree (``<step>@<n>``) is gone: its entry says so."""
+    step_id, at, n = path.name.rpartition("@")
+    entry = state.steps.get(step_id) if state is not None and at else None
+    for candidate in entry.candidates if entry is not None else ():
+        if str(candidate.get("n")) == n and candidate.get("worktree") == str(path):
+            candidate["worktree"] = None
 
 
 def _clean_one(

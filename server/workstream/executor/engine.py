@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workstream.executor.attempt import run_attempt
+from workstream.executor.candidates import CandidateLedger
 from workstream.executor.commands import in_home, step_home
 from workstream.executor.context import (
     AttemptResult,
@@ -38,7 +39,7 @@ from workstream.executor.events import (
 )
 from workstream.executor.gitops import Git
 from workstream.executor.guard import SettingsGuard
-from workstream.executor.ledger import Ledger, ms, run_timeout_text
+from workstream.executor.ledger import ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
 from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import make_plan
@@ -81,7 +82,7 @@ def load_state(workstream_file: Path | str) -> RunState | None:
     return state
 
 
-class Executor(Ledger):
+class Executor(CandidateLedger):
     """One run of a workstream: ``subscribe``, then ``run`` (blocking); ``cancel`` any time."""
 
     def __init__(self, workstream_file: Path | str, options: RunOptions | None = None) -> None:
@@ -280,17 +281,22 @@ class Executor(Ledger):
 
     # -- the scheduler's hooks ------------------------------------------------------------
 
-    def launch(self, step_id: str, inputs: Inputs) -> None:
-        """Start a step's attempts on a worker thread."""
+    def launch(self, step_id: str, inputs: Inputs, candidate: int | None = None) -> None:
+        """Start a step's attempts (or one of its candidates') on a worker thread."""
         threading.Thread(
             target=self._work,
-            args=(step_id, inputs),
-            name=f"workstream-step-{step_id}",
+            args=(step_id, inputs, candidate),
+            name=f"workstream-step-{step_id}" + (f"@{candidate}" if candidate else ""),
             daemon=True,
         ).start()
 
     def record(self, done: Done) -> bool:
-        """Record a finished step; False when the tripwire fired (the run stops launching)."""
+        """Record a finished step; False when the tripwire fired (the run stops launching).
+
+        A candidate is checked as a step is; the step it chose for is recorded as it stands."""
+        if done.candidate is None and done.step_id in self._selections:
+            self._record(done)
+            return True
         result, go_on = done.result, True
         found = self._guard.check(done.step_id) if self._guard is not None else []
         if self._tripwire is not None:
@@ -317,37 +323,44 @@ class Executor(Ledger):
                     message=f"stopped: the run timed out after {limit}; {done.result.message}",
                 ),
             )
-        self._record(done)
+        if done.candidate is not None:
+            self._record_candidate(done)
+        else:
+            self._record(done)
         return go_on
 
     # -- workers --------------------------------------------------------------------------
 
-    def _work(self, step_id: str, inputs: Inputs) -> None:
-        """A worker thread: the attempts of one step, then a report to the scheduler."""
-        ctx = self._ctx
-        assert ctx is not None
+    def _work(self, step_id: str, inputs: Inputs, candidate: int | None = None) -> None:
+        """A worker thread: the attempts of one step (or of one of its candidates), then a
+        report to the scheduler."""
+        assert self._ctx is not None
         step = self.model.step(step_id)
         assert step is not None
+        unit = self._unit(self._ctx, step, candidate)
+        ctx = unit.ctx
         started = time.monotonic()
         retries = step.retries if step.retries is not None else self.model.execution.retries
-        log_path = self.target.state_dir.log_file(self.run_id, step_id)
+        log_path = self.target.state_dir.log_file(self.run_id, unit.name)
         attempt = 0
         result: AttemptResult
         try:
             with CappedLog(log_path) as log:
                 while True:
                     attempt += 1
-                    self._started_attempt(step_id, attempt, log_path)
-                    log.write(f"== {step_id}: attempt {attempt}, run {self.run_id}\n")
-                    result = run_attempt(ctx, step, inputs, log)
-                    if not (result.retryable and attempt <= retries) or self._cancel.is_set():
+                    self._started_attempt(step_id, attempt, log_path, candidate)
+                    log.write(f"== {unit.name}: attempt {attempt}, run {self.run_id}\n")
+                    result = run_attempt(
+                        ctx, unit.step, inputs, log, unit.name, unit.branch, unit.score
+                    )
+                    if not (result.retryable and attempt <= retries) or ctx.cancel.is_set():
                         break
                     log.write(f"retrying from a fresh worktree (attempt {attempt + 1})\n")
         except Exception as exc:  # never leave the scheduler waiting for a dead worker
             result = AttemptResult("failed", f"internal error: {exc!r}", "error")
-        if result.status == "failed" and self._cancel.is_set():
+        if result.status == "failed" and ctx.cancel.is_set():
             result.status = "cancelled"
-        self._inbox.put(Done(step_id, result, started, attempt))
+        self._inbox.put(Done(step_id, result, started, attempt, candidate))
 
     # -- state ----------------------------------------------------------------------------
 

@@ -5,6 +5,13 @@ starts ready steps up to ``workers`` (the one on the longest remaining chain fir
 blocks on a queue of finished attempts, releasing whatever they unblocked. Only the
 scheduler thread decides; workers post their result. A failure skips every step downstream
 of it at once; other branches go on unless ``fail_fast`` (or a tripwire) stops launching.
+
+A step with ``candidates`` is several units of work: when it starts, its candidates are
+queued and each takes a worker of its own (candidates of started steps go first), so
+``max_workers`` and a step group's cap count them one by one. Each candidate's report goes
+to the engine (:meth:`Hooks.record`), which may stop the others (``select: "first"``:
+:meth:`Hooks.wants` then refuses the queued ones); once none runs or waits, the engine
+decides (:meth:`Hooks.conclude`) and the step finishes like any other.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class Done:
     result: AttemptResult
     started: float  # monotonic, first attempt
     attempts: int
+    candidate: int | None = None  # the candidate (from 1) of a step with candidates
 
 
 class Hooks(Protocol):
@@ -42,7 +50,15 @@ class Hooks(Protocol):
     def status(self, step_id: str) -> Status: ...
     def inputs(self, step_id: str, deps: list[str]) -> Inputs: ...
     def reuse(self, step_id: str, inputs: Inputs) -> bool: ...
-    def launch(self, step_id: str, inputs: Inputs) -> None: ...
+    def launch(self, step_id: str, inputs: Inputs, candidate: int | None = None) -> None: ...
+    def wants(self, step_id: str, candidate: int) -> bool:
+        """Whether a queued candidate should still start (not once another was chosen)."""
+        ...
+
+    def conclude(self, step_id: str) -> Done:
+        """A step with candidates, none running or queued: its result, chosen."""
+        ...
+
     def record(self, done: Done) -> bool:
         """Record a finished step; False when the run must stop launching steps."""
         ...
@@ -84,72 +100,32 @@ def schedule(
     after, caps = step_group_rules(model, order)
     launching = True
     last_start: float | None = None
+    units = {s: u.units for s in plan.steps if (u := model.step(s)) is not None and u.candidates}
+    queued: list[tuple[str, int]] = []  # candidates of started steps, not launched yet
+    busy: dict[str, int] = {}  # per running step: its units running now
+    starts: dict[str, Inputs] = {}  # where each step with candidates starts
 
     def stop(status: Status, message: str) -> None:
         for step_id in sorted(waiting, key=order.__getitem__):
             hooks.finish(step_id, status, message)
         waiting.clear()
 
-    while waiting or running:
-        if cancel.is_set() and waiting:
-            if timed_out is not None and timed_out.is_set():
-                stop("skipped", "not started: the run timed out (execution.timeout)")
-            else:
-                stop("cancelled", "not started: the run was cancelled")
+    def free(step_id: str) -> bool:  # under every cap of its step groups
+        return all(
+            sum(busy.get(r, 0) for r in members) < cap for members, cap in caps.get(step_id, ())
+        )
+
+    def halt(done: Done, go_on: bool) -> None:
+        nonlocal launching
+        failed = done.result.status == "failed" and done.candidate is None
+        if launching and (not go_on or (fail_fast and failed)):
             launching = False
-        pause: float | None = None
-        while launching and len(running) < plan.workers:
-            ready = [s for s in waiting if all(hooks.status(d) == "succeeded" for d in deps[s])]
-            if after:  # a sequential group: the step listed before must have finished
-                ready = [s for s in ready if after.get(s) not in waiting | running]
-            if caps:  # a step group's own max_workers
-                ready = [
-                    s
-                    for s in ready
-                    if all(
-                        sum(r in members for r in running) < cap for members, cap in caps.get(s, ())
-                    )
-                ]
-            if group:  # a barrier: nothing of a group starts before lower groups finished
-                pending = [group[s] for s in (*waiting, *running) if s in group]
-                lowest = min(pending, default=None)
-                ready = [s for s in ready if s not in group or lowest is None or group[s] <= lowest]
-            if not ready:
-                break
-            step_id = max(ready, key=lambda s: (height[s], -order[s]))
-            inputs = hooks.inputs(step_id, deps[step_id])
-            if hooks.reuse(step_id, inputs):
-                waiting.discard(step_id)
-                continue
-            if delay and last_start is not None:
-                pause = last_start + delay - time.monotonic()
-                if pause > 0:
-                    break
-                pause = None
-            why = why_hold(execution.memory_per_step, execution.adaptive_scaling) if watch else None
-            if why is not None and running:
-                if held.get(step_id) != why:
-                    held[step_id] = why
-                    hooks.note(step_id, f"held back: {why}")
-                pause = HOLD_POLL_S
-                break
-            if why is not None:
-                hooks.note(step_id, f"starting anyway ({why}): nothing else of the run is running")
-            waiting.discard(step_id)
-            running.add(step_id)
-            last_start = time.monotonic()
-            hooks.launch(step_id, inputs)
-        if not running and pause is None:
-            # Nothing runs and nothing can start: whatever waits is blocked for good.
-            stop("skipped", "not run: the run stopped launching steps")
-            break
-        try:
-            done = inbox.get(timeout=pause)
-        except queue.Empty:
-            continue
-        if done is None:
-            continue
+            why = "fail_fast" if go_on else "the user's repository changed"
+            stop("skipped", f"not started: {why} after {done.step_id!r}")
+
+    def settle(done: Done) -> None:
         running.discard(done.step_id)
+        busy.pop(done.step_id, None)
         go_on = hooks.record(done)
         if done.result.status == "failed":
             for step_id in downstream(done.step_id, dependents):
@@ -167,10 +143,96 @@ def schedule(
                         if later in waiting:
                             waiting.discard(later)
                             hooks.finish(later, "skipped", f"not run: {step_id!r} was skipped")
-        if launching and (not go_on or (fail_fast and done.result.status == "failed")):
+        halt(done, go_on)
+
+    while waiting or running:
+        if cancel.is_set():
+            if waiting:
+                if timed_out is not None and timed_out.is_set():
+                    stop("skipped", "not started: the run timed out (execution.timeout)")
+                else:
+                    stop("cancelled", "not started: the run was cancelled")
             launching = False
-            why = "fail_fast" if go_on else "the user's repository changed"
-            stop("skipped", f"not started: {why} after {done.step_id!r}")
+        # a step with candidates whose units all ended (or will never start) is decided
+        for step_id in sorted(running, key=order.__getitem__):
+            more = launching and any(s == step_id for s, _ in queued)
+            if step_id in units and not busy.get(step_id) and not more:
+                queued = [u for u in queued if u[0] != step_id]
+                settle(hooks.conclude(step_id))
+        pause: float | None = None
+        while launching and sum(busy.values()) < plan.workers:
+            unit = next((u for u in queued if free(u[0])), None)
+            if unit is not None:
+                step_id = unit[0]
+            else:
+                ready = [s for s in waiting if all(hooks.status(d) == "succeeded" for d in deps[s])]
+                if after:  # a sequential group: the step listed before must have finished
+                    ready = [s for s in ready if after.get(s) not in waiting | running]
+                if caps:  # a step group's own max_workers
+                    ready = [s for s in ready if free(s)]
+                if group:  # a barrier: nothing of a group starts before lower groups finished
+                    pending = [group[s] for s in (*waiting, *running) if s in group]
+                    lowest = min(pending, default=None)
+                    ready = [
+                        s for s in ready if s not in group or lowest is None or group[s] <= lowest
+                    ]
+                if not ready:
+                    break
+                step_id = max(ready, key=lambda s: (height[s], -order[s]))
+                inputs = hooks.inputs(step_id, deps[step_id])
+                if hooks.reuse(step_id, inputs):
+                    waiting.discard(step_id)
+                    continue
+                if step_id in units:  # its candidates are queued, the first starts next
+                    waiting.discard(step_id)
+                    running.add(step_id)
+                    busy[step_id] = 0
+                    starts[step_id] = inputs
+                    queued[:0] = [(step_id, n) for n in range(1, units[step_id] + 1)]
+                    continue
+            if delay and last_start is not None:
+                pause = last_start + delay - time.monotonic()
+                if pause > 0:
+                    break
+                pause = None
+            why = why_hold(execution.memory_per_step, execution.adaptive_scaling) if watch else None
+            if why is not None and any(busy.values()):
+                if held.get(step_id) != why:
+                    held[step_id] = why
+                    hooks.note(step_id, f"held back: {why}")
+                pause = HOLD_POLL_S
+                break
+            if why is not None:
+                hooks.note(step_id, f"starting anyway ({why}): nothing else of the run is running")
+            last_start = time.monotonic()
+            if unit is not None:
+                queued.remove(unit)
+                busy[step_id] += 1
+                hooks.launch(step_id, starts[step_id], unit[1])
+                continue
+            waiting.discard(step_id)
+            running.add(step_id)
+            busy[step_id] = 1
+            hooks.launch(step_id, inputs)
+        if not running and pause is None:
+            # Nothing runs and nothing can start: whatever waits is blocked for good.
+            stop("skipped", "not run: the run stopped launching steps")
+            break
+        if running and not any(busy.values()) and pause is None:
+            continue  # only steps with candidates to decide: the loop's top does it
+        try:
+            done = inbox.get(timeout=pause)
+        except queue.Empty:
+            continue
+        if done is None:
+            continue
+        if done.candidate is None:
+            settle(done)
+            continue
+        busy[done.step_id] -= 1
+        go_on = hooks.record(done)
+        queued = [u for u in queued if hooks.wants(*u)]
+        halt(done, go_on)
 
 
 def heights(plan: Plan, dependents: dict[str, list[str]]) -> dict[str, int]:

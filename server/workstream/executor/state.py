@@ -59,6 +59,8 @@ class StepState:
     transcript: str | None = None  # an AI tool's conversation, next to the log
     saved_commit: str | None = None  # a failed or cancelled step's changes, on its branch
     depends_on: tuple[str, ...] = ()  # its dependencies when it ran (``inputs`` follows them)
+    #: a step with candidates: one JSON-ready entry per candidate (executor.candidates)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (by hand: ``asdict`` deep-copies, and this runs often)."""
@@ -66,6 +68,7 @@ class StepState:
         data["inputs"] = list(self.inputs)
         data["environment"] = list(self.environment)
         data["depends_on"] = list(self.depends_on)
+        data["candidates"] = [dict(c) for c in self.candidates]
         return data
 
     @classmethod
@@ -76,6 +79,7 @@ class StepState:
         values["inputs"] = tuple(values.get("inputs") or ())
         values["environment"] = tuple(values.get("environment") or ())
         values["depends_on"] = tuple(values.get("depends_on") or ())
+        values["candidates"] = [c for c in values.get("candidates") or () if isinstance(c, dict)]
         return cls(**values)
 
     def status_json(self) -> dict[str, Any]:
@@ -94,6 +98,7 @@ class StepState:
             "saved_commit": self.saved_commit,
             "worktree": self.worktree,
             "depends_on": list(self.depends_on),
+            "candidates": [dict(c) for c in self.candidates],
         }
 
 

@@ -118,6 +118,14 @@ def fingerprint(model: Workstream, step: Step) -> str:
         "setup": execution.setup,
         "copy": list(execution.copy),
     }
+    if step.candidates:  # only then: the fingerprints of other steps stay as they were
+        data["candidates"] = json.dumps(
+            [
+                [c.tool, c.tasks, c.run, dict(sorted(c.env.items())), c.attempts]
+                for c in step.candidates
+            ]
+        )
+        data["select"] = repr(step.select)
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
