@@ -79,7 +79,9 @@ def test_run_then_status_json(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
             "depends_on",
             "freshness",
             "stale",
+            "candidates",
         }
+        assert entry["candidates"] == []
         assert entry["freshness"] == "this run" and entry["stale"] is None
         assert entry["run_id"] == status["run_id"] and entry["saved_commit"] is None
         assert entry["status"] == "succeeded" and Path(entry["log"]).is_file()
