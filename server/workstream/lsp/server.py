@@ -187,6 +187,7 @@ from workstream.lsp import (  # noqa: E402 - the feature modules need Workstream
     lifecycle,
     navigation,
     rename,
+    runs_view,
     symbols,
     sync,
 )
@@ -207,6 +208,7 @@ def create_server() -> WorkstreamServer:
         code_lens,
         commands,
         graph_view,
+        runs_view,
     ):
         feature.register(server)
     return server

@@ -1,0 +1,96 @@
+"""``workstream.runsData`` and ``workstream.mergeResult`` (the runs view) over stdio against
+the real server, after a real run in a real git repository."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp.conftest import SERVER, initialize_params, wait_for
+from tests.lsp.test_runs import make_repo, open_file, record
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TWO = """{
+  "id": "ws-view",
+  "steps": [
+    {"id": "a", "run": "printf a > a.txt", "files": ["a.txt"]},
+    {"id": "b", "run": "printf b > b.txt", "depends_on": ["a"], "files": ["b.txt"]}
+  ]
+}
+"""
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    record(lsp_client)
+    lsp_client.run_statuses = []
+    lsp_client.feature("workstream/runStatus")(lambda p: lsp_client.run_statuses.append(p))
+    options = {"clientShowsRuns": True}
+    await lsp_client.initialize_session(initialize_params("visual-studio-code", **options))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def command(client: LanguageClient, name: str, *arguments: Any) -> Any:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(arguments))
+    )
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+async def test_runs_data_then_merge_from_the_editor(client: LanguageClient, tmp_path: Path):
+    path = make_repo(tmp_path / "repo", TWO)
+    root = path.parent
+    uri = open_file(client, path)
+    before = await command(client, "workstream.runsData", uri)
+    assert before["error"] is None and before["run"] is None
+    assert [s["id"] for s in before["steps"]] == ["a", "b"]
+    run_id = await command(client, "workstream.runWorkstream", uri)
+    await wait_for(
+        lambda: any(p.runId == run_id and p.status == "succeeded" for p in client.run_statuses),
+        60,
+    )
+    data = await command(client, "workstream.runsData", uri)
+    steps = {s["id"]: s for s in data["steps"]}
+    assert steps["a"]["status"] == "succeeded" and steps["b"]["status"] == "succeeded"
+    assert steps["b"]["startCommit"] == steps["a"]["commit"]
+    assert data["run"]["resultCommit"] and data["run"]["baseCommit"] == git(
+        root, "rev-parse", "HEAD"
+    )
+
+    # A dirty tree: refused with a short message, nothing changed.
+    (root / "plan.workstream.json").write_text(TWO + "\n", encoding="utf-8")
+    head = git(root, "rev-parse", "HEAD")
+    with pytest.raises(JsonRpcException, match="uncommitted changes"):
+        await command(client, "workstream.mergeResult", uri, False)
+    assert git(root, "rev-parse", "HEAD") == head and not (root / "a.txt").exists()
+    (root / "plan.workstream.json").write_text(TWO, encoding="utf-8")
+
+    plan = await command(client, "workstream.mergeResult", uri, True)
+    assert plan["branch"] == "main" and plan["mergedCommit"] is None
+    assert {f["path"] for f in plan["files"]} == {"a.txt", "b.txt"}
+    assert git(root, "rev-parse", "HEAD") == head
+    done = await command(client, "workstream.mergeResult", uri, False)
+    assert done["mergedCommit"] == git(root, "rev-parse", "HEAD")
+    assert git(root, "rev-parse", "HEAD^2") == data["run"]["resultCommit"]
+    assert (root / "b.txt").read_text() == "b"
+
+
+async def test_bad_arguments_are_clean_errors(client: LanguageClient, tmp_path: Path):
+    with pytest.raises(JsonRpcException, match="not a file in the workspace"):
+        await command(client, "workstream.runsData", (tmp_path / "x.json").as_uri())
+    with pytest.raises(JsonRpcException, match="dryRun"):
+        await command(client, "workstream.mergeResult", "file:///x.json", "yes")
