@@ -184,6 +184,8 @@ class CandidateLedger(Ledger):
                         "worktree": None,
                         "start_commit": None,
                         "environment": [],
+                        "pid": None,
+                        "token": "",
                     }
                     for n, (_, label) in enumerate(units, start=1)
                 ]
@@ -215,8 +217,20 @@ class CandidateLedger(Ledger):
                 self._state.steps[step_id].start_commit = start
                 self._save()
 
+        def on_pid(step_id: str, pid: int | None, token: str) -> None:
+            # Each candidate's command is recorded on its own entry (the step's would be
+            # overwritten by the next candidate's), so recovery stops every one of them.
+            with self._lock:
+                self._candidate(step_id, candidate).update(pid=pid, token=token)
+                if pid is not None:  # only worth a write when a crash would need it
+                    self._save()
+
         own = replace(
-            ctx, cancel=selection.events[candidate], emit_line=emit, on_worktree=on_worktree
+            ctx,
+            cancel=selection.events[candidate],
+            emit_line=emit,
+            on_worktree=on_worktree,
+            on_pid=on_pid,
         )
         score = selection.select.score if selection.select.mode == "score" else None
         unit = selection.units[candidate - 1][0]
@@ -281,6 +295,8 @@ class CandidateLedger(Ledger):
                 duration_ms=ms(time.monotonic() - done.started),
                 worktree=str(result.worktree) if result.worktree else None,
                 environment=list(result.environment),
+                pid=None,
+                token="",
             )
             if passed:
                 selection.environment[n] = result.environment

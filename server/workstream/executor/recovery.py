@@ -16,12 +16,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.orphans import stop_marked
 from workstream.executor.process import group_alive, stop_group
-from workstream.executor.state import INTERRUPTED, RunState
+from workstream.executor.state import INTERRUPTED, RunState, StepState
 from workstream.executor.target import Target
 from workstream.executor.worktrees import registered, reset_admin, safe_save
 
@@ -49,42 +50,102 @@ def recover(state: RunState, target: Target, repo: Git, grace: float) -> Recover
         for step_id, entry in state.steps.items()
         if entry.status == "running" and entry.run_id == state.run_id
     }
+    candidates = {  # each running candidate's worktree holds interrupted work of its own
+        step_id: [dict(c) for c in entry.candidates if c.get("status") == "running"]
+        for step_id, entry in running.items()
+    }
     state.mark_interrupted()
     for step_id, entry in running.items():
+        for record in candidates[step_id]:
+            _save_candidate(state, target, repo, step_id, entry, record, report)
+        if entry.candidates and not entry.worktree:
+            continue  # its candidates had the worktrees
         path = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
-        if not path.is_dir() or not registered(repo, path):
-            continue
-        scratch = target.state_dir.root / "scratch" / f"recover-{step_id}"
-        commit, error = safe_save(
-            repo,
-            path,
-            entry.start_commit,
-            frozenset(entry.environment),
-            scratch,
-            f"workstream: interrupted work of {step_id}\n\n{INTERRUPTED}\n\nRun: {state.run_id}\n",
-            target.model.bookkeeping(step_id),
-        )
-        if error is not None:
-            report.problems.append(f"{step_id}: its interrupted work could not be saved: {error}")
-            continue
-        at = commit or entry.start_commit
-        if at is not None:
-            _settle(repo, path, at)  # what the step rewrote in its admin files is undone
-        entry.worktree = str(_unpool(repo, path, target.worktree_root / step_id))
-        if commit is None:
-            continue
         branch = entry.branch or f"workstream/{state.workstream_id}/step/{step_id}"
-        if f"refs/heads/{branch}" in repo.checked_out():
-            report.problems.append(f"{step_id}: saved as {commit[:12]}; {branch} is checked out")
-        else:
-            repo.set_branch(branch, commit, f"workstream: interrupted work of {step_id}")
-        # The step branch moves when the step runs again (run --resume): the interrupted work,
-        # and whatever someone added to the kept worktree before, stays on a branch of its own.
-        saved = f"workstream/{state.workstream_id}/saved/{step_id}-{time.strftime('%Y%m%d-%H%M%S')}"
-        repo.set_branch(saved, commit, f"workstream: interrupted work of {step_id}")
-        entry.kept_commit = commit
-        report.saved.append((saved, commit))
+        saved = _save_one(
+            state, target, repo, step_id, step_id, path, entry.start_commit,
+            entry.environment, branch, report,
+        )  # fmt: skip
+        if saved is None:
+            continue
+        entry.worktree, entry.kept_commit = str(saved[0]), saved[1] or entry.kept_commit
     return report
+
+
+def _save_candidate(
+    state: RunState,
+    target: Target,
+    repo: Git,
+    step_id: str,
+    entry: StepState,
+    record: dict[str, Any],
+    report: Recovery,
+) -> None:
+    """A candidate that was running: its interrupted work on its candidate branch (and a
+    saved branch of its own), its entry in the state saying so."""
+    n = int(record["n"])
+    name = f"{step_id}@{n}"
+    path = Path(record["worktree"]) if record.get("worktree") else target.worktree_root / name
+    branch = record.get("branch") or f"workstream/{state.workstream_id}/candidate/{step_id}/{n}"
+    saved = _save_one(
+        state, target, repo, step_id, name, path, record.get("start_commit"),
+        tuple(record.get("environment") or ()), branch, report,
+    )  # fmt: skip
+    live = entry.candidates[n - 1] if 0 < n <= len(entry.candidates) else None
+    if live is None:
+        return
+    live.update(status="cancelled", message=INTERRUPTED, pid=None, token="")
+    if saved is not None:
+        live["worktree"] = str(saved[0])
+        live["saved_commit"] = saved[1] or live.get("saved_commit")
+
+
+def _save_one(
+    state: RunState,
+    target: Target,
+    repo: Git,
+    step_id: str,
+    name: str,
+    path: Path,
+    start: str | None,
+    environment: tuple[str, ...],
+    branch: str,
+    report: Recovery,
+) -> tuple[Path, str | None] | None:
+    """The interrupted work in one worktree (a step's or a candidate's ``name``) committed on
+    ``branch`` and on ``workstream/<id>/saved/<name>-<time>``; where the worktree is kept now
+    and the commit (None: nothing to save), or None when there was no worktree or it failed."""
+    if not path.is_dir() or not registered(repo, path):
+        return None
+    scratch = target.state_dir.root / "scratch" / f"recover-{name}"
+    commit, error = safe_save(
+        repo,
+        path,
+        start,
+        frozenset(environment),
+        scratch,
+        f"workstream: interrupted work of {name}\n\n{INTERRUPTED}\n\nRun: {state.run_id}\n",
+        target.model.bookkeeping(step_id),
+    )
+    if error is not None:
+        report.problems.append(f"{name}: its interrupted work could not be saved: {error}")
+        return None
+    at = commit or start
+    if at is not None:
+        _settle(repo, path, at)  # what the step rewrote in its admin files is undone
+    kept = _unpool(repo, path, target.worktree_root / name)
+    if commit is None:
+        return kept, None
+    if f"refs/heads/{branch}" in repo.checked_out():
+        report.problems.append(f"{name}: saved as {commit[:12]}; {branch} is checked out")
+    else:
+        repo.set_branch(branch, commit, f"workstream: interrupted work of {name}")
+    # The step branch moves when the step runs again (run --resume): the interrupted work,
+    # and whatever someone added to the kept worktree before, stays on a branch of its own.
+    saved = f"workstream/{state.workstream_id}/saved/{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    repo.set_branch(saved, commit, f"workstream: interrupted work of {name}")
+    report.saved.append((saved, commit))
+    return kept, commit
 
 
 def _settle(repo: Git, path: Path, commit: str) -> None:
@@ -119,16 +180,41 @@ def stop_leftovers(state: RunState, target: Target, grace: float) -> list[int]:
     for step_id, entry in state.steps.items():
         if entry.status != "running":
             continue
-        if entry.pid is not None and group_alive(entry.pid):
-            worktree = Path(entry.worktree) if entry.worktree else target.worktree_root / step_id
-            if _runs_in(entry.pid, worktree):
-                stop_group(entry.pid, grace)
-                stopped.append(entry.pid)
-        found = stop_marked(entry.token, grace) if entry.token else 0
-        if found and entry.pid is not None and entry.pid not in stopped:
-            stopped.append(entry.pid)  # reported by the group the daemons came from
+        default = target.worktree_root / step_id
+        _stop_one(entry.pid, entry.token, entry.worktree, default, grace, stopped)
         entry.pid, entry.token = None, ""
+        for record in entry.candidates:  # each candidate's command, recorded on its entry
+            pid = record.get("pid")
+            default = target.worktree_root / f"{step_id}@{record.get('n')}"
+            _stop_one(
+                pid if isinstance(pid, int) else None,
+                str(record.get("token") or ""),
+                record.get("worktree"),
+                default,
+                grace,
+                stopped,
+            )
+            record.update(pid=None, token="")
     return stopped
+
+
+def _stop_one(
+    pid: int | None,
+    token: str,
+    worktree: str | None,
+    default: Path,
+    grace: float,
+    stopped: list[int],
+) -> None:
+    """One command's process group when it still runs in its worktree, and every process
+    carrying its marker."""
+    here = Path(worktree) if worktree else default
+    if pid is not None and group_alive(pid) and _runs_in(pid, here):
+        stop_group(pid, grace)
+        stopped.append(pid)
+    found = stop_marked(token, grace) if token else 0
+    if found and pid is not None and pid not in stopped:
+        stopped.append(pid)  # reported by the group the daemons came from
 
 
 def _runs_in(pgid: int, worktree: Path) -> bool:

@@ -183,6 +183,10 @@ class RunState:
                 step.status = "cancelled"
                 step.message = INTERRUPTED
                 step.pid, step.token = None, ""
+                for candidate in step.candidates:
+                    if candidate.get("status") in ("queued", "running"):
+                        candidate.update(status="cancelled", message=INTERRUPTED)
+                    candidate.update(pid=None, token="")
         self.status = "cancelled"
         self.message = INTERRUPTED
         self.pid = None
