@@ -22,6 +22,7 @@ from types import FrameType
 from rich.console import Console
 from rich.text import Text
 
+from workstream.commands.candidates_text import candidate_lines
 from workstream.commands.check import format_row, rows_of
 from workstream.commands.live import LiveRenderer
 from workstream.commands.plan_warnings import checks_passed, plan_warnings
@@ -36,7 +37,7 @@ from workstream.executor import (
     load_state,
     make_plan,
 )
-from workstream.executor.estimate import durations, estimate
+from workstream.executor.estimate import durations, estimate, units_of
 from workstream.executor.target import read_workstream
 
 __all__ = [
@@ -166,9 +167,13 @@ def dry_run(path: Path, steps: tuple[str, ...], workers: int | None) -> int:
         return 2
     except ExecutorError as error:
         return fail(str(error))
-    print(plan_title(plan, len(model.steps)))
+    units = sum(step.units for step in model.steps if step.id in plan.steps)
+    print(plan_title(plan, len(model.steps), units))
     for number, wave in enumerate(plan.waves, start=1):
         print(f"  wave {number}: {', '.join(wave)}")
+        for step_id in wave:
+            for line in candidate_lines(model, step_id, plan.workers):
+                print(f"    {line}")
     path_ = plan.critical_path
     print(f"  critical path ({plural(len(path_), 'step')}): {' → '.join(path_)}")
     for name, expression, now in model.execution.conditional:
@@ -177,16 +182,19 @@ def dry_run(path: Path, steps: tuple[str, ...], workers: int | None) -> int:
         previous = load_state(path.expanduser().resolve())
     except ExecutorError:
         previous = None  # an unreadable state file: no estimate, the plan stands
-    weighed = estimate(plan, *durations(previous))
+    weighed = estimate(plan, *durations(previous), units_of(model, plan, previous))
     if weighed is not None:
         for line in weighed.lines(plan.workers, len(plan.steps)):
             print(f"  {line}")
     return 0
 
 
-def plan_title(plan: Plan, total: int) -> str:
-    """The first line of a dry run: which steps, and how many at once."""
+def plan_title(plan: Plan, total: int, units: int = 0) -> str:
+    """The first line of a dry run: which steps, how many units of work (a step with
+    candidates is one per candidate), and how many at once."""
     at_once = f"up to {plan.workers} at once"
+    if units > len(plan.steps):  # candidates: each one a unit of work for a worker
+        at_once = f"{units} units of work with candidates, {at_once}"
     if not plan.requested:
         return f"{plan.workstream_id}: {plural(len(plan.steps), 'step')}, {at_once}"
     needs = [s for s in plan.steps if s not in plan.requested]

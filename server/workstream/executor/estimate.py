@@ -6,7 +6,10 @@
 - :func:`estimate` weighs a plan with the durations of earlier runs: the critical path by
   time rather than by steps, and the wall time of the plan, simulated with the scheduler's
   own rules (the longest remaining chain first, ``workers`` at once, ``parallel_group``
-  barriers). Steps that never ran count as the median of those that did.
+  barriers). Steps that never ran count as the median of those that did. A step with
+  candidates is one unit of work per candidate (:class:`Units`), each taking a worker: with
+  ``select: "first"`` the step ends when its first candidate does (the others are stopped),
+  with a score when the last one does.
 
 Pure: reads a :class:`~workstream.executor.state.RunState`, runs nothing.
 """
@@ -16,10 +19,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from workstream.executor.plan import Plan
 from workstream.executor.state import RunState
+from workstream.model import Workstream
 
 
 def _clock(ms: float) -> str:
@@ -77,6 +82,39 @@ class Estimate:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Units:
+    """A step with candidates, as the estimate weighs it."""
+
+    count: int  # its units of work (candidates times their attempts)
+    first: bool  # ``select: "first"``: it ends with the first candidate to end
+    measured: tuple[float | None, ...] = ()  # each unit's last duration (ms), where known
+
+    def costs(self, step_ms: float) -> list[float]:
+        """Each unit's cost: its measured duration, else the step's."""
+        known = list(self.measured) + [None] * (self.count - len(self.measured))
+        return [step_ms if c is None else c for c in known[: self.count]]
+
+
+def units_of(model: Workstream, plan: Plan, state: RunState | None) -> dict[str, Units]:
+    """The planned steps with candidates, with their candidates' last durations."""
+    out: dict[str, Units] = {}
+    for step_id in plan.steps:
+        step = model.step(step_id)
+        if step is None or not step.candidates:
+            continue
+        entry = state.steps.get(step_id) if state is not None else None
+        records = entry.candidates if entry is not None else []
+        measured: list[float | None] = []
+        for record in records[: step.units]:
+            took = record.get("duration_ms")
+            ran = record.get("status") in ("succeeded", "failed")
+            measured.append(float(took) if ran and isinstance(took, int | float) else None)
+        first = step.select is None or step.select.mode == "first"
+        out[step_id] = Units(step.units, first, tuple(measured))
+    return out
+
+
 def durations(state: RunState | None) -> tuple[dict[str, float], tuple[str, ...]]:
     """Each step's last measured duration (ms), and the runs they come from."""
     if state is None:
@@ -91,13 +129,25 @@ def durations(state: RunState | None) -> tuple[dict[str, float], tuple[str, ...]
     return out, tuple(sorted(runs))
 
 
-def estimate(plan: Plan, measured: dict[str, float], run_ids: tuple[str, ...]) -> Estimate | None:
-    """The plan weighed with ``measured`` durations; None when none of its steps has one."""
+def estimate(
+    plan: Plan,
+    measured: dict[str, float],
+    run_ids: tuple[str, ...],
+    units: Mapping[str, Units] | None = None,
+) -> Estimate | None:
+    """The plan weighed with ``measured`` durations; None when none of its steps has one.
+
+    ``units``: the steps with candidates (:func:`units_of`)."""
     known = [measured[s] for s in plan.steps if s in measured]
     if not known:
         return None
     default = statistics.median(known)
-    cost = {s: measured.get(s, default) for s in plan.steps}
+    units = units or {}
+    work = {s: [measured.get(s, default)] for s in plan.steps}
+    for step_id, unit in units.items():
+        if step_id in work:
+            work[step_id] = unit.costs(work[step_id][0])
+    cost = {s: _step_cost(work[s], units.get(s), plan.workers) for s in plan.steps}
     deps: dict[str, list[str]] = {s: [] for s in plan.steps}
     dependents: dict[str, list[str]] = {s: [] for s in plan.steps}
     for dep, step in plan.edges:
@@ -120,15 +170,24 @@ def estimate(plan: Plan, measured: dict[str, float], run_ids: tuple[str, ...]) -
     while node is not None:
         path.append(node)
         node = before[node]
-    wall = _simulate(plan, cost, deps, dependents, group)
-    return Estimate(
-        tuple(reversed(path)),
-        finish[end],
-        wall,
-        sum(cost.values()),
-        len(known),
-        run_ids,
-    )
+    wall = _simulate(plan, work, units, cost, deps, dependents, group)
+    serial = sum(
+        (w[0] if units[s].first else sum(w)) if s in units else w[0] for s, w in work.items()
+    )  # one at a time, a "first" step ends with its first candidate
+    return Estimate(tuple(reversed(path)), finish[end], wall, serial, len(known), run_ids)
+
+
+def _step_cost(costs: list[float], unit: Units | None, workers: int) -> float:
+    """A step's time on the critical path: with candidates, the first to end (``first``),
+    or the time its candidates take on the workers, in order (a score)."""
+    if unit is None:
+        return costs[0]
+    if unit.first:
+        return min(costs)
+    free = [0.0] * max(1, min(workers, len(costs)))  # each to the worker free first
+    for took in costs:
+        heapq.heappush(free, heapq.heappop(free) + took)
+    return max(free)
 
 
 def _lower_groups(plan: Plan) -> dict[str, list[str]]:
@@ -144,36 +203,51 @@ def _lower_groups(plan: Plan) -> dict[str, list[str]]:
 
 def _simulate(
     plan: Plan,
+    work: dict[str, list[float]],
+    units: Mapping[str, Units],
     cost: dict[str, float],
     deps: dict[str, list[str]],
     dependents: dict[str, list[str]],
     group: dict[str, int],
 ) -> float:
-    """The wall time of a list schedule of the plan, as the scheduler would run it."""
+    """The wall time of a list schedule of the plan, as the scheduler would run it: each
+    unit of work (a step, or one of its candidates) takes a worker; the candidates of a
+    started step go first."""
     height: dict[str, float] = {}
     for step in reversed([s for wave in plan.waves for s in wave]):
         height[step] = cost[step] + max((height[d] for d in dependents[step]), default=0.0)
     position = {s: i for i, s in enumerate(plan.steps)}
-    waiting = set(plan.steps)
+    queued = {s: list(range(len(work[s]))) for s in plan.steps}  # units not started yet
+    ended = {s: 0 for s in plan.steps}
     done: set[str] = set()
-    running: list[tuple[float, str]] = []  # (finish time, step)
+    running: list[tuple[float, str, int]] = []  # (finish time, step, unit)
     now = 0.0
-    while waiting or running:
-        pending = [group[s] for s in (*waiting, *(s for _, s in running)) if s in group]
+    while len(done) < len(plan.steps):
+        pending = [group[s] for s in plan.steps if s not in done and s in group]
         lowest = min(pending, default=None)
         ready = [
             s
-            for s in waiting
-            if all(d in done for d in deps[s])
+            for s in plan.steps
+            if queued[s]
+            and all(d in done for d in deps[s])
             and (s not in group or lowest is None or group[s] <= lowest)
         ]
-        ready.sort(key=lambda s: (-height[s], position[s]))
-        while ready and len(running) < plan.workers:
-            step = ready.pop(0)
-            waiting.discard(step)
-            heapq.heappush(running, (now + cost[step], step))
+        started = {s for _, s, _ in running}
+        ready.sort(key=lambda s: (s not in started, -height[s], position[s]))
+        for step in ready:
+            while queued[step] and len(running) < plan.workers:
+                n = queued[step].pop(0)
+                heapq.heappush(running, (now + work[step][n], step, n))
         if not running:
             break  # blocked for good (a plan the checks refuse)
-        now, step = heapq.heappop(running)
-        done.add(step)
+        now, step, _ = heapq.heappop(running)
+        ended[step] += 1
+        unit = units.get(step)
+        if unit is not None and unit.first:  # the first to end wins: the others stop
+            running = [r for r in running if r[1] != step]
+            heapq.heapify(running)
+            queued[step] = []
+            done.add(step)
+        elif ended[step] == len(work[step]):
+            done.add(step)
     return now
