@@ -118,3 +118,92 @@ def test_incremental_analysis_agrees_after_an_edit_inside_a_candidate() -> None:
         assert [(f.code, f.span) for f in again.findings] == [
             (f.code, f.span) for f in full.findings
         ]
+
+
+def test_ws307_judges_each_candidate_as_the_step_it_becomes() -> None:
+    """A task starting with '-' for a tool that takes the prompt bare: on the candidate's own
+    tasks or tool when it gives them, on the step's task once when candidates inherit both."""
+    text = json.dumps(
+        {
+            "id": "ws",
+            "tools": {"bare": {"command": ["agent", "-p", "{prompt}"]}},
+            "steps": [
+                {
+                    "id": "s",
+                    "tool": "aider",
+                    "tasks": ["--help me"],
+                    "files": [],
+                    "candidates": [
+                        {"tool": "bare"},  # the step's dashed task, its own bare tool
+                        {"tool": "bare", "tasks": ["--version"]},
+                        {"tasks": ["-x"]},  # aider puts "--" before the prompt
+                        {"tool": "bare", "tasks": ["fine"]},
+                    ],
+                },
+                {
+                    "id": "t",
+                    "tool": "bare",
+                    "tasks": ["-a"],
+                    "files": [],
+                    "candidates": [{"env": {"A": "1"}}, {"env": {"B": "2"}}, {"tasks": ["ok"]}],
+                },
+            ],
+        },
+        indent=1,
+    )
+    got = [
+        (f.code, text[f.span.start : f.span.end], f.span.start, f.message)
+        for f in analyze(text).findings
+        if f.code in ("WS305", "WS307")
+    ]
+    assert [(code, token) for code, token, _, _ in got] == [
+        ("WS305", '"{prompt}"'),  # on the tool's command, for every user of the tool
+        ("WS307", '"bare"'),
+        ("WS307", '"--version"'),
+        ("WS307", '"-a"'),
+    ]
+    candidates = text.index('"candidates"')
+    assert got[1][2] > candidates and got[2][2] > candidates  # the candidates' own tokens
+    assert got[3][2] == text.index('"-a"')  # the step's task, once for both inheriting
+    assert got[1][3] == (
+        "Step 's', candidate 1: its task starts with '-', and tool 'bare' takes the prompt as "
+        'an argument of its own, where it would be read as an option. Put "--" before '
+        '"{prompt}" in the tool\'s command, or reword the task.'
+    )
+    assert "candidate 2" in got[2][3] and "Step 't', candidate 1" in got[3][3]
+    # without candidates the step's own WS307 stands, on its task
+    plain = json.dumps(
+        {
+            "id": "ws",
+            "tools": {"bare": {"command": ["agent", "-p", "{prompt}"]}},
+            "steps": [{"id": "t", "tool": "bare", "tasks": ["-a"], "files": []}],
+        },
+        indent=1,
+    )
+    ws307 = [f for f in analyze(plain).findings if f.code == "WS307"]
+    assert [plain[f.span.start : f.span.end] for f in ws307] == ['"-a"']
+    assert ws307[0].message.startswith("Step 't': its task starts with '-'")
+
+
+def test_incremental_analysis_agrees_after_a_dashed_task_in_a_candidate() -> None:
+    text = json.dumps(
+        {
+            "id": "ws",
+            "tools": {"bare": {"command": ["agent", "-p", "{prompt}"]}},
+            "steps": [
+                {"id": "s", "tool": "aider", "tasks": ["go"], "files": [], "candidates": [{}]}
+            ],
+        },
+        indent=1,
+    ).replace("{}", '{"tool": "bare", "tasks": ["x"]}')
+    before = analyze(text)
+    assert "WS307" not in [f.code for f in before.findings]
+    at = text.index('"x"') + 1
+    edited = text[:at] + "-" + text[at:]
+    full = analyze(edited)
+    assert [edited[f.span.start : f.span.end] for f in full.findings if f.code == "WS307"] == [
+        '"-x"'
+    ]
+    again = reanalyze(before, edited, at, at, at + 1)
+    assert again is not None
+    assert [(f.code, f.span) for f in again.findings] == [(f.code, f.span) for f in full.findings]

@@ -38,7 +38,7 @@ def _facts(step: Step, raw: dict[str, object], scopes_need_graph: bool) -> dict[
             "files" in raw,
         ),
         "settings": (step.id, step.files, step.writable, tuple(step.env.items())),
-        "tools": (step.id, step.tool, step.prompt[:1] == "-"),
+        "tools": (step.id, step.tool, step.prompt[:1] == "-", step.candidates),
         "candidates": (step.id, step.tool, step.run, step.tasks, step.candidates, step.select),
     }
 

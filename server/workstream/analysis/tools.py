@@ -6,7 +6,9 @@
 - WS305: a tool's command passes ``{prompt}`` or ``{files}`` as an argument of its own with
   no ``--`` before it (a warning on the template);
 - WS307: a step whose task starts with ``-`` for such a tool (an error: the run refuses it,
-  the tool would read it as an option; files entries with ``-`` are WS206 already).
+  the tool would read it as an option; files entries with ``-`` are WS206 already); for a
+  step with candidates, each candidate as the step it becomes (its ``tasks`` and ``tool``
+  overrides), on the candidate's own entry.
 - WS306: an unknown ``{placeholder}`` in a tool's command (a warning: it reaches the tool as
   written).
 """
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from workstream.analysis.context import Context
@@ -35,10 +38,47 @@ def check(ctx: Context) -> list[Finding]:
             if isinstance(spec, dict):
                 findings.extend(_tool(ctx, name, spec))
     for step in ctx.model.steps:
-        if step.tool != "shell" and _dashed(step):
+        if step.candidates:  # what runs is each candidate, judged as the step it becomes
+            findings.extend(_candidate_hazards(ctx, step))
+        elif step.tool != "shell" and _dashed(step):
             hazard = _step_hazard(ctx, step)
             if hazard is not None:
                 findings.append(hazard)
+    return findings
+
+
+def _candidate_hazards(ctx: Context, step: Step) -> list[Finding]:
+    """WS307 for each candidate whose task (its own or the step's) starts with '-' for a
+    tool (its own or the step's) that takes the prompt bare: on the candidate's ``tasks[0]``
+    when it gives tasks, else on its ``tool`` when it gives one, else on the step's
+    ``tasks[0]`` (once, however many candidates inherit both)."""
+    findings: list[Finding] = []
+    seen: set[tuple[str | int, ...]] = set()
+    for candidate in step.candidates:
+        tasks = candidate.tasks if candidate.tasks is not None else step.tasks
+        unit = replace(step, tool=candidate.tool or step.tool, tasks=tasks, candidates=())
+        template = ctx.model.tool_command(unit)
+        if unit.tool == "shell" or template is None or not unit.prompt.startswith("-"):
+            continue
+        if bare_placeholder(template, "{prompt}") is None:
+            continue
+        own: tuple[str | int, ...] = ("steps", step.index, "candidates", candidate.index)
+        if candidate.tasks is not None:
+            where: tuple[str | int, ...] = (*own, "tasks", 0)
+        elif candidate.tool is not None:
+            where = (*own, "tool")
+        else:
+            where = ("steps", step.index, "tasks", 0)
+        if where in seen:
+            continue
+        seen.add(where)
+        message = (
+            f"Step '{step.id}', candidate {candidate.index + 1}: its task starts with '-', and "
+            f"tool '{unit.tool}' takes the prompt as an argument of its own, where it would be "
+            'read as an option. Put "--" before "{prompt}" in the tool\'s command, or reword '
+            "the task."
+        )
+        findings.append(finding("WS307", message, ctx.span(where), step=step.id))
     return findings
 
 
