@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
@@ -50,6 +51,9 @@ class StepStatus:
     depends_on: tuple[str, ...] | None = None
     #: Why its start point is no longer the current one ('' when it still is).
     stale: str = ""
+    #: A step with candidates: each one's entry in the state (n, status, score, selected,
+    #: branch…), as ``status --format json`` shows them.
+    candidates: tuple[dict[str, Any], ...] = ()
 
 
 def definition(model: Workstream, step: Step) -> tuple[str, tuple[str, ...]]:
@@ -83,6 +87,12 @@ def lens_text(entry: StepStatus, model: Workstream | None, step: Step | None) ->
 def status_text(entry: StepStatus) -> str:
     """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
     seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
+    chosen = [c for c in entry.candidates if c.get("selected")]
+    if entry.status == "succeeded" and chosen:
+        score = chosen[0].get("score")
+        shown = f" (score {score:g})" if isinstance(score, int | float) else ""
+        total = len(entry.candidates)
+        return f"✓ candidate {chosen[0].get('n')} of {total} selected{shown} · {seconds}"
     if entry.status == "succeeded":
         return f"✓ {seconds}"
     if entry.status == "failed":
@@ -148,6 +158,7 @@ def load_statuses(uri: str) -> dict[str, StepStatus]:
             entry.fingerprint,
             tuple(entry.depends_on),
             stale.get(step_id, ""),
+            tuple(dict(c) for c in entry.candidates),
         )
     return out
 
