@@ -87,3 +87,22 @@ async def test_the_lens_says_which_candidate_was_selected_and_its_score(
     assert picked[0].endswith(" s")
     plain = [t for t in found if t.startswith("✓") and "candidate" not in t]
     assert len(plain) == 1  # the step without candidates keeps its plain lens
+
+    # the hover of the step lists each candidate of the last run: status, score, selected, branch
+    text = path.read_text(encoding="utf-8")
+    line = next(n for n, x in enumerate(text.splitlines()) if '"id": "pick"' in x)
+    column = text.splitlines()[line].index('"pick"') + 2
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=column),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    shown = hover.contents.value
+    branch = "workstream/ws-pick/candidate/pick/{}"
+    for n, score, selected in ((1, "30", False), (2, "0.91", True), (3, "50", False)):
+        mark = "selected" in next(x for x in shown.splitlines() if f"candidate {n} (" in x)
+        assert mark is selected, shown
+        assert f"succeeded, score {score}" in shown and branch.format(n) in shown, shown
+    assert "candidate 1 (run: echo 30 > out.txt): succeeded, score 30" in shown, shown

@@ -40,6 +40,7 @@ from workstream.lsp.run_progress import RunProgress
 from workstream.lsp.snapshot import Snapshot
 from workstream.lsp.statuses import (
     StepStatus,
+    candidate_lines,
     definition,
     failure_diagnostics,
     lens_text,
@@ -101,11 +102,13 @@ class Runs:
 
     def status_text(self, uri: str, step_id: str, model: Workstream | None = None) -> str | None:
         """A step's last status as text, if known ("· changed since" when the step of
-        ``model`` is no longer what ran)."""
+        ``model`` is no longer what ran); a step with candidates adds a line for each
+        (its status, score, whether it was selected, its branch)."""
         entry = self.statuses(uri).get(step_id)
         if entry is None:
             return None
-        return lens_text(entry, model, None if model is None else model.step(step_id))
+        text = lens_text(entry, model, None if model is None else model.step(step_id))
+        return "\n".join([text, *candidate_lines(entry)])
 
     def load(self, uri: str, again: bool = False) -> None:
         """Read the last run's statuses from the state file, in the background (once, unless

@@ -84,6 +84,24 @@ def lens_text(entry: StepStatus, model: Workstream | None, step: Step | None) ->
     return f"{text} · changed since" if changed_since(entry, model, step) else text
 
 
+def candidate_lines(entry: StepStatus) -> list[str]:
+    """Each candidate of the last run as the hover lists it, under the step's status:
+    ``  - candidate 2 (run: make b): succeeded, score 0.91, selected, branch `…```."""
+    out: list[str] = []
+    for record in entry.candidates:
+        parts = [str(record.get("status") or "queued")]
+        score = record.get("score")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            parts.append(f"score {score:g}")
+        if record.get("selected"):
+            parts.append("**selected**")
+        if record.get("branch"):
+            parts.append(f"branch `{record['branch']}`")
+        label = str(record.get("label") or "")
+        out.append(f"  - candidate {record.get('n')} ({label}): " + ", ".join(parts))
+    return out
+
+
 def status_text(entry: StepStatus) -> str:
     """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
     seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
