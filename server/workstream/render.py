@@ -10,6 +10,7 @@ import itertools
 import json
 
 from workstream.executor.plan import Plan
+from workstream.model import Workstream
 
 
 def _critical_edges(plan: Plan) -> set[tuple[str, str]]:
@@ -17,13 +18,15 @@ def _critical_edges(plan: Plan) -> set[tuple[str, str]]:
     return set(itertools.pairwise(path))
 
 
-def mermaid(plan: Plan) -> str:
-    """A mermaid flowchart: one subgraph per wave, the critical path highlighted."""
+def mermaid(plan: Plan, model: Workstream | None = None) -> str:
+    """A mermaid flowchart: one subgraph per wave, the critical path highlighted; with the
+    ``model``, a step with candidates is a subgraph of its own holding a node per candidate."""
     ids = {step: f"s{i}" for i, step in enumerate(plan.steps)}
     lines = ["flowchart LR"]
     for number, wave in enumerate(plan.waves, start=1):
         lines.append(f'  subgraph wave{number}["wave {number}"]')
-        lines.extend(f'    {ids[step]}["{_mermaid_text(step)}"]' for step in wave)
+        for step in wave:
+            lines.extend(_mermaid_step(ids[step], step, model))
         lines.append("  end")
     in_waves = {step for wave in plan.waves for step in wave}
     lines.extend(  # a graph with a cycle has no waves: its steps stand alone
@@ -42,6 +45,21 @@ def mermaid(plan: Plan) -> str:
     if links:
         lines.append(f"  linkStyle {','.join(map(str, links))} stroke:#d33,stroke-width:3px")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_step(node: str, step_id: str, model: Workstream | None) -> list[str]:
+    """A step's node, or its subgraph of candidates (``s0c1``…, each labelled as the
+    dry run lists it)."""
+    step = model.step(step_id) if model is not None else None
+    if step is None or not step.candidates:
+        return [f'    {node}["{_mermaid_text(step_id)}"]']
+    from workstream.executor.candidates import unit_steps  # the executor loads on first use
+
+    lines = [f'    subgraph {node}["{_mermaid_text(step_id)}"]']
+    for n, (_, label) in enumerate(unit_steps(step), start=1):
+        lines.append(f'      {node}c{n}["{n}: {_mermaid_text(label)}"]')
+    lines.append("    end")
+    return lines
 
 
 def _mermaid_text(text: str) -> str:

@@ -27,6 +27,9 @@ def main(args: argparse.Namespace) -> int:
         return 2
     except ExecutorError as error:
         return fail(str(error))
-    render = {"mermaid": mermaid, "dot": dot, "json": as_json}[args.format]
+    if args.format == "mermaid":  # candidates drawn inside their step
+        sys.stdout.write(mermaid(plan, model))
+        return 0
+    render = {"dot": dot, "json": as_json}[args.format]
     sys.stdout.write(render(plan))
     return 0

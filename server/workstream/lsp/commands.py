@@ -81,7 +81,7 @@ def _mermaid(ls: WorkstreamServer, uri: str) -> str:
         raise JsonRpcInvalidParams(
             f"{GRAPH}: not a workstream (the document is not a JSON object): {short(uri)}"
         )
-    return mermaid(graph_plan(model))
+    return mermaid(graph_plan(model), model)
 
 
 async def graph(ls: WorkstreamServer, *arguments: Any) -> str:

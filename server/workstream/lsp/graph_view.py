@@ -5,15 +5,21 @@ The answer, built in the query thread from the document's newest analysis::
 
     {"uri", "workstreamId", "version",
      "nodes": [{"id", "description", "status", "statusText", "changedSince",
-                "wave", "onCriticalPath", "range"}],
+                "wave", "onCriticalPath", "range",
+                "candidates": [{"n", "label", "status", "score", "selected", "branch"}]}],
      "edges": [{"from", "to", "critical"}],
-     "waves": <count>, "criticalPath": [ids], "activeRun": <run id or null>}
+     "waves": <count>, "criticalPath": [ids], "activeRun": <run id or null>,
+     "groups": [{"id", "kind", "steps", "execute", "maxWorkers"}]}
 
 ``status`` is the step's last or running status (``queued``, ``running``, ``succeeded``,
 ``failed``, ``skipped``, ``cancelled``; null when it never ran), ``statusText`` the lens's
 text of it, ``changedSince`` true when the step is no longer what ran. ``wave`` counts from 1
 (null in a graph with a cycle, which has no waves); an edge goes from a dependency to its
 dependent; ``range`` is the step id's range in the current text (null when edited away).
+``candidates`` lists a step's candidates (empty without), their last run's status, score,
+selection and branch (null before a run); ``groups`` are the clusters to draw: each
+``step_groups`` entry (``kind`` ``step_group``) and each ``parallel_group`` number
+(``kind`` ``parallel_group``, id ``parallel_group <n>``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from workstream.lsp.bulk import JSON, Wire, off_loop, ranges
 from workstream.lsp.context import At, resolve
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.statuses import StepStatus, changed_since, lens_text
+from workstream.model import Step, Workstream
 
 GRAPH_DATA = "workstream.graphData"
 
@@ -66,6 +73,7 @@ def graph_data(at: At, statuses: dict[str, StepStatus], active_run: str | None) 
                 "wave": wave_of.get(step_id),
                 "onCriticalPath": step_id in on_path,
                 "range": place,
+                "candidates": _candidates(step, entry),
             }
         )
     edges = [{"from": a, "to": b, "critical": (a, b) in critical} for a, b in plan.edges]
@@ -79,8 +87,63 @@ def graph_data(at: At, statuses: dict[str, StepStatus], active_run: str | None) 
             "waves": len(plan.waves),
             "criticalPath": list(plan.critical_path),
             "activeRun": active_run,
+            "groups": _groups(model, set(plan.steps)),
         }
     )
+
+
+def _candidates(step: Step | None, entry: StepStatus | None) -> list[JSON]:
+    """A step's candidates as defined, with their last run's status, score and selection."""
+    if step is None or not step.candidates:
+        return []
+    from workstream.executor.candidates import unit_steps  # the executor loads on first use
+
+    ran = {r.get("n"): r for r in (entry.candidates if entry is not None else ())}
+    out: list[JSON] = []
+    for n, (_, label) in enumerate(unit_steps(step), start=1):
+        record = ran.get(n, {})
+        out.append(
+            {
+                "n": n,
+                "label": label,
+                "status": record.get("status"),
+                "score": record.get("score"),
+                "selected": bool(record.get("selected")),
+                "branch": record.get("branch"),
+            }
+        )
+    return out
+
+
+def _groups(model: Workstream, planned: set[str]) -> list[JSON]:
+    """The clusters: each ``step_groups`` entry, then each ``parallel_group`` number."""
+    out: list[JSON] = []
+    for group in model.step_groups:
+        if group.id:
+            out.append(
+                {
+                    "id": group.id,
+                    "kind": "step_group",
+                    "steps": [s for s in group.steps if s in planned],
+                    "execute": "sequential" if group.sequential else "parallel",
+                    "maxWorkers": group.max_workers,
+                }
+            )
+    numbers: dict[int, list[str]] = {}
+    for step in model.steps:
+        if step.parallel_group is not None and step.id in planned:
+            numbers.setdefault(step.parallel_group, []).append(step.id)
+    for number in sorted(numbers):
+        out.append(
+            {
+                "id": f"parallel_group {number}",
+                "kind": "parallel_group",
+                "steps": numbers[number],
+                "execute": "parallel",
+                "maxWorkers": None,
+            }
+        )
+    return out
 
 
 async def graph_json(ls: WorkstreamServer, *arguments: Any) -> Wire:
