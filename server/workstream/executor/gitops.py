@@ -16,6 +16,7 @@ names the conflicting files, and ``git commit-tree`` records it.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import tempfile
 import threading
@@ -52,18 +53,33 @@ GIT_LOCATION_VARS = (
     "GIT_TRACE2_PERF",
 )
 
-_EMPTY_HOOKS = Path(tempfile.gettempdir()) / "workstream-no-hooks"
+
+def _empty_hooks_path() -> Path:
+    """This user's own empty hooks folder: a shared name in ``$TMPDIR`` could be made first,
+    with hooks inside, by another local user."""
+    return Path(tempfile.gettempdir()) / f"workstream-no-hooks-{os.getuid()}"
 
 
 def _no_hooks_dir() -> str:
-    """An empty directory for ``core.hooksPath`` (``/dev/null`` works too, but is not a dir)."""
+    """An empty directory for ``core.hooksPath`` (``/dev/null`` works too, but is not a dir).
+
+    Ours only: made with mode 0700, then checked (a real folder, not a link, owned by us,
+    nobody else may write it, empty); anything else gives ``/dev/null`` (git treats a
+    non-directory as "no hooks")."""
+    path = _empty_hooks_path()
     try:
-        _EMPTY_HOOKS.mkdir(mode=0o555, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(path)
     except OSError:
         return os.devnull
-    if _EMPTY_HOOKS.is_symlink() or any(_EMPTY_HOOKS.iterdir()):
-        return os.devnull  # somebody else's directory: git treats a non-directory as "no hooks"
-    return str(_EMPTY_HOOKS)
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.getuid()
+        or info.st_mode & 0o077
+        or any(path.iterdir())
+    ):
+        return os.devnull  # somebody else's directory, or something in it
+    return str(path)
 
 
 #: ``-c`` overrides of every executor git call: nothing configured runs a command.
