@@ -43,6 +43,7 @@ from workstream.executor.judge import out_of_scope
 from workstream.executor.logs import CappedLog
 from workstream.executor.pool import Slot
 from workstream.executor.pyenv import VENV_DIR
+from workstream.executor.strays import keep_needed
 from workstream.executor.tools import (
     option_hazard,
     shell_argv,
@@ -121,9 +122,27 @@ def run_attempt(
             result = AttemptResult("failed", str(exc), "error", start_commit=a.start)
     finally:
         ctx.ports.release(port)
-        shutil.rmtree(scratch, ignore_errors=True)  # our own scratch folder, never the user's
+        if _keep_needed_objects(a, scratch / "objects"):
+            shutil.rmtree(scratch, ignore_errors=True)  # our own scratch folder, never the user's
     result.transcript = _kept_transcript(a.transcript)
     return result
+
+
+def _keep_needed_objects(a: _Attempt, objects: Path) -> bool:
+    """Before the scratch folder goes: objects the step's git wrote there that the user's
+    repository names (a ``git -C <repo> commit`` without the sandbox) go to its object store
+    (:mod:`strays`). False when that failed: the folder is kept, and the log says so."""
+    try:
+        copied = keep_needed(a.ctx.repo, objects)
+    except (GitError, OSError) as exc:
+        a.say(f"warning: {objects} is kept: your repository may need its objects ({exc})")
+        return False
+    if copied:
+        a.say(
+            f"warning: your repository names objects this step's git wrote ({copied} copied "
+            f"into {a.ctx.git_dir / 'objects'} so that nothing of yours points at a missing one)"
+        )
+    return True
 
 
 def _kept_transcript(path: Path | None) -> Path | None:

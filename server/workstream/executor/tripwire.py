@@ -1,11 +1,14 @@
 """The tripwire: where no sandbox confines the steps, detect what they did to the repository.
 
 :func:`snapshot` records the user's repository — HEAD and its branch, the index, every ref
-but the executor's own, the config (the repository's, the global and XDG ones, the system's),
-the hooks, ``info/`` (``exclude``, ``attributes``, ``grafts``) and the working tree's status
-with a hash of each changed or untracked file; around it (:mod:`~workstream.executor.watchlist`)
-the ignored files (bounded), ``shallow``, ``commondir``, ``objects/info/alternates``, the
-reflogs in ``logs/`` and every linked worktree of the user (admin files and status) — and the
+but the executor's own, the config (the repository's, the global and XDG ones, the system's,
+and every file an ``[include]``/``[includeIf]`` reaches, present or not), the hooks, ``info/``
+(``exclude``, ``attributes``, ``grafts``), the object store's listing with the refs whose
+object is missing (:mod:`~workstream.executor.gitreach`: a step that deletes objects) and
+the working tree's status with a hash of each changed or untracked file; around it
+(:mod:`~workstream.executor.watchlist`) the ignored files (bounded; ``.pyc`` files in
+``__pycache__`` too), ``shallow``, ``commondir``, ``objects/info/alternates``, the reflogs
+in ``logs/`` and every linked worktree of the user (admin files and status) — and the
 active virtualenv's ``site-packages`` in brief
 (:func:`~workstream.executor.pyenv.venv_fingerprint`: a ``pip install -e .`` into the user's
 venv would re-point it at a step's worktree); :func:`compare` says, in sentences, what
@@ -23,6 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.executor.gitops import Git
+from workstream.executor.gitreach import (
+    included_configs,
+    missing_tips,
+    object_changes,
+    object_store,
+    tips_of,
+)
 from workstream.executor.pyenv import venv_changes, venv_fingerprint
 from workstream.executor.watchlist import (
     changes as watch_changes,
@@ -52,6 +62,8 @@ class RepoSnapshot:
     ignored: dict[str, str] = field(default_factory=dict)  # ignored path -> size mtime ctime
     git_files: dict[str, str] = field(default_factory=dict)  # shallow, alternates, logs/, …
     worktrees: dict[str, str] = field(default_factory=dict)  # the user's linked worktrees
+    objects: dict[str, str] = field(default_factory=dict)  # loose object and pack names
+    missing: dict[str, str] = field(default_factory=dict)  # refs whose object is absent
 
 
 def _hash(data: bytes) -> str:
@@ -99,14 +111,17 @@ def snapshot(
     files = [(f".git/{n}", git_dir / n) for n in ("config", "config.worktree")]
     home = environ.get("HOME", "")
     for path in global_configs(environ):
-        label = str(path)
-        if home and label.startswith(home.rstrip("/") + "/"):
-            label = "~/" + label[len(home.rstrip("/")) + 1 :]
-        files.append((label, path))
+        files.append((_label(path, home), path))
+    known = {os.path.abspath(p) for _, p in files}
+    for path in included_configs(Git(git_dir, repo_root, environ), environ):
+        if str(path) not in known:  # reached through [include] / [includeIf]
+            files.append((_label(path, home), path))
     for label, path in files:
         try:
             data = path.read_bytes()
         except OSError:
+            if str(path) not in known:
+                config[label] = "-"  # an included file that does not exist (yet)
             continue
         config[label] = _hash(data)
         config_text[label] = tuple(data.decode("utf-8", "replace").splitlines())
@@ -116,7 +131,7 @@ def snapshot(
         hooks.update({f"{custom}/{k}": v for k, v in _files(repo_root / custom).items()})
     status: dict[str, str] = {}
     ignored: list[str] = []
-    out = git.run(
+    code, out, err = git.call(
         "status",
         "--porcelain=v1",
         "-z",
@@ -124,6 +139,9 @@ def snapshot(
         "--ignored=matching",  # ignored folders listed once, not walked
         "--no-renames",
     )
+    if code != 0:  # e.g. HEAD's commit deleted: said as a change, never a crash
+        status["(status)"] = f"?? git status failed: {err.strip()[-200:]}"
+        out = ""
     for entry in out.split("\0"):
         if len(entry) < 4:
             continue
@@ -134,6 +152,7 @@ def snapshot(
             status[name] = f"{code} {_file_hash(repo_root / name)}"
     info = _files(git_dir / "info")
     venv = venv_fingerprint(environ)
+    objects = object_store(git_dir)
     return RepoSnapshot(
         head,
         head_commit,
@@ -148,7 +167,16 @@ def snapshot(
         ignored_files(repo_root, ignored),
         git_files(git_dir, ignore_ref_prefix),
         linked_worktrees(git_dir, repo_root, git, _file_hash),
+        objects,
+        missing_tips(git, tips_of(refs, head_commit)),
     )
+
+
+def _label(path: Path, home: str) -> str:
+    label = str(path)
+    if home and label.startswith(home.rstrip("/") + "/"):
+        label = "~/" + label[len(home.rstrip("/")) + 1 :]
+    return label
 
 
 def _file_hash(file: Path) -> str:
@@ -189,9 +217,12 @@ def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
             changes.append(f"{name} changed" + (f": {detail}" if detail else ""))
     changes += _dict_changes("hook", before.hooks, after.hooks)
     changes += watch_changes(".git/info/", before.info, after.info)
+    failed = after.status.get("(status)")
+    if failed is not None and failed != before.status.get("(status)"):
+        changes.append(f"the working tree cannot be read: {failed.removeprefix('?? ')}")
     for path in sorted(set(before.status) | set(after.status)):
         old, new = before.status.get(path), after.status.get(path)
-        if old == new:
+        if old == new or path == "(status)":
             continue
         if new is None:
             changes.append(f"working tree: {path} was restored or removed")
@@ -202,6 +233,11 @@ def compare(before: RepoSnapshot, after: RepoSnapshot) -> list[str]:
     changes += watch_changes("working tree (ignored): ", before.ignored, after.ignored)
     changes += watch_changes(".git/", before.git_files, after.git_files)
     changes += watch_changes("linked worktree ", before.worktrees, after.worktrees)
+    changes += object_changes(
+        before.objects,
+        after.objects,
+        {k: v for k, v in after.missing.items() if k not in before.missing},
+    )
     return changes + venv_changes(before.venv, after.venv)
 
 

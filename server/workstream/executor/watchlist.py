@@ -12,7 +12,9 @@ objects it is handed (``$(dirname $GIT_ALTERNATE_OBJECT_DIRECTORIES)`` is the us
   walk, symbolic links not followed) and all of them :data:`MAX_IGNORED` (a ``node_modules``
   or ``.venv`` of 50,000 files costs the same as one of 1,000: beyond the cap only the first
   files and the folder's own entry are watched). Folders that tools rewrite while the user
-  works (:data:`CACHE_DIRS`: ``__pycache__``, ``.pytest_cache``, …) are skipped.
+  works (:data:`CACHE_DIRS`: ``.pytest_cache``, …) are skipped; but the ``.pyc`` files of a
+  ``__pycache__`` git lists as ignored in the user's tree are watched (:data:`PYCACHE`: a
+  forged one is run instead of its source), those within other ignored folders are not.
 - :func:`git_files`: single files that change what git reads: ``shallow``, ``commondir``,
   ``objects/info/alternates`` and ``http-alternates``, ``info/grafts``; and ``logs/``
   (present or not, each reflog's size; the executor's own branches left out).
@@ -37,6 +39,12 @@ from workstream.executor.worktrees import owned
 #: Files fingerprinted below one ignored folder, and below all of them together.
 PER_FOLDER = 1000
 MAX_IGNORED = 5000
+
+#: Compiled Python: Python runs a ``.pyc`` instead of its source when the header matches the
+#: source's size and mtime, so a forged one in the user's tree is code. Watched where git
+#: lists the folder itself as ignored (the user's sources); inside other ignored folders (a
+#: ``.venv``, where any import writes them) not.
+PYCACHE = "__pycache__"
 
 #: Ignored folders that tools rewrite on their own (an import, a test run): not watched.
 CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
@@ -73,11 +81,30 @@ def ignored_files(root: Path, entries: Iterable[str]) -> dict[str, str]:
         elif len(out) < MAX_IGNORED:
             out[entry] = _stamp(root / entry)
     for folder in folders:
+        if Path(folder).name == PYCACHE:
+            _compiled(root / folder, folder, out)
+            continue
         if Path(folder).name in CACHE_DIRS:
             continue
         out[folder] = _stamp(root / folder)
         _walk(str(root) + os.sep, folder.rstrip("/"), out, min(PER_FOLDER, MAX_IGNORED - len(out)))
     return out
+
+
+def _compiled(path: Path, folder: str, out: dict[str, str]) -> None:
+    """The ``.pyc`` files of one ``__pycache__`` of the user's tree (not its own entry, which
+    a ``.pyc`` the user's Python writes beside it changes too), within the budget."""
+    try:
+        with os.scandir(path) as it:
+            entries = sorted((e for e in it if e.name.endswith(".pyc")), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries[: max(0, min(PER_FOLDER, MAX_IGNORED - len(out)))]:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        out[folder + entry.name] = f"{st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
 
 
 def _walk(root: str, folder: str, out: dict[str, str], budget: int) -> int:
