@@ -64,14 +64,16 @@ def _print(report: CleanReport) -> int:
         print(f"deleted {branch} (was {commit[:12]})")
     if report.branches.deleted:
         print("(git branch <branch> <commit> brings one back)")
+    for finding in report.found:
+        print(f"the interrupted run, after it stopped: {finding}", file=sys.stderr)
     for path, why in report.refused:
         print(f"kept {_shown(path)}: {why}", file=sys.stderr)
     for branch, why in report.branches.kept:
         print(f"kept {branch}: {why}", file=sys.stderr)
     did = report.removed or report.stopped or report.branches.deleted or report.folders
-    if not (did or report.refused or report.branches.kept):
+    if not (did or report.refused or report.branches.kept or report.found):
         print("nothing to clean")
-    return 1 if report.refused or report.branches.kept else 0
+    return 1 if report.refused or report.branches.kept or report.found else 0
 
 
 def _shown(path: Path) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from workstream.analysis import analyze
 from workstream.analysis.ids import ref_problem
+from workstream.executor.baseline import check_dead_run
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
@@ -43,6 +44,7 @@ class CleanReport:
     stopped: list[int] = field(default_factory=list)  # process groups
     branches: BranchReport = field(default_factory=BranchReport)
     folders: list[Path] = field(default_factory=list)  # empty folders removed
+    found: list[str] = field(default_factory=list)  # what the dead run's steps changed
 
 
 def clean(
@@ -62,6 +64,7 @@ def clean(
             recovery = recover(state, target, repo, grace)
             report.stopped.extend(recovery.stopped)
             report.saved.extend(recovery.saved)
+            report.found.extend(check_dead_run(state, target, repo))
         repo.prune()
         for root in worktree_roots(repo, target, state):
             _clean_root(repo, target, root, state, force, report)

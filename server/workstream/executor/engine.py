@@ -21,7 +21,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from workstream.executor import baseline
 from workstream.executor.attempt import run_attempt
+from workstream.executor.baseline import check_dead_run
 from workstream.executor.candidates import CandidateLedger
 from workstream.executor.commands import in_home, step_home
 from workstream.executor.context import (
@@ -77,7 +79,9 @@ def load_state(workstream_file: Path | str) -> RunState | None:
             return state  # a live run
         state = target.state_dir.read()
         if state is not None and not state.finished:
-            recover(state, target, target_git(target), grace=2.0)
+            repo = target_git(target)
+            recover(state, target, repo, grace=2.0)
+            check_dead_run(state, target, repo)
             target.state_dir.write(state)
     return state
 
@@ -96,6 +100,7 @@ class Executor(CandidateLedger):
         self._ctx: RunContext | None = None
         self._tripwire: RepoSnapshot | None = None
         self._guard: SettingsGuard | None = None
+        self._baselines = Path()
 
     # -- the public surface -------------------------------------------------------------
 
@@ -151,16 +156,22 @@ class Executor(CandidateLedger):
             target.state_dir.write(self._previous)
             recovered = [f"the interrupted run's work is saved on {b}" for b, _ in report.saved]
             recovered += report.problems
+            found = check_dead_run(self._previous, target, repo)
+            recovered += [f"the interrupted run, after it stopped: {f}" for f in found]
+            target.state_dir.write(self._previous)
         claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
         warnings = recovered + list(self._preflight(repo, base))
         if self._previous is not None:
             warnings += save_kept(self._previous, target, repo, plan.steps)
             target.state_dir.write(self._previous)
         sandbox = self._sandbox(warnings)
+        self._baselines = baseline.folder(target.state_dir, self.run_id)
         if sandbox is None:
             self._tripwire = self._snapshot()
+            self._save_tripwire()
         home = step_home({**os.environ, **self.options.env})
         self._guard = SettingsGuard(home, target.state_dir.logs / self.run_id / "guarded")
+        baseline.save_guard(self._baselines / baseline.GUARD_FILE, self._guard)  # for recovery
         self._refs = repo.refs(f"refs/heads/workstream/{model.id}/")
         state = self._state
         state.workstream_file = str(target.file)
@@ -219,6 +230,7 @@ class Executor(CandidateLedger):
             repo.prune()
             with contextlib.suppress(OSError):
                 self._ctx.scratch_root.rmdir()
+            baseline.discard(self._baselines)  # every step was compared
         try:
             status, message = self._conclude(repo)
         except ExecutorError as error:  # e.g. git failing while merging the results
@@ -256,6 +268,11 @@ class Executor(CandidateLedger):
         home = step_home({**os.environ, **self.options.env})
         writable = tuple(in_home(p, home) for p in execution.writable)
         return SandboxConfig(bwrap, execution.network, writable)
+
+    def _save_tripwire(self) -> None:
+        assert self._tripwire is not None
+        env = {**os.environ, **self.options.env}
+        baseline.save_tripwire(self._baselines, self._tripwire, env)
 
     def _snapshot(self) -> RepoSnapshot:
         return snapshot(
@@ -303,6 +320,7 @@ class Executor(CandidateLedger):
             changes = compare(self._tripwire, self._snapshot())
             if changes:
                 self._tripwire = self._snapshot()  # report each change once
+                self._save_tripwire()
                 found.insert(0, "your repository, without a sandbox: " + "; ".join(changes))
         if found:
             go_on = False
