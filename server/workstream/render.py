@@ -19,19 +19,26 @@ def _critical_edges(plan: Plan) -> set[tuple[str, str]]:
 
 
 def mermaid(plan: Plan, model: Workstream | None = None) -> str:
-    """A mermaid flowchart: one subgraph per wave, the critical path highlighted; with the
-    ``model``, a step with candidates is a subgraph of its own holding a node per candidate."""
+    """A mermaid flowchart: one subgraph per wave, the critical path highlighted. With the
+    ``model``, a step with candidates is a subgraph of its own holding a node per candidate,
+    and when the workstream has groups the clusters are its groups instead of its waves: each
+    ``step_groups`` entry, then each ``parallel_group`` number (a node has one cluster)."""
     ids = {step: f"s{i}" for i, step in enumerate(plan.steps)}
     lines = ["flowchart LR"]
-    for number, wave in enumerate(plan.waves, start=1):
-        lines.append(f'  subgraph wave{number}["wave {number}"]')
-        for step in wave:
+    clusters = _clusters(plan, model) if model is not None else []
+    if not clusters:
+        clusters = [
+            (f"wave{n}", f"wave {n}", list(wave)) for n, wave in enumerate(plan.waves, start=1)
+        ]
+    for name, title, members in clusters:
+        lines.append(f'  subgraph {name}["{_mermaid_text(title)}"]')
+        for step in members:
             lines.extend(_mermaid_step(ids[step], step, model))
         lines.append("  end")
-    in_waves = {step for wave in plan.waves for step in wave}
-    lines.extend(  # a graph with a cycle has no waves: its steps stand alone
-        f'  {ids[step]}["{_mermaid_text(step)}"]' for step in plan.steps if step not in in_waves
-    )
+    in_waves = {step for _, _, members in clusters for step in members}
+    for step in plan.steps:  # in no group (or, with a cycle, no wave): they stand alone
+        if step not in in_waves:
+            lines.extend(line[2:] for line in _mermaid_step(ids[step], step, model))
     critical = _critical_edges(plan)
     links: list[int] = []
     for number, (dep, step) in enumerate(plan.edges):
@@ -45,6 +52,30 @@ def mermaid(plan: Plan, model: Workstream | None = None) -> str:
     if links:
         lines.append(f"  linkStyle {','.join(map(str, links))} stroke:#d33,stroke-width:3px")
     return "\n".join(lines) + "\n"
+
+
+def _clusters(plan: Plan, model: Workstream) -> list[tuple[str, str, list[str]]]:
+    """The groups as clusters (name, title, planned members): a step in two is drawn in the
+    first (a step group before its parallel_group)."""
+    placed: set[str] = set()
+    out: list[tuple[str, str, list[str]]] = []
+    planned = set(plan.steps)
+    for n, group in enumerate(model.step_groups):
+        members = [s for s in group.steps if s in planned and s not in placed]
+        if group.id and members:
+            how = "sequential" if group.sequential else "parallel"
+            cap = f", max {group.max_workers}" if group.max_workers else ""
+            out.append((f"group{n}", f"{group.id} ({how}{cap})", members))
+            placed.update(members)
+    numbers: dict[int, list[str]] = {}
+    for step in model.steps:
+        if step.parallel_group is not None and step.id in planned and step.id not in placed:
+            numbers.setdefault(step.parallel_group, []).append(step.id)
+            placed.add(step.id)
+    for number in sorted(numbers):
+        name = f"pgroup{number}".replace("-", "m")
+        out.append((name, f"parallel_group {number}", numbers[number]))
+    return out
 
 
 def _mermaid_step(node: str, step_id: str, model: Workstream | None) -> list[str]:
