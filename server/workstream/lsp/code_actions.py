@@ -15,7 +15,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from workstream.lsp.commands import RUN_STEP, RUN_WORKSTREAM
-from workstream.lsp.context import At, resolve_exact, to_current
+from workstream.lsp.context import At, resolve_fresh, to_current
 from workstream.lsp.convert import to_diagnostic
 from workstream.lsp.quick_fixes import fixes
 from workstream.lsp.server import WorkstreamServer
@@ -30,15 +30,22 @@ async def code_actions(
     runs = not only or any(RUN_KIND.startswith(str(kind)) for kind in only)
     if not quick and not runs:
         return None
-    at = await resolve_exact(ls, params.text_document.uri)
+    doc = ls.document(params.text_document.uri)
+    if doc is None:
+        return None
+    # Offsets in the text of the request, which resolve_fresh analyses.
+    start = ls.offset(doc, params.range.start)
+    end = ls.offset(doc, params.range.end)
+    at = await resolve_fresh(ls, params.text_document.uri)
     if at is None:
         return None
-    start = ls.offset(at.doc, params.range.start)
-    end = ls.offset(at.doc, params.range.end)
     actions: list[types.CodeAction] = []
     if runs and ls.settings.trusted:
         actions += run_actions(at, start, end)
-    for finding in at.snapshot.findings if quick else ():
+    # Edits are made for the request's text: once an edit has arrived they could land in the
+    # wrong place (a WorkspaceEdit carries no version), so then only the run actions answer.
+    fresh = ls.document(params.text_document.uri) is doc and doc.version == at.snapshot.version
+    for finding in at.snapshot.findings if quick and fresh else ():
         if finding.span.end < start or finding.span.start > end:
             continue
         for fix in fixes(at.snapshot.analysis, finding):
@@ -72,7 +79,7 @@ def run_actions(at: At, start: int, end: int) -> list[types.CodeAction]:
     model, graph = analysis.model, at.snapshot.graph
     if model is None or graph is None or analysis.errors:
         return []
-    uri = at.doc.uri  # the snapshot is of the current text (resolve_exact): offsets agree
+    uri = at.doc.uri  # the snapshot is of the request's text (resolve_fresh): offsets agree
     commands = []
     for step in graph.steps:
         span = analysis.parsed.span(("steps", step.index))

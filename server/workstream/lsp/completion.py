@@ -12,7 +12,7 @@ import json
 from lsprotocol import types
 
 from workstream.findings import Span
-from workstream.lsp.context import resolve
+from workstream.lsp.context import resolve_fresh
 from workstream.lsp.convert import to_range
 from workstream.lsp.query import completion_candidates, string_token_at
 from workstream.lsp.server import WorkstreamServer
@@ -24,28 +24,30 @@ _KIND = {
 }
 
 
-def complete(ls: WorkstreamServer, params: types.CompletionParams) -> types.CompletionList | None:
-    """Completion items at the cursor."""
-    at = resolve(ls, params.text_document.uri, params.position)
+async def complete(
+    ls: WorkstreamServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    """Completion items at the cursor, for the text the client had when it asked."""
+    at = await resolve_fresh(ls, params.text_document.uri, params.position)
     if at is None:
         return None
-    # Typing happens inside the region the analysis has not seen: ask at its start.
-    analysed = at.analysed if at.analysed is not None else at.change.start
-    candidates = completion_candidates(at.snapshot.analysis, at.snapshot.graph, analysed)
+    # The snapshot is of this very text (resolve_fresh): its offsets are the analysis's.
+    candidates = completion_candidates(at.snapshot.analysis, at.snapshot.graph, at.offset)
     if not candidates:
         return None
-    token = string_token_at(at.doc.text, at.offset)
+    text = at.index.text
+    token = string_token_at(text, at.offset)
     items = []
     for n, candidate in enumerate(candidates):
         if token is not None:
-            closed = at.doc.text[token.end - 1] == '"' and token.end - token.start > 1
+            closed = text[token.end - 1] == '"' and token.end - token.start > 1
             span_end = token.end - 1 if closed else token.end
-            inner = to_range(at.index, Span(token.start + 1, span_end), ls.encoding)
+            inner = to_range(at.index, Span(token.start + 1, span_end), at.encoding)
             edit = types.TextEdit(range=inner, new_text=candidate.label)
             filter_text = candidate.label
         else:
             quoted = json.dumps(candidate.label, ensure_ascii=False)
-            here = to_range(at.index, Span(at.offset, at.offset), ls.encoding)
+            here = to_range(at.index, Span(at.offset, at.offset), at.encoding)
             edit = types.TextEdit(range=here, new_text=quoted)
             filter_text = quoted
         items.append(

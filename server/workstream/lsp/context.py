@@ -1,8 +1,11 @@
 """Resolve a request's document and position against the newest analysis.
 
-Requests never wait for an analysis they do not need: they use the document's newest snapshot
-and map offsets between its analysed text and the current text (see
-:mod:`workstream.lsp.snapshot`). Features that return edits ask for an exact snapshot instead.
+Navigation never waits for an analysis it does not need: it uses the document's newest
+snapshot and maps offsets between its analysed text and the current text (see
+:mod:`workstream.lsp.snapshot`). Completion, hover and code actions answer for the text the
+client had when it asked (:func:`resolve_fresh`: the analysis of exactly that text, waited for
+when the newest snapshot is older). Rename asks for an exact snapshot of the current text, or
+nothing when an edit arrives meanwhile (:func:`resolve_exact`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,34 @@ async def resolve_exact(
             return None  # changed meanwhile: the client will ask again
         doc.install(snapshot)
     return resolve(ls, uri, position)
+
+
+async def resolve_fresh(
+    ls: WorkstreamServer, uri: str, position: types.Position | None = None
+) -> At | None:
+    """The analysis of the text the request was made on, and the position in it.
+
+    When the newest snapshot is of an older version, the text as it is now (when the request
+    arrived: the client's edits before it have been applied, in order) is analysed first. The
+    answer is for that text even if more edits arrive meanwhile, as LSP defines a request's
+    positions; the snapshot becomes the document's newest if nothing newer was installed.
+    None for unknown URIs.
+    """
+    doc = ls.document(uri)
+    if doc is None:
+        return None
+    snapshot = doc.snapshot
+    if snapshot is not None and snapshot.version == doc.version:
+        return resolve(ls, uri, position)
+    version, text, index = doc.version, doc.text, doc.index()
+    offset = 0 if position is None else ls.offset(doc, position)
+    base, change = doc.incremental_base()
+    loop = asyncio.get_running_loop()
+    fresh = await loop.run_in_executor(ls.analysis_pool, analyse, version, text, base, change)
+    newest = doc.snapshot
+    if ls.document(uri) is doc and (newest is None or newest.version < version):
+        doc.install(fresh)
+    return At(doc, fresh, Change(0, 0, 0), offset, offset, index, ls.encoding)
 
 
 def to_current(at: At, span: Span) -> types.Range | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from workstream.builtin_tools import BUILTIN
-from workstream.lsp.context import resolve, to_current
+from workstream.lsp.context import resolve_fresh, to_current
 from workstream.lsp.query import target_at
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Snapshot
@@ -92,9 +92,9 @@ def describe_setting(model: Workstream, name: str) -> str:
     return ""
 
 
-def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None:
-    """Describe the step under the cursor."""
-    at = resolve(ls, params.text_document.uri, params.position)
+async def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover | None:
+    """Describe the step under the cursor, in the text the client had when it asked."""
+    at = await resolve_fresh(ls, params.text_document.uri, params.position)
     if at is None or at.analysed is None:
         return None
     target = target_at(at.snapshot.analysis, at.analysed)
