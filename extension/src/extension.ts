@@ -7,6 +7,8 @@ import { argumentFiller, showGraph, showProblems, showStepLog } from './commands
 import { WORKSTREAM_GLOBS, isWorkstreamPath } from './files';
 import { GraphPanels } from './graphPanel';
 import { onInterpreterChange } from './python';
+import { registerRunsActions } from './runsActions';
+import { RunsTree } from './runsTree';
 import { RunView } from './runView';
 import { Server } from './server';
 
@@ -18,19 +20,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const log = vscode.window.createOutputChannel('Workstream Language Server', { log: true });
   const view = new RunView();
   let graphs: GraphPanels | undefined;
+  let tree: RunsTree | undefined;
   server = new Server(context.extensionUri, log, {
     onStepStatus: (params) => {
       view.onStepStatus(params);
       graphs?.changed(params.uri);
+      tree?.refresh();
     },
     onRunStatus: (params) => {
       view.onRunStatus(params);
       graphs?.changed(params.uri);
+      tree?.refresh();
     },
   }, argumentFiller(view.runs));
   const s = server;
   graphs = new GraphPanels(s, context.extensionUri);
   const g = graphs;
+  tree = new RunsTree(s);
+  context.subscriptions.push(tree, ...registerRunsActions(s, tree));
   let restartTimer: NodeJS.Timeout | undefined;
   const restartSoon = () => {
     clearTimeout(restartTimer);
