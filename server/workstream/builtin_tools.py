@@ -70,11 +70,13 @@ AIDER = ToolDef(
 #: sandbox for its Bash tool off even where the user's settings turn it on (it would nest a
 #: bubblewrap inside ours, which drops every capability, and ours already confines the
 #: step); and ``IS_SANDBOX=1``, which is true here and is what lets bypassPermissions run as
-#: root (a container's usual user). Under ``--print`` settings that fail validation are
-#: silently ignored, so this holds only keys Claude Code knows.
+#: root (a container's usual user); no auto memory (notes in ``~/.claude/projects/*/memory``
+#: are loaded into the user's next sessions, so the settings guard refuses them). Under
+#: ``--print`` settings that fail validation are silently ignored, so this holds only keys
+#: Claude Code knows.
 _CLAUDE_SETTINGS = (
     '{"sandbox":{"enabled":false},"env":{"IS_SANDBOX":"1","DISABLE_AUTOUPDATER":"1",'
-    '"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC":"1"}}'
+    '"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC":"1","CLAUDE_CODE_DISABLE_AUTO_MEMORY":"1"}}'
 )
 
 CLAUDE = ToolDef(

@@ -110,7 +110,9 @@ def test_a_writable_entry_that_is_relative_or_too_wide_is_ws207(entry: str) -> N
     assert tokens("WS207", writable=[7, entry]) == [json.dumps(entry)]
 
 
-@pytest.mark.parametrize("entry", ["~/.cache/pip", "/opt/cache", "/tmp/x", "~/.local/share/x"])
+@pytest.mark.parametrize(
+    "entry", ["~/.cache/pip", "/opt/cache", "/tmp/x", "~/.local/state/x", "~/.npm/_cacache"]
+)
 def test_a_writable_absolute_or_home_folder_passes(entry: str) -> None:
     assert tokens("WS207", {"writable": [entry]}, writable=[entry]) == []
 

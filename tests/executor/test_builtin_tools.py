@@ -56,6 +56,7 @@ def test_claude_runs_printed_without_prompts_updates_or_its_own_sandbox() -> Non
     assert settings["sandbox"] == {"enabled": False}
     assert settings["env"]["DISABLE_AUTOUPDATER"] == "1"
     assert settings["env"]["IS_SANDBOX"] == "1"  # bypassPermissions as root
+    assert settings["env"]["CLAUDE_CODE_DISABLE_AUTO_MEMORY"] == "1"  # memory is guarded
     assert CLAUDE.writable == ("~/.claude",)  # not ~/.claude.json: see its comment
     assert CLAUDE.bookkeeping == (".claude/settings.local.json",)
 

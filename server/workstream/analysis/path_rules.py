@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 
+from workstream.analysis.home_rules import home_problem
 from workstream.wildcard import segment_matches
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -109,72 +110,7 @@ def copy_problem(entry: str) -> str | None:
     return None
 
 
-#: What git, your shell, ssh or your session read and act on outside the sandbox, below HOME:
-#: a step that could write one of them could run a command as you later (a git filter or
-#: fsmonitor, a shell start-up line, an authorized key, a program found on PATH).
-PROTECTED_IN_HOME: tuple[tuple[str, ...], ...] = tuple(
-    tuple(p.split("/"))
-    for p in (
-        ".gitconfig",
-        ".config/git",
-        ".ssh",
-        ".gnupg",
-        ".local/bin",
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".bash_logout",
-        ".profile",
-        ".zshrc",
-        ".zshenv",
-        ".zprofile",
-        ".zlogin",
-        ".config/fish",
-        ".config/systemd",
-        ".config/autostart",
-        ".config/environment.d",
-        ".pam_environment",
-        ".xprofile",
-        ".xinitrc",
-        ".xsessionrc",
-    )
-)
 #: System folders a step never writes (programs, libraries, configuration).
-#: What an agent CLI reads at its next start and acts on outside any sandbox, below HOME: its
-#: settings (hooks, MCP servers, notify commands, allowed tools), its instructions to itself
-#: and its custom commands, agents, skills and extensions. Its own folder (``~/.claude``, …)
-#: may be writable for its steps; these stay as they were (:mod:`~workstream.executor.guard`).
-GUARDED_IN_HOME: tuple[tuple[str, ...], ...] = tuple(
-    tuple(p.split("/"))
-    for p in (
-        ".claude/settings.json",
-        ".claude/settings.local.json",
-        ".claude/CLAUDE.md",
-        ".claude/hooks",
-        ".claude/commands",
-        ".claude/agents",
-        ".claude/skills",
-        ".claude/plugins",
-        ".claude/output-styles",
-        ".codex/config.toml",
-        ".codex/AGENTS.md",
-        ".codex/AGENTS.override.md",
-        ".codex/prompts",
-        ".codex/rules",
-        ".codex/skills",
-        ".gemini/settings.json",
-        ".gemini/GEMINI.md",
-        ".gemini/commands",
-        ".gemini/extensions",
-        ".gemini/policies",
-        ".aider.conf.yml",
-        ".aider.model.settings.yml",
-    )
-)
-#: What an agent writes itself inside a guarded folder: Codex installs its system skills in
-#: ``~/.codex/skills/.system`` at every start. The guard leaves these out.
-GUARDED_EXCEPT: frozenset[tuple[str, ...]] = frozenset({(".codex", "skills", ".system")})
-
 PROTECTED_SYSTEM: tuple[tuple[str, ...], ...] = tuple(
     (p,) for p in ("etc", "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "boot")
 )
@@ -187,8 +123,9 @@ def overlap(parts: list[str] | tuple[str, ...], protected: tuple[str, ...]) -> b
 
 
 def writable_problem(entry: str) -> str | None:
-    """Why a ``writable`` entry cannot be used, or None (absolute or ``~/``, never ``/``/``~``,
-    nothing git, a shell or ssh reads outside the sandbox)."""
+    """Why a ``writable`` entry cannot be used, or None: absolute or ``~/``, never ``/``, ``~``
+    or a folder holding HOME; below HOME only :data:`~.home_rules.WRITABLE_IN_HOME` (caches,
+    state, the agents' data), elsewhere nothing of the system's."""
     if "\0" in entry:
         return "holds a NUL character"
     if not entry.startswith(("/", "~/")):
@@ -198,28 +135,23 @@ def writable_problem(entry: str) -> str | None:
         return "is the whole file system or your whole home folder; name a folder of its own"
     if ".." in entry.split("/"):
         return "must not contain '..'"
-    table = PROTECTED_IN_HOME if entry.startswith("~/") else PROTECTED_SYSTEM
     home = lexical_parts(os.path.expanduser("~"))
     if entry.startswith("/") and home and parts[: len(home)] == home:
-        parts, table = parts[len(home) :], PROTECTED_IN_HOME  # below HOME, written in full
-        entry = "~/" + "/".join(parts)
-    for protected in table:
-        if overlap(parts, protected):
-            shown_path = ("~/" if entry.startswith("~/") else "/") + "/".join(protected)
-            return (
-                f"would let a step write {shown_path}, which git, your shell or your system "
-                "reads outside the sandbox (a command could run as you later); name a folder "
-                "of its own, such as ~/.cache/<tool>"
-            )
-    if table is PROTECTED_IN_HOME:
-        for guarded in GUARDED_IN_HOME:
-            if tuple(parts[: len(guarded)]) == guarded:  # is or lies inside it
+        parts = parts[len(home) :]  # below HOME, written in full
+        if not parts:
+            return "is your whole home folder; name a folder of its own, such as ~/.cache/<tool>"
+    elif entry.startswith("/"):
+        if home and home[: len(parts)] == parts:
+            return "holds your home folder; name a folder of its own, such as ~/.cache/<tool>"
+        for protected in PROTECTED_SYSTEM:
+            if overlap(parts, protected):
                 return (
-                    f"is ~/{'/'.join(guarded)} or inside it, an agent's settings or "
-                    "instructions, which it acts on outside the sandbox at its next start; "
-                    "name a folder of its own, such as ~/.cache/<tool>"
+                    f"would let a step write /{'/'.join(protected)}, which your system reads "
+                    "outside the sandbox (a command could run as you later); name a folder "
+                    "of its own, such as ~/.cache/<tool>"
                 )
-    return None
+        return None
+    return home_problem(tuple(parts))
 
 
 def env_name_problem(name: str) -> str | None:

@@ -21,17 +21,13 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from workstream.analysis.path_rules import (
-    GUARDED_IN_HOME,
-    PROTECTED_IN_HOME,
-    PROTECTED_SYSTEM,
-    overlap,
-)
+from workstream.analysis.home_rules import SECRETS_IN_HOME, home_problem
+from workstream.analysis.path_rules import PROTECTED_SYSTEM, overlap
 from workstream.executor.context import AttemptResult, RunContext
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import Reason
 from workstream.executor.gitops import clean_env
-from workstream.executor.guard import guarded_within
+from workstream.executor.guard import guarded_within, quiet_within
 from workstream.executor.logs import CappedLog
 from workstream.executor.orphans import new_token
 from workstream.executor.process import Outcome, run_command
@@ -108,6 +104,7 @@ class StepCommands:
             if refused is not None:
                 raise ExecutorError(f"not run: {refused}")
             guarded = guarded_within((*ctx.sandbox.writable, *extra), home)
+            private = quiet_within((*ctx.sandbox.writable, *extra), home)
             if transcript is not None:
                 extra += (transcript,)
             self.spec = SandboxSpec(
@@ -117,6 +114,7 @@ class StepCommands:
                 network=ctx.sandbox.network,
                 read_only=guarded,
                 home=home,
+                private=private,
             )
 
     def enter_worktree_venv(self) -> None:
@@ -235,12 +233,19 @@ def in_home(entry: str, home: Path) -> Path:
 
 
 def writable_refusal(folders: Sequence[Path], env: dict[str, str]) -> str | None:
-    """Why the sandbox must not make one of ``folders`` writable, or None: it is, holds or lies
-    inside a folder on the step's ``PATH`` (a program planted there would run outside the
-    sandbox), or a place git, a shell or ssh reads (the checks' WS207 rules, on the disk with
-    links resolved)."""
-    home = Path(os.path.realpath(step_home(env))).parts
+    """Why the sandbox must not make one of ``folders`` writable, or None: the checks' WS207
+    rules again, on the disk with links resolved (below HOME only caches, state and the
+    agents' data; never a hidden secret, whatever links lead to it), and it must not be,
+    hold or lie inside a folder on the step's ``PATH`` (a program planted there would run
+    outside the sandbox)."""
+    home_path = Path(os.path.realpath(step_home(env)))
+    home = home_path.parts
     on_path = [Path(os.path.realpath(p)).parts for p in env.get("PATH", "").split(os.pathsep) if p]
+    secrets = [
+        Path(os.path.realpath(home_path / s)).parts
+        for s in SECRETS_IN_HOME
+        if os.path.lexists(home_path / s)
+    ]
     for folder in folders:
         parts = Path(os.path.realpath(folder)).parts
         for bin_dir in on_path:
@@ -249,19 +254,24 @@ def writable_refusal(folders: Sequence[Path], env: dict[str, str]) -> str | None
                     f"writable {folder} would let a step write {Path(*bin_dir)}, a folder on "
                     "PATH (a program planted there would run outside the sandbox)"
                 )
-        inside_home = parts[: len(home)] == home
-        rest = parts[len(home) :] if inside_home else parts[1:]
-        for protected in PROTECTED_IN_HOME if inside_home else PROTECTED_SYSTEM:
-            if overlap(rest, protected):
-                where = Path(*home, *protected) if inside_home else Path("/", *protected)
+        for secret in secrets:
+            if overlap(parts, secret):
                 return (
-                    f"writable {folder} would let a step write {where}, which git, a shell or "
-                    "ssh reads outside the sandbox"
+                    f"writable {folder} would show {Path(*secret)}, your credentials, which "
+                    "the sandbox hides"
                 )
-        for guarded in GUARDED_IN_HOME if inside_home else ():
-            if rest[: len(guarded)] == guarded:
+        if parts[: len(home)] == home and len(home) > 1:
+            rest = parts[len(home) :]
+            problem = home_problem(rest) if rest else "is your whole home folder"
+            if problem is not None:
+                return f"writable {folder} (below your home, ~/{'/'.join(rest)}) {problem}"
+            continue
+        if len(home) > 1 and home[: len(parts)] == parts:
+            return f"writable {folder} holds your home folder {home_path}"
+        for protected in PROTECTED_SYSTEM:
+            if overlap(parts[1:], protected):
                 return (
-                    f"writable {folder} is {Path(*home, *guarded)} or inside it, an agent's "
-                    "settings or instructions, which it acts on outside the sandbox"
+                    f"writable {folder} would let a step write {Path('/', *protected)}, which "
+                    "your system reads outside the sandbox"
                 )
     return None

@@ -1,11 +1,16 @@
 """The agent settings guard: a run never leaves a changed agent configuration behind.
 
-An agent CLI's own folder (``~/.claude``, ``~/.codex``, ``~/.gemini``) is writable for its
-steps: it keeps sessions and state there. The same folders hold what the agent acts on at its
-next start, outside any sandbox: settings with hooks, MCP servers and notify commands, its
-instructions to itself, custom commands and extensions
-(:data:`~workstream.analysis.path_rules.GUARDED_IN_HOME`). A step that wrote one of them
-would run a command as the user the next time they start that agent.
+An agent CLI's own folder (``~/.claude``, ``~/.codex``, ``~/.gemini``, ``~/.aider``) is
+writable for its steps: it keeps sessions and state there. The same folders hold what the
+agent acts on at its next start, outside any sandbox: settings with hooks, MCP servers and
+notify commands, the scripts they name, ``.env`` files loaded into its environment, its
+instructions and rules, custom commands, skills, plugins, extensions and trusted folders. A
+step that wrote one of them would run a command as the user the next time they start that
+agent. So inside an agent folder only its data is left alone
+(:data:`~workstream.analysis.home_rules.AGENT_DATA`: transcripts, histories, logs, caches,
+state databases); everything else is guarded, and so are a few paths inside the data that
+the agent still acts on (Claude Code's auto memory) and a few files outside the folders
+(:data:`~workstream.analysis.home_rules.GUARDED_FILES_IN_HOME`).
 
 So, with or without the sandbox, :class:`SettingsGuard` records those paths when a run starts
 (content kept for files up to :data:`MAX_KEPT` bytes in all) and compares them after each
@@ -13,7 +18,9 @@ step. What changed is put back as it was; what the step made is moved, not delet
 run's ``guarded/`` folder next to its logs; the step fails and the run stops launching. Under
 the sandbox the paths that exist are also mounted read-only
 (:func:`guarded_within`), so a step cannot change them in the first place and the guard only
-ever finds what it created.
+ever finds what it created. Codex's system skills (``~/.codex/skills/.system``), which Codex
+rewrites itself, are put back after each step without failing it, and under the sandbox each
+command gets an empty folder of its own there (:func:`quiet_within`).
 """
 
 from __future__ import annotations
@@ -26,7 +33,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workstream.analysis.path_rules import GUARDED_EXCEPT, GUARDED_IN_HOME
+from workstream.analysis.home_rules import (
+    AGENT_DATA,
+    AGENT_DATA_GUARDED,
+    GUARDED_FILES_IN_HOME,
+    QUIET_IN_HOME,
+    is_agent_data,
+    is_quiet,
+    may_hold_guarded,
+)
 
 #: The bytes of guarded files kept to put them back (beyond: changes are found, not undone).
 MAX_KEPT = 16 * 1024 * 1024
@@ -45,22 +60,51 @@ class Entry:
 
 
 def guarded_paths(home: Path) -> list[Path]:
-    """Every guarded path below ``home``."""
-    return [home.joinpath(*parts) for parts in GUARDED_IN_HOME]
+    """What the guard records below ``home``: each agent folder (its data left out,
+    :func:`~workstream.analysis.home_rules.is_agent_data`) and the guarded files."""
+    return [home / name for name in AGENT_DATA] + [
+        home.joinpath(*parts) for parts in GUARDED_FILES_IN_HOME
+    ]
+
+
+def _guarded_tops(home: Path) -> list[Path]:
+    """The existing guarded paths that are not inside another: an agent folder's entries
+    that are not data, the guarded paths inside its data, the guarded files."""
+    out: list[Path] = []
+    for name in AGENT_DATA:
+        try:
+            children = sorted(os.scandir(home / name), key=lambda e: e.name)
+        except OSError:
+            continue
+        out += [Path(c.path) for c in children if not is_agent_data((name, c.name))]
+    for parts in AGENT_DATA_GUARDED:
+        out += sorted(home.glob("/".join(parts)))
+    out += [p for p in guarded_paths(home)[len(AGENT_DATA) :] if os.path.lexists(p)]
+    return out
+
+
+def _inside_writable(paths: Iterable[Path], folders: Sequence[Path]) -> tuple[Path, ...]:
+    reals = [Path(os.path.realpath(f)) for f in folders]
+    out: list[Path] = []
+    for path in paths:
+        real = Path(os.path.realpath(path))
+        if any(real != folder and real.is_relative_to(folder) for folder in reals):
+            out.append(real)
+    return tuple(out)
 
 
 def guarded_within(folders: Sequence[Path], home: Path) -> tuple[Path, ...]:
     """The existing guarded paths (resolved) that lie inside one of the writable ``folders``:
     the sandbox mounts them read-only over the writable folder."""
-    reals = [Path(os.path.realpath(f)) for f in folders]
-    out: list[Path] = []
-    for path in guarded_paths(home):
-        if not path.exists() or any(home.joinpath(*e).is_relative_to(path) for e in GUARDED_EXCEPT):
-            continue  # (a folder the agent itself writes in stays writable, and is checked)
-        real = Path(os.path.realpath(path))
-        if any(real != folder and real.is_relative_to(folder) for folder in reals):
-            out.append(real)
-    return tuple(out)
+    tops = [p for p in _guarded_tops(home) if p.exists()]
+    return _inside_writable(tops, folders)
+
+
+def quiet_within(folders: Sequence[Path], home: Path) -> tuple[Path, ...]:
+    """The existing quietly guarded folders (Codex's system skills) inside one of the writable
+    ``folders``: the sandbox gives each command an empty one of its own there."""
+    quiet = [home.joinpath(*parts) for parts in QUIET_IN_HOME]
+    return _inside_writable([p for p in quiet if p.is_dir() and not p.is_symlink()], folders)
 
 
 class SettingsGuard:
@@ -75,28 +119,44 @@ class SettingsGuard:
         seen: dict[Path, Entry] = {}
         budget = [MAX_KEPT]
         for root in guarded_paths(self.home):
-            _record(root, seen, budget, [MAX_ENTRIES])
-        for parts in GUARDED_EXCEPT:
-            left_out = self.home.joinpath(*parts)
-            # it and the folders that lead to it, which the agent makes
-            for path in [
-                p for p in seen if p.is_relative_to(left_out) or left_out.is_relative_to(p)
-            ]:
-                del seen[path]
+            _record(root, seen, budget, [MAX_ENTRIES], self.home)
         return seen
+
+    def _ignored(self, path: Path, now: dict[Path, Entry]) -> bool:
+        """An agent folder that is (still) a folder: made by the sandbox or the agent, its
+        entries are what is compared."""
+        old, new = self.before.get(path), now.get(path)
+        is_root = path.parent == self.home and path.name in AGENT_DATA
+        stays_a_folder = (
+            new is not None and new.kind == "dir" and (old is None or old.kind == "dir")
+        )
+        return is_root and stays_a_folder
+
+    def _quiet(self, path: Path, now: dict[Path, Entry]) -> bool:
+        """A change put back without failing the step: in Codex's system skills, or a folder
+        made on the way to them."""
+        parts = path.relative_to(self.home).parts
+        entry = now.get(path)
+        leads_to = any(len(parts) < len(q) and q[: len(parts)] == parts for q in QUIET_IN_HOME)
+        return is_quiet(parts) or (leads_to and entry is not None and entry.kind == "dir")
 
     def check(self, step_id: str) -> list[str]:
         """What changed since the last check (when ``step_id`` ended), in sentences; each
         change is undone, and what was written is kept in ``evidence/<step_id>``."""
         now = self._take()
         changed = sorted(
-            {p for p in (*self.before, *now) if self.before.get(p) != now.get(p)},
+            {
+                p
+                for p in (*self.before, *now)
+                if self.before.get(p) != now.get(p) and not self._ignored(p, now)
+            },
             key=lambda p: len(p.parts),
         )
         if not changed:
             return []
+        loud = [p for p in changed if not self._quiet(p, now)]
         sentences = []
-        for path in _tops(changed):
+        for path in _tops(loud):
             what = "made" if path not in self.before else "changed"
             if path in self.before and path not in now:
                 what = "removed"
@@ -105,6 +165,8 @@ class SettingsGuard:
         moved = self._move_aside(changed, now, evidence)
         lost = self._put_back(changed)
         self.before = self._take()
+        if not loud:
+            return []  # only Codex's system skills: put back, kept in evidence, not a failure
         note = (
             f"an agent's settings or instructions, acted on outside the sandbox at its next "
             f"start: {', '.join(sentences)}; put back as they were"
@@ -171,7 +233,15 @@ def _tops(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _record(path: Path, seen: dict[Path, Entry], budget: list[int], entries: list[int]) -> None:
+def _record(
+    path: Path, seen: dict[Path, Entry], budget: list[int], entries: list[int], home: Path
+) -> None:
+    parts = path.relative_to(home).parts
+    if is_agent_data(parts):  # an agent's data: not recorded, looked into only for what
+        if may_hold_guarded(parts) and path.is_dir() and not path.is_symlink():  # is guarded
+            for child in _children(path):
+                _record(child, seen, budget, entries, home)
+        return
     try:
         info = os.lstat(path)
     except OSError:
@@ -191,14 +261,17 @@ def _record(path: Path, seen: dict[Path, Entry], budget: list[int], entries: lis
         seen[path] = Entry("file", mode, digest, data if keep else None)
     elif stat.S_ISDIR(info.st_mode):
         seen[path] = Entry("dir", mode)
-        try:
-            children = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError:
-            return
-        for child in children:
+        for child in _children(path):
             entries[0] -= 1
             if entries[0] < 0:
                 return
-            _record(Path(child.path), seen, budget, entries)
+            _record(child, seen, budget, entries, home)
     else:
         seen[path] = Entry("other", mode)
+
+
+def _children(path: Path) -> list[Path]:
+    try:
+        return [Path(e.path) for e in sorted(os.scandir(path), key=lambda e: e.name)]
+    except OSError:
+        return []

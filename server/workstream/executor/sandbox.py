@@ -21,7 +21,8 @@ What a sandboxed command sees (``docs/trust.md`` has the why of each):
   when :attr:`SandboxSpec.network` is false;
 - hidden: the credentials below ``HOME`` no step needs (:data:`SECRETS_IN_HOME`: ``~/.ssh``,
   ``~/.aws``, ``~/.netrc``, ``~/.git-credentials``…), each replaced by an empty read-only folder
-  or an unreadable file;
+  or an unreadable file, mounted after everything else (a writable folder holding one does
+  not show it again);
 - the environment unchanged (``PATH``, ``HOME``: ``HOME`` is readable, not writable).
 
 There is no ``--new-session``: the executor starts each command in a new session already (no
@@ -43,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workstream.analysis import home_rules
 from workstream.executor.orphans import reap_session
 
 #: Set to a path to use that bubblewrap instead of the one on ``PATH``.
@@ -53,23 +55,10 @@ PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
 #: Credentials below HOME that no step needs and a step with network could send away: hidden
 #: in every sandbox (an empty read-only folder in their place, or for a file ``/dev/null``,
-#: which cannot be opened there: device files are not usable outside ``/dev``).
-SECRETS_IN_HOME = (
-    ".ssh",
-    ".gnupg",
-    ".aws",
-    ".azure",
-    ".kube",
-    ".config/gh",
-    ".config/gcloud",
-    ".config/git/credentials",
-    ".docker/config.json",
-    ".git-credentials",
-    ".netrc",
-    ".pypirc",
-    ".password-store",
-    ".local/share/keyrings",
-)
+#: which cannot be opened there: device files are not usable outside ``/dev``), mounted last
+#: so that no writable or readable folder shows one again. The list lives with the rules that
+#: refuse a ``writable`` entry meeting one (:mod:`workstream.analysis.home_rules`).
+SECRETS_IN_HOME = home_rules.SECRETS_IN_HOME
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +69,8 @@ class SandboxSpec:
     directory a tool makes on first use, such as ``~/.cache/pip``) and left out otherwise.
     ``cwd`` is where the command starts, inside the worktree (default: the worktree itself).
     ``read_only`` paths inside writable ones stay read-only (an agent's settings in its
-    writable folder, :mod:`~workstream.executor.guard`).
+    writable folder, :mod:`~workstream.executor.guard`); ``private`` ones are replaced by an
+    empty folder of the command's own (Codex's system skills, which it installs at its start).
     """
 
     worktree: Path
@@ -91,6 +81,7 @@ class SandboxSpec:
     cwd: Path | None = None
     read_only: tuple[Path, ...] = ()
     home: Path | None = None  # the steps' HOME (default: the runner's)
+    private: tuple[Path, ...] = ()  # existing folders replaced by an empty, private one
 
 
 def _namespace_args(network: bool) -> list[str]:
@@ -208,7 +199,7 @@ def sandbox_argv(bwrap: str, spec: SandboxSpec, argv: Sequence[str]) -> list[str
     ``argv[0]`` should already be resolved (an absolute path): it is looked up inside the
     sandbox, where ``/tmp`` is empty.
     """
-    out = [*_base_args(bwrap), *_namespace_args(spec.network), *_hide_secrets(spec.home)]
+    out = [*_base_args(bwrap), *_namespace_args(spec.network)]
     mounts: dict[Path, bool] = {}  # path -> writable; a path both readable and writable is rw
     for path in spec.readable:
         real = _usable(path, create=False)
@@ -228,6 +219,10 @@ def sandbox_argv(bwrap: str, spec: SandboxSpec, argv: Sequence[str]) -> list[str
     for path in spec.read_only:  # last: over the writable folders that hold them
         if os.path.lexists(path) and not os.path.islink(path):
             out += ["--ro-bind", str(path), str(path)]
+    for path in spec.private:  # an empty folder of its own, over the read-only one
+        if os.path.isdir(path) and not os.path.islink(path):
+            out += ["--tmpfs", str(path)]
+    out += _hide_secrets(spec.home)  # last: nothing mounted before shows a secret again
     cwd = Path(os.path.realpath(spec.cwd)) if spec.cwd is not None else worktree
     out += ["--chdir", str(cwd), "--", *argv]
     return out
