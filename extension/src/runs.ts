@@ -148,7 +148,7 @@ export function formatDuration(ms: number): string {
 }
 
 const ICONS: Record<StepStatus, string> = {
-  queued: '…',
+  queued: '·',
   running: '▶',
   succeeded: '✓',
   failed: '✗',

@@ -185,7 +185,7 @@ async def test_run_workstream_reports_progress_status_diagnostics_and_lenses(
     else:
         assert failed.command.command == ""
     assert any(t.startswith("✗ failed") for t in titles)
-    assert "⏭ skipped" in titles
+    assert "↷ skipped" in titles
     hover = await client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

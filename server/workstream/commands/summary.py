@@ -29,15 +29,9 @@ from workstream.commands.layout import (
     width_of,
 )
 from workstream.executor.state import RunState, StepState
+from workstream.status_marks import STATUS_MARKS
 
-ICONS = {
-    "queued": "·",
-    "running": "▶",
-    "succeeded": "✓",
-    "failed": "✗",
-    "skipped": "↷",
-    "cancelled": "■",
-}
+ICONS = STATUS_MARKS
 STYLES = {
     "queued": "dim",
     "running": "cyan",

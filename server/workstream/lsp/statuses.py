@@ -25,6 +25,7 @@ from workstream.lsp.convert import SOURCE, to_range
 from workstream.lsp.documents import Document
 from workstream.lsp.snapshot import Snapshot
 from workstream.model import Step, Workstream
+from workstream.status_marks import STATUS_MARKS
 from workstream.textpos import Encoding
 
 #: Lines of a failed step's log shown in its diagnostic.
@@ -103,7 +104,8 @@ def candidate_lines(entry: StepStatus) -> list[str]:
 
 
 def status_text(entry: StepStatus) -> str:
-    """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "⏭ skipped"."""
+    """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "↷ skipped"
+    (the marks of :mod:`workstream.status_marks`, as everywhere)."""
     seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
     chosen = [c for c in entry.candidates if c.get("selected")]
     if entry.status == "succeeded" and chosen:
@@ -117,12 +119,12 @@ def status_text(entry: StepStatus) -> str:
         reason = entry.message.strip() or (entry.reason or "")
         return f"✗ failed: {_short(reason)}" if reason else "✗ failed"
     if entry.status == "skipped":
-        return "⏭ skipped"
+        return f"{STATUS_MARKS['skipped']} skipped"
     if entry.status == "cancelled":
-        return "⊘ cancelled"
+        return f"{STATUS_MARKS['cancelled']} cancelled"
     if entry.status == "running":
-        return "⟳ running"
-    return "… queued"
+        return f"{STATUS_MARKS['running']} running"
+    return f"{STATUS_MARKS['queued']} queued"
 
 
 def _short(text: str, limit: int = 60) -> str:
