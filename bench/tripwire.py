@@ -7,7 +7,8 @@ baseline is ``git status --porcelain`` alone on the same repository in the same 
 interleaved, median of ``--repeat``. Measured twice: the plain repository, then with what a
 real one holds besides (an ignored ``.env``, an ignored ``node_modules`` of 20,000 files and a
 ``.venv`` of 5,000: the ignored-file fingerprint is capped, see
-:mod:`workstream.executor.watchlist`; and one linked worktree of the user).
+:mod:`workstream.executor.watchlist`; and one linked worktree of the user), then with a
+``__pycache__`` per package (5,000 ``.pyc``, watched).
 """
 
 from __future__ import annotations
@@ -56,6 +57,17 @@ def add_surroundings(root: Path) -> None:
     )
 
 
+def add_pycache(root: Path) -> None:
+    """A ``__pycache__`` per package of the user's sources (ignored, 5,000 ``.pyc`` in all):
+    the tripwire watches their ``.pyc`` files (a forged one runs instead of its source)."""
+    with (root / ".gitignore").open("a") as ignore:
+        ignore.write("__pycache__/\n")
+    for i in range(FILES):
+        path = root / f"src/pkg{i % 50}/__pycache__/module_{i}.cpython-312.pyc"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x" * 200)
+
+
 def measure(root: Path, repeat: int) -> tuple[float, float]:
     ours: list[float] = []
     status: list[float] = []
@@ -84,6 +96,10 @@ def main() -> None:
         add_surroundings(root)
         a, b = measure(root, args.repeat)
         print("with .env, node_modules (20,000 files), .venv (5,000) ignored, a linked worktree")
+        print(f"tripwire snapshot {a * 1000:.1f} ms, git status {b * 1000:.1f} ms: {a / b:.2f}x")
+        add_pycache(root)
+        a, b = measure(root, args.repeat)
+        print("and a __pycache__ per package (5,000 .pyc files, ignored)")
         print(f"tripwire snapshot {a * 1000:.1f} ms, git status {b * 1000:.1f} ms: {a / b:.2f}x")
 
 
