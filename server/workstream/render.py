@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
+from typing import TYPE_CHECKING
 
-from workstream.executor.plan import Plan
 from workstream.model import Workstream
+
+if TYPE_CHECKING:  # the executor loads on first use (the language server starts without it)
+    from workstream.executor.plan import Plan
 
 
 def _critical_edges(plan: Plan) -> set[tuple[str, str]]:

@@ -18,7 +18,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from workstream.analysis import analyze
-from workstream.executor.plan import graph_plan
 from workstream.lsp.arguments import RUN_ID, STEP_ID, URI, short, strings
 from workstream.lsp.bulk import off_loop
 from workstream.lsp.server import WorkstreamServer
@@ -81,6 +80,8 @@ def _mermaid(ls: WorkstreamServer, uri: str) -> str:
         raise JsonRpcInvalidParams(
             f"{GRAPH}: not a workstream (the document is not a JSON object): {short(uri)}"
         )
+    from workstream.executor.plan import graph_plan  # the executor loads on first use
+
     return mermaid(graph_plan(model), model)
 
 

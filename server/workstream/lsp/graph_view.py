@@ -29,7 +29,6 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
-from workstream.executor.plan import graph_plan
 from workstream.findings import Span
 from workstream.lsp.arguments import URI, short, strings
 from workstream.lsp.bulk import JSON, Wire, off_loop, ranges
@@ -50,6 +49,8 @@ def graph_data(at: At, statuses: dict[str, StepStatus], active_run: str | None) 
             f"{GRAPH_DATA}: not a workstream (the document is not a JSON object): "
             f"{short(at.doc.uri)}"
         )
+    from workstream.executor.plan import graph_plan  # the executor loads on first use
+
     plan = graph_plan(model)
     wave_of = {step: n for n, wave in enumerate(plan.waves, start=1) for step in wave}
     on_path = set(plan.critical_path)
