@@ -145,11 +145,11 @@ def snapshot(
     for entry in out.split("\0"):
         if len(entry) < 4:
             continue
-        code, name = entry[:2], entry[3:]
-        if code == "!!":
+        mark, name = entry[:2], entry[3:]
+        if mark == "!!":
             ignored.append(name)
         else:
-            status[name] = f"{code} {_file_hash(repo_root / name)}"
+            status[name] = f"{mark} {_file_hash(repo_root / name)}"
     info = _files(git_dir / "info")
     venv = venv_fingerprint(environ)
     objects = object_store(git_dir)
