@@ -5,6 +5,7 @@ clusters (step_groups entries and parallel_group numbers), over stdio against th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -113,6 +114,7 @@ async def test_after_a_run_each_candidate_has_its_status_score_and_branch(
         pick = nodes["pick"]
         if pick["status"] is not None:
             break
+        await asyncio.sleep(0.05)  # the statuses load in the background: up to 10 s
     assert pick["status"] == "succeeded"
     got = [(c["n"], c["status"], c["score"], c["selected"]) for c in pick["candidates"]]
     assert got == [

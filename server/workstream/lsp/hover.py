@@ -16,6 +16,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from workstream.builtin_tools import BUILTIN
+from workstream.candidates import FIRST, unit_count
 from workstream.lsp.context import resolve_fresh, to_current
 from workstream.lsp.query import target_at
 from workstream.lsp.server import WorkstreamServer
@@ -43,11 +44,25 @@ def describe(
     lines.append(f"- dependents: {_list(dependents)}")
     files = "no scope" if step.files is None else _list(step.files, "must change nothing")
     lines.append(f"- files: {files}")
+    if step.candidates:
+        lines.extend(candidates_lines(step))
     if status:
         lines.append(f"- last run: {status}")
     if transcript:
         lines.append(f"- transcript: [{Path(transcript).name}]({Path(transcript).as_uri()})")
     return "\n".join(lines)
+
+
+def candidates_lines(step: Step) -> list[str]:
+    """A step's candidates as the hover lists them, before any run: how many units of work,
+    how one is chosen, and what each changes."""
+    units = unit_count(step.candidates)
+    chosen = (step.select or FIRST).describe()
+    lines = [f"- candidates: {units} runs, each in its own worktree; the result is {chosen}"]
+    for candidate in step.candidates:
+        times = f" (x{candidate.attempts})" if candidate.attempts > 1 else ""
+        lines.append(f"  - {candidate.index + 1}: {candidate.label()}{times}")
+    return lines
 
 
 def describe_tool(model: Workstream, name: str) -> str:
