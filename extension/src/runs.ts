@@ -147,7 +147,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
 }
 
-const ICONS: Record<StepStatus, string> = {
+export const ICONS: Record<StepStatus, string> = {
   queued: '·',
   running: '▶',
   succeeded: '✓',

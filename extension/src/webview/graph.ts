@@ -2,11 +2,14 @@
  * The graph view's page (runs inside the webview, bundled with dagre into dist/graph.js): draws
  * the server's graph as SVG, one `g.node[data-step]` per step carrying its id as text, coloured
  * by its status, the waves as columns, the critical path in its own colour; a click on a node
- * asks the extension to reveal the step, its ▶ button to run it. Colours come from the theme's
- * CSS variables (graph.css).
+ * asks the extension to reveal the step, its ▶ button to run it. Groups are drawn as clusters
+ * behind their steps, a step's candidates as rows inside it (graphParts.ts). Colours come from
+ * the theme's CSS variables (graph.css).
  */
 import dagre from '@dagrejs/dagre';
-import { BUTTON_WIDTH, HEADER, edgePath, layoutGraph, type GraphData, type Layout, type PlacedNode } from '../graphLayout';
+import { BUTTON_WIDTH, HEADER, NODE_HEIGHT, edgePath, layoutGraph, type GraphData, type Layout, type PlacedNode } from '../graphLayout';
+import { drawCandidates, drawCluster } from './graphParts';
+import { element, fit, measure, text } from './svg';
 import './graph.css';
 
 interface WebviewApi {
@@ -15,38 +18,9 @@ interface WebviewApi {
 declare function acquireVsCodeApi(): WebviewApi;
 
 const api = acquireVsCodeApi();
-const SVG = 'http://www.w3.org/2000/svg';
 const ID_FONT = '600 13px';
 const STATUS_FONT = '12px';
 const STATUSES = ['succeeded', 'running', 'queued', 'failed', 'skipped', 'cancelled'];
-
-const context = document.createElement('canvas').getContext('2d');
-function measure(text: string, font: string): number {
-  if (!context) return text.length * 8;
-  context.font = `${font} ${getComputedStyle(document.body).fontFamily || 'sans-serif'}`;
-  return context.measureText(text).width;
-}
-
-function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
-  const created = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) created.setAttribute(key, String(value));
-  parent?.appendChild(created);
-  return created;
-}
-
-function text(parent: Element, content: string, attributes: Record<string, string | number>): SVGTextElement {
-  const created = element('text', attributes, parent);
-  created.textContent = content;
-  return created;
-}
-
-/** `content` cut with an ellipsis to fit `width` pixels. */
-function fit(content: string, width: number, font: string): string {
-  if (measure(content, font) <= width) return content;
-  let cut = content;
-  while (cut.length > 1 && measure(`${cut}…`, font) > width) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
 
 function drawNode(svg: SVGSVGElement, placed: PlacedNode): void {
   const { node, width, height } = placed;
@@ -66,7 +40,7 @@ function drawNode(svg: SVGSVGElement, placed: PlacedNode): void {
   text(group, node.id, { class: 'step-id', x: 13, y: 19 });
   const status = node.statusText ?? 'not run yet';
   text(group, fit(status, width - BUTTON_WIDTH - 20, STATUS_FONT), { class: 'status-text', x: 13, y: 36 });
-  const button = element('g', { class: 'run-button', transform: `translate(${width - BUTTON_WIDTH + 2},${height / 2 - 11})`, role: 'button', tabindex: 0 }, group);
+  const button = element('g', { class: 'run-button', transform: `translate(${width - BUTTON_WIDTH + 2},${NODE_HEIGHT / 2 - 11})`, role: 'button', tabindex: 0 }, group);
   element('title', {}, button).textContent = `Run step ${node.id} (with the dependencies it still needs)`;
   element('rect', { width: 22, height: 22, rx: 4 }, button);
   element('path', { d: 'M8 6 L16 11 L8 16 Z' }, button);
@@ -76,6 +50,7 @@ function drawNode(svg: SVGSVGElement, placed: PlacedNode): void {
   };
   button.addEventListener('click', run);
   button.addEventListener('keydown', (event) => (event.key === 'Enter' || event.key === ' ') && run(event));
+  drawCandidates(group, placed.rows);
   group.addEventListener('click', () => api.postMessage({ type: 'reveal', id: node.id }));
   group.addEventListener('keydown', (event) => event.key === 'Enter' && api.postMessage({ type: 'reveal', id: node.id }));
 }
@@ -93,6 +68,7 @@ function drawGraph(data: GraphData, layout: Layout): SVGSVGElement {
     element('rect', { class: `wave-band${column.wave % 2 ? ' odd' : ''}`, x: left, y: 4, width, height: layout.height - 8, rx: 8 }, svg);
     text(svg, `wave ${column.wave}`, { class: 'wave-label', x: left + width / 2, y: 4 + HEADER / 2 + 4, 'text-anchor': 'middle' });
   }
+  layout.clusters.forEach((cluster) => drawCluster(svg, cluster));
   for (const placed of layout.edges) {
     const critical = placed.edge.critical;
     element('path', {
