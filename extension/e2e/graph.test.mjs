@@ -1,7 +1,8 @@
 // End-to-end test of the graph view and of runs shown as notifications, in a real VS Code
 // (code-server with the built .vsix, headless Chromium; see vscode.test.mjs and harness.mjs).
 // Run through extension/scripts/test.sh. WORKSTREAM_E2E_SCREENSHOT_DIR=dir also copies the
-// screenshots it takes (screenshot-graph.png, screenshot-progress.png) there, e.g. ../docs.
+// screenshots it takes (screenshot-graph.png, screenshot-progress.png,
+// screenshot-groups.png) there, e.g. ../docs.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,16 @@ const GRAPH = {
 const graphText = (graph) => `${JSON.stringify(graph, null, 2)}\n`;
 // A step that saves some work, then sleeps long; its sleep is told apart from any other by its length.
 const NAP = `sleep 30.${String(process.pid % 10_000).padStart(4, '0')}`;
+// A step group and two steps with candidates: drawn as a cluster and as rows in their steps.
+const GROUPS = {
+  id: 'ws-groups',
+  step_groups: [{ id: 'utils', steps: ['a', 'b'], execute: 'sequential', max_workers: 1 }],
+  steps: [
+    { id: 'a', run: 'true', files: [] },
+    { id: 'b', run: 'true', files: [], depends_on: ['a'] },
+    { id: 'd', run: 'true', files: [], candidates: [{ run: 'true' }, { attempts: 2 }] },
+  ],
+};
 const LONG = { id: 'ws-long', steps: [{ id: 'nap', run: `printf wip > wip.txt && ${NAP}`, files: ['wip.txt'] }] };
 
 let codeServer;
@@ -230,5 +241,43 @@ describe('the graph view and runs as notifications in code-server', { timeout: 1
       }
       return false;
     });
+  }));
+
+  it('draws a step group as a cluster around its steps, and a step\'s candidates as rows inside it', { timeout: TIMEOUT }, check(async () => {
+    writeFileSync(join(repo, 'groups.workstream.json'), graphText(GROUPS));
+    await wb.openFile('groups.workstream.json');
+    await wb.waitFor('the run lens', async () => (await wb.lensTexts()).some((t) => t.startsWith('▶ Run workstream')), 60_000);
+    await wb.runCommand('Workstream: Show Graph');
+    const drawn = await wb.waitFor('the graph of ws-groups with its cluster and candidates', async () => {
+      for (const f of page.frames()) {
+        const header = await f.$eval('#header', (e) => e.textContent).catch(() => '');
+        if (!header.startsWith('ws-groups')) continue;
+        const clusters = await f.$$eval('g.cluster', (els) => els.map((e) => [e.getAttribute('data-group'), e.querySelector('text')?.textContent]));
+        const rows = await f.$$eval('g.node[data-step="d"] g.candidate', (els) => els.map((e) => e.getAttribute('data-n')));
+        return clusters.length && rows.length && { f, clusters, rows };
+      }
+      return false;
+    });
+    assert.deepEqual(drawn.clusters, [['utils', 'utils · sequential · max 1']]);
+    assert.deepEqual(drawn.rows, ['1', '2', '3'], 'd\'s own run, and the step\'s run twice (attempts 2)');
+    // The cluster's box holds a and b, not d.
+    const boxes = await drawn.f.evaluate(() => {
+      const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+      return Object.fromEntries([['utils', document.querySelector('g.cluster rect')],
+        ...['a', 'b', 'd'].map((id) => [id, document.querySelector(`g.node[data-step="${id}"] rect.box`)])].map(([k, el]) => [k, box(el)]));
+    });
+    const inside = (a, b) => a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3];
+    assert.ok(inside(boxes.a, boxes.utils) && inside(boxes.b, boxes.utils), JSON.stringify(boxes));
+    assert.ok(!inside(boxes.d, boxes.utils), JSON.stringify(boxes));
+    // Run d: the first candidate to pass is chosen (they run at once: either of the first two),
+    // its row highlighted with the lens's mark.
+    await drawn.f.locator('g.node[data-step="d"] g.run-button').click();
+    const after = await wb.waitFor('d run, one candidate selected', async () => {
+      const rows = await drawn.f.$$eval('g.node[data-step="d"] g.candidate', (els) => els.map((e) => [e.getAttribute('data-n'), e.getAttribute('data-status'), e.classList.contains('selected')]));
+      return rows.filter(([, , selected]) => selected).length === 1 && rows;
+    }, 60_000);
+    assert.equal(after.find(([, , selected]) => selected)?.[1], 'succeeded', JSON.stringify(after));
+    assert.equal(await drawn.f.$eval('g.candidate.selected text.candidate-mark', (e) => e.textContent), '✓');
+    await screenshot('screenshot-groups.png');
   }));
 });
