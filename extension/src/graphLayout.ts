@@ -186,16 +186,15 @@ export function layoutGraph(dagre: Dagre, data: GraphData, measure: (text: strin
   const byId = new Map(data.nodes.map((node) => [node.id, node]));
   const groups = (data.groups ?? []).filter((group) => group.steps.some((step) => byId.has(step)));
   // dagre keeps a cluster's ranks few, and would pull a step with slack (one that nothing
-  // after it holds back) into a later column than its wave's. Each group is tried in turn and
-  // kept as a cluster only when every wave stays one column; the others get a box drawn around
-  // their steps after the layout (`laidOut` false).
-  const kept: GraphGroup[] = [];
+  // after it holds back) into a later column than its wave's. All groups are tried at once; the
+  // ones holding a step out of its wave's column are dropped and the rest tried again, until
+  // every wave is one column. The dropped get a box drawn around their steps (`laidOut` false).
+  let kept = groups;
   let placed = place(dagre, data, measure, kept);
-  for (const group of groups) {
-    const tried = place(dagre, data, measure, [...kept, group]);
-    if (!tried.parent.size || !wavesAreColumns(tried.nodes)) continue;
-    kept.push(group);
-    placed = tried;
+  while (kept.length && !wavesAreColumns(placed.nodes)) {
+    const moved = new Set(misplaced(placed.nodes).flatMap((id) => placed.parent.get(id) ?? []));
+    kept = moved.size ? kept.filter((group) => !moved.has(group)) : [];
+    placed = place(dagre, data, measure, kept);
   }
   const { nodes, edges, parent } = placed;
   let { width, height } = placed;
@@ -279,6 +278,19 @@ function place(dagre: Dagre, data: GraphData, measure: (text: string) => number,
   }));
   const size = graph.graph() as { width?: number; height?: number };
   return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0, parent };
+}
+
+/** The steps not in their wave's column (the x most of the wave's steps have). */
+function misplaced(nodes: PlacedNode[]): string[] {
+  const counts = new Map<number, Map<number, number>>();
+  for (const p of nodes) {
+    if (p.node.wave == null) continue;
+    const xs = counts.get(p.node.wave) ?? new Map<number, number>();
+    xs.set(Math.round(p.x), (xs.get(Math.round(p.x)) ?? 0) + 1);
+    counts.set(p.node.wave, xs);
+  }
+  const column = new Map([...counts].map(([wave, xs]) => [wave, [...xs].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0]]));
+  return nodes.filter((p) => p.node.wave != null && Math.round(p.x) !== column.get(p.node.wave)).map((p) => p.node.id);
 }
 
 /** True when the steps of each wave share one column, left of the next wave's. */
