@@ -124,15 +124,28 @@ def _clean_root(
         if path not in registered:
             report.refused.append((path, "not a worktree workstream made; left alone"))
             continue
-        entry = state.steps.get(path.name) if state is not None else None
+        name, entry = _holder(state, path)
         base = (entry.kept_commit if entry is not None else None) or registered[path].head
-        if _clean_one(repo, target, path, entry, base, force, report):
+        if _clean_one(repo, target, path, name, entry, base, force, report):
             if entry is not None:
                 entry.worktree = None
                 entry.kept_commit = None
             _forget_candidate(state, path)
     repo.prune()
     report.folders.extend(release_root(root, target.git_dir))
+
+
+def _holder(state: RunState | None, path: Path) -> tuple[str, StepState | None]:
+    """The step a kept worktree was left by, and the name its saved branch takes: the entry
+    whose worktree it is (a pooled ``.pool-<n>`` is named after no step), else the step named
+    like the folder; without either, the folder's name without leading dots (a ref name
+    component may not start with one)."""
+    steps = state.steps if state is not None else {}
+    for step_id, entry in steps.items():
+        if entry.worktree == str(path):
+            return step_id, entry
+    named = steps.get(path.name)
+    return (path.name, named) if named is not None else (path.name.lstrip(".") or "worktree", None)
 
 
 def _forget_candidate(state: RunState | None, path: Path) -> None:
@@ -148,6 +161,7 @@ def _clean_one(
     repo: Git,
     target: Target,
     path: Path,
+    name: str,
     entry: StepState | None,
     base: str | None,
     force: bool,
@@ -175,13 +189,13 @@ def _clean_one(
         environment,
         scratch,
         f"workstream: changes in {path} saved by clean\n",
-        target.model.bookkeeping(path.name),
+        target.model.bookkeeping(name),
     )
     if error is not None and not force:
         report.refused.append((path, f"its changes could not be saved ({error}); use --force"))
         return False
     if commit is not None:
-        branch = f"workstream/{target.model.id}/saved/{path.name}-{stamp}"
+        branch = f"workstream/{target.model.id}/saved/{name}-{stamp}"
         repo.set_branch(branch, commit, "workstream clean: changes made in a kept worktree")
         report.saved.append((branch, commit))
     try:
