@@ -106,8 +106,9 @@ export interface PlacedCluster {
   width: number;
   height: number;
   /**
-   * False for a group whose steps all sit in other clusters (a parallel group of steps that are
-   * each in a step group): dagre did not keep it together, its box only spans its steps.
+   * False for a group dagre did not lay out as a cluster: its steps all sit in step groups, or
+   * keeping it together would move a step out of its wave's column. Its box only spans its
+   * steps and may cover others.
    */
   laidOut: boolean;
 }

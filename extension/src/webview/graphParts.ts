@@ -20,7 +20,7 @@ export function drawCluster(svg: SVGSVGElement, cluster: PlacedCluster): void {
     'data-kind': group.kind,
   }, svg);
   const steps = group.steps.join(', ');
-  element('title', {}, box).textContent = `${cluster.label}\n${steps}${cluster.laidOut ? '' : '\n(its steps also sit in step groups: the box spans them)'}`;
+  element('title', {}, box).textContent = `${cluster.label}\n${steps}${cluster.laidOut ? '' : '\n(not kept together in the layout: the box only spans its steps)'}`;
   element('rect', { class: 'cluster-box', x: cluster.x, y: cluster.y, width: cluster.width, height: cluster.height, rx: 10 }, box);
   text(box, fit(cluster.label, cluster.width - 16, LABEL_FONT), {
     class: 'cluster-label',
