@@ -210,7 +210,9 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         )
         if failed:
             return _keep(a, failed)
-        reset_admin(a.admin, a.path, start)
+        replaced = reset_admin(a.admin, a.path, start)
+        if replaced:
+            return _keep(a, _replaced(a, replaced))
         tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
         a.environment.update(ctx.repo.changed_between(start, tree))
     a.commands.enter_worktree_venv()  # setup made <worktree>/.venv: the tool and tests use it
@@ -222,7 +224,9 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     if failed:
         failed.tool_failed = failed.status == "failed"  # for the tool's circuit breaker
         return _keep(a, failed)
-    reset_admin(a.admin, a.path, start)
+    replaced = reset_admin(a.admin, a.path, start)
+    if replaced:
+        return _keep(a, _replaced(a, replaced))
     tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
     changed = [p for p in ctx.repo.changed_between(start, tree) if p not in a.environment]
     if step.files is not None:
@@ -298,6 +302,13 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     )
     result.score = value
     return result
+
+
+def _replaced(a: _Attempt, what: str) -> AttemptResult:
+    """A step that removed or replaced its worktree folder fails: nothing it left is its work."""
+    message = f"{what}: an empty folder is back in its place, and nothing was followed"
+    a.say(message)
+    return AttemptResult("failed", message, "tripwire")
 
 
 def _result_tree(repo: Git, a: _Attempt, start: str, tree: str, changed: list[str]) -> str:

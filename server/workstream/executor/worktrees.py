@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,8 +130,30 @@ def clear_path(repo: Git, path: Path) -> None:
         )
 
 
-def reset_admin(admin: Path, path: Path, commit: str) -> None:
-    """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there."""
+def reclaim(path: Path) -> str | None:
+    """Put a real, empty folder back where a step removed its worktree folder or replaced it
+    with a link or a file, touching only what sits at ``path`` (a link is unlinked, never
+    followed: through a link to the user's repository, the next ``rmtree`` of ``.git`` or
+    ``git clean`` would act on theirs). Returns what it found, or None for a real folder."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        path.mkdir()
+        return f"the step removed its worktree folder {path}"
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    target = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
+    os.unlink(path)
+    path.mkdir()
+    if target is not None:
+        return f"the step replaced its worktree folder {path} with a link to {target}"
+    return f"the step replaced its worktree folder {path} with a file"
+
+
+def reset_admin(admin: Path, path: Path, commit: str) -> str | None:
+    """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there;
+    first make ``path`` a real folder again (:func:`reclaim`: what it found, or None)."""
+    replaced = reclaim(path)
     _replace(admin / "HEAD", commit + "\n")
     _replace(admin / "commondir", "../..\n")
     _replace(admin / "gitdir", str(path / ".git") + "\n")
@@ -144,6 +167,7 @@ def reset_admin(admin: Path, path: Path, commit: str) -> None:
     elif dot_git.exists() or dot_git.is_symlink():
         dot_git.unlink()
     dot_git.write_text(f"gitdir: {admin}\n", encoding="utf-8")
+    return replaced
 
 
 def _replace(file: Path, text: str) -> None:
