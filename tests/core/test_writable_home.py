@@ -60,6 +60,17 @@ def test_an_entry_that_would_show_a_hidden_secret_names_it(entry: str, hidden: s
         "~/go/bin",
         "~/.cache",  # a folder of its own inside it, not all of it
         "~/.cache/pre-commit",
+        # found by an attack: each runs code as you after the run
+        "~/.cache/p10k-instant-prompt-root.zsh",
+        "~/.cache/env.sh",
+        "~/.cache/prek",
+        "~/.cache/pipx",
+        "~/.cache/nvim",
+        "~/.cache/ms-playwright",
+        "~/.local/state/nix",
+        "~/.local/state/nix/profiles",
+        "~/.local/state/home-manager",
+        "~/.local/state/mise",
         "~/anything",
     ],
 )

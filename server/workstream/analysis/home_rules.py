@@ -48,7 +48,18 @@ WRITABLE_IN_HOME: tuple[Parts, ...] = _split(
 NOT_WRITABLE_IN_HOME: tuple[Parts, ...] = _split(
     (
         ".cache/pre-commit",  # the hook environments pre-commit runs at your next commit
+        ".cache/prek",  # the same, for prek (pre-commit's drop-in)
         ".cache/pypoetry/virtualenvs",  # Poetry's environments, run by `poetry run`
+        ".cache/pipx",  # the environments `pipx run` runs
+        ".cache/nvim",  # Neovim's vim.loader: compiled Lua run at its next start
+        ".cache/ms-playwright",  # the browsers Playwright runs
+        ".cache/p10k-*",  # Powerlevel10k's instant prompt, sourced by every new zsh
+        ".cache/*.zsh",  # a script file of its own in ~/.cache is something sources it
+        ".cache/*.sh",
+        ".cache/*.bash",
+        ".local/state/nix",  # Nix's user profiles: on your PATH
+        ".local/state/home-manager",  # Home Manager's generations: your activated config
+        ".local/state/mise",  # mise's trusted configs (which then run their tasks and hooks)
     )
 )
 
