@@ -10,7 +10,7 @@ import itertools
 import json
 from typing import TYPE_CHECKING
 
-from workstream.model import Workstream
+from workstream.model import StepGroup, Workstream
 
 if TYPE_CHECKING:  # the executor loads on first use (the language server starts without it)
     from workstream.executor.plan import Plan
@@ -57,27 +57,40 @@ def mermaid(plan: Plan, model: Workstream | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clusters(plan: Plan, model: Workstream) -> list[tuple[str, str, list[str]]]:
-    """The groups as clusters (name, title, planned members): a step in two is drawn in the
-    first (a step group before its parallel_group)."""
-    placed: set[str] = set()
-    out: list[tuple[str, str, list[str]]] = []
-    planned = set(plan.steps)
-    for n, group in enumerate(model.step_groups):
-        members = [s for s in group.steps if s in planned and s not in placed]
-        if group.id and members:
-            how = "sequential" if group.sequential else "parallel"
-            cap = f", max {group.max_workers}" if group.max_workers else ""
-            out.append((f"group{n}", f"{group.id} ({how}{cap})", members))
-            placed.update(members)
+def group_clusters(
+    model: Workstream, planned: set[str]
+) -> list[tuple[str, StepGroup | int, list[str]]]:
+    """The groups a graph draws as clusters, with their planned members: each ``step_groups``
+    entry (its id and the group), then each ``parallel_group`` number (``parallel_group N``
+    and N). A step may be in two (a step group and a parallel group)."""
+    out: list[tuple[str, StepGroup | int, list[str]]] = []
+    for group in model.step_groups:
+        if group.id:
+            out.append((group.id, group, [s for s in group.steps if s in planned]))
     numbers: dict[int, list[str]] = {}
     for step in model.steps:
-        if step.parallel_group is not None and step.id in planned and step.id not in placed:
+        if step.parallel_group is not None and step.id in planned:
             numbers.setdefault(step.parallel_group, []).append(step.id)
-            placed.add(step.id)
-    for number in sorted(numbers):
-        name = f"pgroup{number}".replace("-", "m")
-        out.append((name, f"parallel_group {number}", numbers[number]))
+    out.extend((f"parallel_group {n}", n, numbers[n]) for n in sorted(numbers))
+    return out
+
+
+def _clusters(plan: Plan, model: Workstream) -> list[tuple[str, str, list[str]]]:
+    """The groups as mermaid clusters (name, title, planned members): a step in two is drawn
+    in the first (a step group before its parallel_group)."""
+    placed: set[str] = set()
+    out: list[tuple[str, str, list[str]]] = []
+    for n, (title, group, steps) in enumerate(group_clusters(model, set(plan.steps))):
+        members = [s for s in steps if s not in placed]
+        if not members:
+            continue
+        if isinstance(group, int):
+            out.append((f"pgroup{group}".replace("-", "m"), title, members))
+        else:
+            how = "sequential" if group.sequential else "parallel"
+            cap = f", max {group.max_workers}" if group.max_workers else ""
+            out.append((f"group{n}", f"{title} ({how}{cap})", members))
+        placed.update(members)
     return out
 
 

@@ -36,6 +36,7 @@ from workstream.lsp.context import At, resolve
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.statuses import StepStatus, changed_since, lens_text
 from workstream.model import Step, Workstream
+from workstream.render import group_clusters
 
 GRAPH_DATA = "workstream.graphData"
 
@@ -119,30 +120,14 @@ def _candidates(step: Step | None, entry: StepStatus | None) -> list[JSON]:
 def _groups(model: Workstream, planned: set[str]) -> list[JSON]:
     """The clusters: each ``step_groups`` entry, then each ``parallel_group`` number."""
     out: list[JSON] = []
-    for group in model.step_groups:
-        if group.id:
-            out.append(
-                {
-                    "id": group.id,
-                    "kind": "step_group",
-                    "steps": [s for s in group.steps if s in planned],
-                    "execute": "sequential" if group.sequential else "parallel",
-                    "maxWorkers": group.max_workers,
-                }
-            )
-    numbers: dict[int, list[str]] = {}
-    for step in model.steps:
-        if step.parallel_group is not None and step.id in planned:
-            numbers.setdefault(step.parallel_group, []).append(step.id)
-    for number in sorted(numbers):
+    for title, group, steps in group_clusters(model, planned):
+        if isinstance(group, int):
+            kind, execute, cap = "parallel_group", "parallel", None
+        else:
+            kind, cap = "step_group", group.max_workers
+            execute = "sequential" if group.sequential else "parallel"
         out.append(
-            {
-                "id": f"parallel_group {number}",
-                "kind": "parallel_group",
-                "steps": numbers[number],
-                "execute": "parallel",
-                "maxWorkers": None,
-            }
+            {"id": title, "kind": kind, "steps": steps, "execute": execute, "maxWorkers": cap}
         )
     return out
 
