@@ -55,10 +55,7 @@ def save_guard(file: Path, guard: SettingsGuard) -> None:
         }
         for p, e in guard.before.items()
     }
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(json.dumps({"home": str(guard.home), "entries": entries}), encoding="utf-8")
-    os.replace(tmp, file)
+    _write(file, {"home": str(guard.home), "entries": entries})
 
 
 def _load_guard(file: Path, evidence: Path) -> SettingsGuard:
@@ -80,11 +77,16 @@ def _load_guard(file: Path, evidence: Path) -> SettingsGuard:
 
 def save_tripwire(where: Path, snap: RepoSnapshot, env: dict[str, str]) -> None:
     """Write the tripwire's baseline and the environment it was taken in."""
-    where.mkdir(parents=True, exist_ok=True)
     data = {"snapshot": asdict(snap), "env": {k: env[k] for k in SNAPSHOT_ENV if k in env}}
-    tmp = where / (TRIPWIRE_FILE + ".tmp")
+    _write(where / TRIPWIRE_FILE, data)
+
+
+def _write(file: Path, data: object) -> None:
+    """Write ``data`` as JSON to ``file`` atomically (a killed runner leaves no half file)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(file.name + ".tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, where / TRIPWIRE_FILE)
+    os.replace(tmp, file)
 
 
 def _load_tripwire(file: Path) -> tuple[RepoSnapshot, dict[str, str]]:
