@@ -94,3 +94,65 @@ async def test_bad_arguments_are_clean_errors(client: LanguageClient, tmp_path: 
         await command(client, "workstream.runsData", (tmp_path / "x.json").as_uri())
     with pytest.raises(JsonRpcException, match="dryRun"):
         await command(client, "workstream.mergeResult", "file:///x.json", "yes")
+
+
+PICK = """{
+  "id": "ws-pick-view",
+  "steps": [
+    {
+      "id": "pick",
+      "files": ["out.txt"],
+      "acceptance_tests": ["grep -qv bad out.txt"],
+      "candidates": [
+        {"run": "echo 30 > out.txt"},
+        {"run": "echo bad > out.txt"},
+        {"run": "echo 10 > out.txt"}
+      ],
+      "select": {"score": "cat out.txt", "better": "lower"}
+    },
+    {"id": "plain", "run": "true", "files": []}
+  ]
+}
+"""
+
+
+async def test_runs_data_lists_each_candidate(client: LanguageClient, tmp_path: Path) -> None:
+    path = make_repo(tmp_path / "repo", PICK)
+    uri = open_file(client, path)
+    before = await command(client, "workstream.runsData", uri)
+    rows = {s["id"]: s["candidates"] for s in before["steps"]}
+    assert rows["plain"] == []
+    assert [(c["n"], c["label"], c["status"]) for c in rows["pick"]] == [
+        (1, "run: echo 30 > out.txt", None),
+        (2, "run: echo bad > out.txt", None),
+        (3, "run: echo 10 > out.txt", None),
+    ]
+    run_id = await command(client, "workstream.runWorkstream", uri)
+    await wait_for(
+        lambda: any(
+            p.runId == run_id and p.status in ("succeeded", "failed") for p in client.run_statuses
+        ),
+        120,
+    )
+    data = await command(client, "workstream.runsData", uri)
+    step = next(s for s in data["steps"] if s["id"] == "pick")
+    rows = {c["n"]: c for c in step["candidates"]}
+    assert [(rows[n]["status"], rows[n]["score"], rows[n]["selected"]) for n in (1, 2, 3)] == [
+        ("succeeded", 30, False),
+        ("failed", None, False),
+        ("succeeded", 10, True),
+    ]
+    root = path.parent
+    for n in (1, 2, 3):
+        branch = f"workstream/ws-pick-view/candidate/pick/{n}"
+        assert rows[n]["branch"] == branch
+        assert rows[n]["startCommit"] == step["startCommit"]
+        assert rows[n]["log"] and Path(rows[n]["log"]).name == f"pick@{n}.log"
+        assert Path(rows[n]["log"]).is_file()
+        kept = rows[n]["commit"] or rows[n]["savedCommit"]
+        assert kept == git(root, "rev-parse", branch)
+    assert rows[3]["commit"] == step["commit"]
+    assert rows[2]["commit"] is None and rows[2]["savedCommit"]
+    assert rows[2]["worktree"] and Path(rows[2]["worktree"]).is_dir()  # a failure keeps it
+    assert rows[1]["worktree"] is None and rows[3]["worktree"] is None
+    assert "grep -qv bad out.txt" in rows[2]["message"]

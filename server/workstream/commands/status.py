@@ -11,7 +11,7 @@ or ``"stale"``) and ``stale`` (why, or null). ``candidates`` is empty but for a 
 candidates: per candidate its ``n`` (from 1), ``label`` (what it changes), ``status``,
 ``branch`` (where its work is kept), ``commit`` (a passing one's), ``saved_commit``, ``score``,
 ``selected``, ``message``, ``reason``, ``started_at``, ``finished_at``, ``duration_ms``,
-``log`` and ``worktree`` (a kept one).
+``log``, ``transcript`` (an AI tool's conversation) and ``worktree`` (a kept one).
 
 Exit codes: 0 when the last run succeeded, 1 when it failed or was cancelled or there is no
 run yet, 2 for bad input (a state file that cannot be read).

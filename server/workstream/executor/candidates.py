@@ -181,6 +181,7 @@ class CandidateLedger(Ledger):
                         "finished_at": None,
                         "duration_ms": None,
                         "log": None,
+                        "transcript": None,
                         "worktree": None,
                         "start_commit": None,
                         "environment": [],
@@ -306,6 +307,7 @@ class CandidateLedger(Ledger):
             selection.tool_failed[n] = result.tool_failed
             if result.transcript:
                 selection.transcripts[n] = str(result.transcript)
+                record["transcript"] = str(result.transcript)
             self._save()
         for m in stop:  # the running ones stop at once, keeping their work on their branches
             selection.events[m].set()

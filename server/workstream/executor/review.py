@@ -2,7 +2,8 @@
 
 :func:`runs_data` is the executor's state (what ``workstream status --format json`` reads) in
 the shape a client shows as a tree: per step its status, duration, commit, branch, start point,
-log, transcript and kept worktree; per run its base and result commits.
+log, transcript and kept worktree, and its candidates with the same and their score and
+selection (:mod:`candidate_review`); per run its base and result commits.
 
 :func:`merge_result` merges the last run's result commit into the branch checked out in the
 user's repository with ``git merge --no-ff``, the way a person would, after refusing when that
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workstream.executor.candidate_review import candidate_rows
 from workstream.executor.errors import ExecutorError
 from workstream.executor.freshness import freshness, stale_reasons
 from workstream.executor.gitops import INERT_CONFIG, Git, _no_hooks_dir, clean_env, identity_env
@@ -73,6 +75,9 @@ def runs_data(path: Path | str) -> dict[str, Any]:
                 "runId": None if entry is None else entry.run_id,
                 "freshness": fresh.get(step_id),
                 "stale": stale.get(step_id),
+                "candidates": candidate_rows(
+                    target.model.step(step_id), [] if entry is None else entry.candidates
+                ),
             }
         )
     run = None
