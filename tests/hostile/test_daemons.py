@@ -103,3 +103,33 @@ def test_a_daemon_of_a_timed_out_step_without_the_sandbox(repo: Guarded) -> None
     assert result.state.steps["a"].reason == "timeout"
     assert _gone(marker, patience=2.0)
     assert _zombie_children() == []
+
+
+def _unmarked(marker: str) -> str:
+    """A daemon that leaves the group and rewrites its title over its environment (Perl's $0),
+    and one that removes its marker: neither the group nor the marker finds them."""
+    return (
+        "perl -MPOSIX -e 'fork and exit; POSIX::setsid(); fork and exit; "
+        f'$SIG{{TERM}}="IGNORE"; $0="kworker/{marker}" . (" " x 4000); sleep 300\''
+        " </dev/null >/dev/null 2>&1; "
+        f"env -u WORKSTREAM_STEP_TOKEN setsid sh -c \"trap '' TERM HUP; exec sleep {marker}\""
+        " </dev/null >/dev/null 2>&1 &"
+    )
+
+
+@pytest.mark.parametrize("end", ["succeeds", "fails", "times out"])
+def test_a_daemon_without_its_marker_does_not_outlive_the_run(
+    repo: Guarded, sandbox: bool, end: str
+) -> None:
+    marker = "777.61" + str(int(sandbox)) + str(len(end))
+    tail = {"succeeds": "echo hi > x.txt", "fails": "exit 3", "times out": "sleep 30"}[end]
+    step = {"id": "a", "run": f"{_unmarked(marker)} sleep 0.3; {tail}", "files": ["x.txt"]}
+    if end == "times out":
+        step["timeout"] = 2
+    path = repo.workstream(ws(step, sandbox=sandbox))
+    repo.expected = repo.snapshot()
+    result, _ = run(path, kill_grace=0.3)
+    expected = {"succeeds": "succeeded", "fails": "failed", "times out": "failed"}[end]
+    assert statuses(result) == {"a": expected}
+    assert _gone(marker, patience=2.0), "a daemon without its marker outlived its step"
+    assert _zombie_children() == []

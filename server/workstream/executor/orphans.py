@@ -20,8 +20,9 @@ start time match) or when its session is neither its own nor the runner's — a 
 runner started itself always has one of those two, so such a child can only be an adopted
 orphan.
 
-Limits: a process that removes the marker from its environment and leaves the group (``env
--u WORKSTREAM_STEP_TOKEN setsid …``) is not found; the sandbox covers that case.
+A process that removes the marker from its environment (or overwrites it with a new process
+title) and leaves the group is not found here; it is the runner's adopted child then, which
+:mod:`workstream.executor.adoptees` stops.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
-def _stat(pid: int) -> tuple[str, int, int, int] | None:
+def stat_of(pid: int) -> tuple[str, int, int, int] | None:
     """(state, parent pid, session id, start time) of a process, None when it is gone."""
     try:
         fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
@@ -89,7 +90,7 @@ def marked(token: str) -> dict[int, int]:
         except OSError:
             continue
         if needle in environ + b"\0":
-            stat = _stat(int(entry.name))
+            stat = stat_of(int(entry.name))
             if stat is not None and stat[0] != "Z":
                 found[int(entry.name)] = stat[3]
     return found
@@ -111,7 +112,7 @@ def stop_marked(token: str, grace: float) -> int:
             sig = signal.SIGKILL
             kills += 1
         for pid, start in alive.items():
-            stat = _stat(pid)
+            stat = stat_of(pid)
             if stat is not None and stat[3] == start:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, sig)
@@ -127,7 +128,7 @@ def reap(killed: dict[int, int] | None = None, patience: float = 2.0) -> None:
     me, deadline = os.getpid(), time.monotonic() + patience
     own_session = os.getsid(0)
     while True:
-        for pid, (state, _ppid, sid, start) in _children(me).items():
+        for pid, (state, _ppid, sid, start) in children_of(me).items():
             if state != "Z":
                 continue
             if waiting.get(pid) == start or sid not in (pid, own_session):
@@ -146,7 +147,7 @@ def reap_session(session: int, patience: float = 1.0) -> None:
     me, deadline = os.getpid(), time.monotonic() + patience
     while True:
         alive = False
-        for pid, (state, _ppid, sid, _start) in _children(me).items():
+        for pid, (state, _ppid, sid, _start) in children_of(me).items():
             if sid != session or pid == session:
                 continue
             if state == "Z":
@@ -161,19 +162,19 @@ def reap_session(session: int, patience: float = 1.0) -> None:
 
 def _pending(pid: int, start: int, me: int) -> bool:
     """True while a killed process is still to be reaped by the runner (or still dying)."""
-    stat = _stat(pid)
+    stat = stat_of(pid)
     if stat is None or stat[3] != start:
         return False  # gone, and its pid maybe taken by another process
     return stat[0] != "Z" or stat[1] == me  # a zombie of another parent is that parent's
 
 
-def _children(parent: int) -> dict[int, tuple[str, int, int, int]]:
+def children_of(parent: int) -> dict[int, tuple[str, int, int, int]]:
     out: dict[int, tuple[str, int, int, int]] = {}
     if not _PROC.is_dir():
         return out
     for entry in _PROC.iterdir():
         if entry.name.isdigit():
-            stat = _stat(int(entry.name))
+            stat = stat_of(int(entry.name))
             if stat is not None and stat[1] == parent:
                 out[int(entry.name)] = stat
     return out

@@ -6,7 +6,9 @@ covers a child that ignores SIGTERM and grandchildren the tool started. Leftover
 that exited on its own (a dev server sent to the background) are stopped the same way, so no
 step leaves processes behind or holds its output pipe open. Processes that left the group
 (``setsid`` daemons) carry the command's marker in their environment and are stopped after
-the group (:mod:`workstream.executor.orphans`; the runner is their subreaper).
+the group (:mod:`workstream.executor.orphans`; the runner is their subreaper); those that lost
+the marker too are the runner's adopted children, stopped once no running command may own them
+(:mod:`workstream.executor.adoptees`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from workstream.executor import adoptees
 from workstream.executor.orphans import (
     TOKEN_VAR,
     become_subreaper,
@@ -128,15 +131,19 @@ def run_command(
     resolved = [binary, *argv[1:]]
     become_subreaper()
     token = token or new_token()
+    command = wrap(resolved) if wrap is not None else resolved
     try:
-        proc = subprocess.Popen(
-            wrap(resolved) if wrap is not None else resolved,
-            cwd=cwd,
-            env={**env, TOKEN_VAR: token},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        proc = adoptees.launch(
+            token,
+            lambda: subprocess.Popen(
+                command,
+                cwd=cwd,
+                env={**env, TOKEN_VAR: token},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ),
         )
     except OSError:
         return Outcome(None, missing=argv[0])
@@ -168,6 +175,8 @@ def run_command(
     # Then what left the group (setsid daemons): found by the command's token, on any end.
     stop_marked(token, grace if (timed_out or cancelled) else min(grace, 1.0))
     reap_session(pgid)  # what its session leaves to the runner (bubblewrap's inner process)
+    # And what lost its marker too: the runner adopted it; stopped once no command may own it.
+    adoptees.finish(token, grace if (timed_out or cancelled) else min(grace, 1.0))
     # A process that left the group without its token may still hold the pipe: do not wait.
     reader.join(timeout=grace + 1.0)
     if reader.is_alive():
