@@ -1,4 +1,6 @@
-"""``textDocument/hover`` on a step id or a ``depends_on`` entry: what the step is and does.
+"""``textDocument/hover`` on a step id or a ``depends_on`` entry: what the step is and does;
+on a candidate of a step, what that candidate runs and how it ended
+(:mod:`workstream.lsp.hover_candidates`).
 
 Shows the description, tool, dependencies, dependents, file scope, last run status and the
 AI tool's transcript (a link); on a tool name, its command, bookkeeping and what it needs. The
@@ -17,7 +19,8 @@ from lsprotocol import types
 
 from workstream.builtin_tools import BUILTIN
 from workstream.candidates import FIRST, unit_count
-from workstream.lsp.context import resolve_fresh, to_current
+from workstream.lsp.context import At, resolve_fresh, to_current
+from workstream.lsp.hover_candidates import candidate_at, describe_candidate
 from workstream.lsp.query import target_at
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Snapshot
@@ -114,6 +117,8 @@ async def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover 
         return None
     target = target_at(at.snapshot.analysis, at.analysed)
     model = at.snapshot.analysis.model
+    if target is None and model is not None:
+        return _candidate_hover(ls, at, model)
     if target is None or model is None:
         return None
     group = model.groups_by_id.get(target.name)
@@ -141,6 +146,28 @@ async def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover 
     return types.Hover(
         contents=types.MarkupContent(kind=kind, value=text),
         range=to_current(at, target.span),
+    )
+
+
+def _candidate_hover(ls: WorkstreamServer, at: At, model: Workstream) -> types.Hover | None:
+    """A candidate object of a step (or anything inside it): its effective definition and how
+    its runs ended (:mod:`workstream.lsp.hover_candidates`)."""
+    if at.analysed is None:
+        return None
+    found = candidate_at(at.snapshot.analysis.parsed, at.analysed)
+    step = None if found is None else next((s for s in model.steps if s.index == found[0]), None)
+    if found is None or step is None:
+        return None
+    entry = ls.runs.statuses(at.doc.uri).get(step.id)
+    text = describe_candidate(step, found[1], entry)
+    if text is None:
+        return None
+    kind = hover_format(ls)
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=kind, value=plain(text) if kind == types.MarkupKind.PlainText else text
+        ),
+        range=to_current(at, found[2]),
     )
 
 
