@@ -196,6 +196,8 @@ async def test_a_finding_on_every_step_is_published_while_hover_stays_quick(sess
     assert len(published) == STEPS and {d["code"] for d in published} == {"WS203"}
     last = text.index(f'"id":"step-{STEPS - 1}"') + len('"id":')
     assert published[-1]["range"]["start"] == utf16_position(text, last)
-    # Before the work moved off the event loop a hover waited 10-20 s here; idle, the slowest
-    # is about 0.5 s, and a loaded 2-core CI machine doubles it: the bound catches the former.
-    assert max(latencies) < 2.5
+    # Before the work moved off the event loop a hover waited 10-20 s here and was the only one
+    # answered before the findings; now hovers go on being answered while they are computed
+    # (idle the slowest takes about 0.5 s, on a loaded 2-core machine up to 3 s).
+    assert len(latencies) >= 20, "hover was not answered while the findings were computed"
+    assert max(latencies) < 6.0

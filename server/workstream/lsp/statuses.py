@@ -107,17 +107,18 @@ def status_text(entry: StepStatus) -> str:
     """A status as a lens shows it: "✓ 2.4 s", "✗ failed: exit 3", "↷ skipped"
     (the marks of :mod:`workstream.status_marks`, as everywhere)."""
     seconds = f"{(entry.duration_ms or 0) / 1000:.1f} s"
+    ok, failed = STATUS_MARKS["succeeded"], STATUS_MARKS["failed"]
     chosen = [c for c in entry.candidates if c.get("selected")]
     if entry.status == "succeeded" and chosen:
         score = chosen[0].get("score")
         shown = f" (score {score:g})" if isinstance(score, int | float) else ""
         total = len(entry.candidates)
-        return f"✓ candidate {chosen[0].get('n')} of {total} selected{shown} · {seconds}"
+        return f"{ok} candidate {chosen[0].get('n')} of {total} selected{shown} · {seconds}"
     if entry.status == "succeeded":
-        return f"✓ {seconds}"
+        return f"{ok} {seconds}"
     if entry.status == "failed":
         reason = entry.message.strip() or (entry.reason or "")
-        return f"✗ failed: {_short(reason)}" if reason else "✗ failed"
+        return f"{failed} failed: {_short(reason)}" if reason else f"{failed} failed"
     if entry.status == "skipped":
         return f"{STATUS_MARKS['skipped']} skipped"
     if entry.status == "cancelled":
