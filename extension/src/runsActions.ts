@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import { changesCommit, mergeConfirmation, parseNameStatus, shortCommit, type MergePlan } from './runsModel';
-import type { FileNode, RunsNode, RunsTree, StepNode } from './runsTree';
+import type { CandidateNode, FileNode, RunsNode, RunsTree, StepNode } from './runsTree';
 import type { Server } from './server';
 
 const run = promisify(execFile);
@@ -59,8 +59,10 @@ function repoOf(node: FileNode): string | undefined {
   return node.data.repoRoot;
 }
 
-function isStep(node: unknown): node is StepNode {
-  return typeof node === 'object' && node !== null && (node as RunsNode).kind === 'step';
+/** A step, or one of its candidates (its `step` is the candidate's own log, commits, worktree). */
+function isStep(node: unknown): node is StepNode | CandidateNode {
+  const kind = typeof node === 'object' && node !== null ? (node as RunsNode).kind : undefined;
+  return kind === 'step' || kind === 'candidate';
 }
 
 function isFile(node: unknown): node is FileNode {
@@ -72,7 +74,7 @@ function errorText(error: unknown): string {
 }
 
 export function registerRunsActions(server: Server, tree: RunsTree): vscode.Disposable[] {
-  const step = (body: (node: StepNode) => Promise<unknown>) => async (node: unknown) => {
+  const step = (body: (node: StepNode | CandidateNode) => Promise<unknown>) => async (node: unknown) => {
     if (!isStep(node)) return void vscode.window.showInformationMessage('Workstream: pick a step in the Runs view.');
     try {
       await body(node);

@@ -1,6 +1,7 @@
 /**
  * The "Runs" tree of the Workstream activity-bar container: the workstream files of the
- * workspace, each with its steps (status icon in the theme's colours, duration, short commit).
+ * workspace, each with its steps (status icon in the theme's colours, duration, short commit),
+ * and under a step with candidates one row per candidate (runsCandidates.ts).
  * The data is the server's `workstream.runsData`, asked again when a step or a run changes
  * status and when a workstream file changes on disk (debounced).
  */
@@ -18,6 +19,16 @@ import {
   type RunsData,
   type RunsStep,
 } from './runsModel';
+import {
+  candidateContext,
+  candidateDescription,
+  candidateIcon,
+  candidateLabel,
+  candidateTooltip,
+  candidateUnit,
+  stepCandidates,
+  type RunsCandidate,
+} from './runsCandidates';
 import type { Server } from './server';
 
 const REFRESH_MS = 300;
@@ -32,7 +43,16 @@ export class StepNode {
   constructor(readonly file: FileNode, readonly step: RunsStep) {}
 }
 
-export type RunsNode = FileNode | StepNode;
+/** One candidate of a step; `step` is the candidate as a unit, so a step's actions apply. */
+export class CandidateNode {
+  readonly kind = 'candidate';
+  readonly step: RunsStep;
+  constructor(readonly file: FileNode, readonly parent: RunsStep, readonly candidate: RunsCandidate) {
+    this.step = candidateUnit(parent, candidate);
+  }
+}
+
+export type RunsNode = FileNode | StepNode | CandidateNode;
 
 function themeIcon(icon: Icon): vscode.ThemeIcon {
   return new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
@@ -77,8 +97,20 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       item.resourceUri = undefined;
       return item;
     }
+    if (node.kind === 'candidate') {
+      const { parent, candidate } = node;
+      const item = new vscode.TreeItem(candidateLabel(candidate), vscode.TreeItemCollapsibleState.None);
+      item.id = `candidate:${node.file.uri.toString()}#${parent.id}@${candidate.n}`;
+      item.description = candidateDescription(candidate);
+      item.tooltip = candidateTooltip(parent, candidate);
+      item.iconPath = themeIcon(candidateIcon(candidate));
+      item.contextValue = candidateContext(parent, candidate);
+      if (candidate.log) item.command = { command: 'workstream.runs.openLog', title: 'Open Log', arguments: [node] };
+      return item;
+    }
     const { step } = node;
-    const item = new vscode.TreeItem(step.id, vscode.TreeItemCollapsibleState.None);
+    const folded = stepCandidates(step).length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem(step.id, folded);
     item.id = `step:${node.file.uri.toString()}#${step.id}`;
     item.description = stepDescription(step);
     item.tooltip = stepTooltip(step);
@@ -89,7 +121,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    if (node?.kind === 'step') return [];
+    if (node?.kind === 'candidate') return [];
+    if (node?.kind === 'step') return stepCandidates(node.step).map((c) => new CandidateNode(node.file, node.step, c));
     if (node?.kind === 'file') return node.data.steps.map((step) => new StepNode(node, step));
     const client = this.server.languageClient;
     if (!client) return [];

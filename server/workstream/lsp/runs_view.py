@@ -1,7 +1,8 @@
 """``workstream.runsData`` and ``workstream.mergeResult``: the runs view of an editor.
 
 * ``workstream.runsData [uri]`` answers the workstream file's steps with their latest status,
-  duration, commit, branch, start commit, log, transcript and kept worktree, and its last run
+  duration, commit, branch, start commit, log, transcript and kept worktree (a step with
+  candidates: the same per candidate, with its score and whether it was selected), and its last run
   with its base and result commits (:func:`workstream.executor.review.runs_data`); the file
   must lie in a workspace folder. ``error`` says why there is nothing (not in a git
   repository, unreadable), with ``steps`` empty.
