@@ -8,8 +8,6 @@ being typed still yields everything that can be read.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from workstream.findings import Span
@@ -20,75 +18,20 @@ from workstream.jsonc.base import (
     parse_number_float,
     parse_number_int,
 )
+from workstream.jsonc.tokens import LITERALS, NOT_PUNCT, Node, Tokens
 
 #: The tolerant parser does not descend into containers nested deeper than this (they become
 #: ``None``): a workstream is four levels deep, and a hostile document must not cost more.
 MAX_DEPTH = 128
 
 
-@dataclass(slots=True)
-class Node:
-    """A value in the tolerant parse tree."""
-
-    kind: str  # object | array | string | number | literal | invalid
-    start: int
-    end: int
-    value: Any = None  # the Python value of a scalar
-    # object members: (key, key span, value node or None); arrays: value nodes
-    members: list[tuple[str, Span, Node | None]] = field(default_factory=list)
-    items: list[Node] = field(default_factory=list)
-    too_deep: bool = False
-
-
-_TOKEN = re.compile(
-    r"""
-    (?P<skip>(?:[ \t\r\n\ufeff]+|//[^\n]*|/\*(?:.|\n)*?\*/)+)
-  | (?P<opencomment>/\*(?:.|\n)*)
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<badstring>"(?:[^"\\\n]|\\.)*)
-  | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-  | (?P<punct>[{}\[\]:,])
-  | (?P<word>[A-Za-z_$][A-Za-z0-9_$.+-]*|-?[0-9][A-Za-z0-9_.+-]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE,
-)
-
-_LITERALS = {"true": True, "false": False, "null": None}
-_NOT_PUNCT = "\0"  # stands for "no punctuation" in membership tests such as `char in ",}"`
-
-
-class _Tokens:
-    """A cursor over significant tokens: (kind, start, end)."""
-
-    def __init__(self, text: str, errors: list[SyntaxIssue]) -> None:
-        self.tokens: list[tuple[str, int, int]] = []
-        for m in _TOKEN.finditer(text):
-            kind = m.lastgroup or "other"
-            if kind == "skip":
-                continue
-            if kind == "opencomment":
-                errors.append(
-                    SyntaxIssue("Unterminated comment: add '*/'", Span(m.start(), m.end()))
-                )
-                continue
-            self.tokens.append((kind, m.start(), m.end()))
-        self.i = 0
-
-    def peek(self) -> tuple[str, int, int] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def next(self) -> tuple[str, int, int]:
-        token = self.tokens[self.i]
-        self.i += 1
-        return token
-
-
 class TolerantParser:
+    """One parse of a text: the tree, its syntax errors, every range (see the module)."""
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.errors: list[SyntaxIssue] = []
-        self.tokens = _Tokens(text, self.errors)
+        self.tokens = Tokens(text, self.errors)
 
     def error(self, message: str, start: int, end: int) -> None:
         self.errors.append(SyntaxIssue(message, Span(start, end)))
@@ -117,8 +60,8 @@ class TolerantParser:
                 end,
                 json.loads(raw, parse_int=parse_number_int, parse_float=parse_number_float),
             )
-        if kind == "word" and raw in _LITERALS:
-            return Node("literal", start, end, _LITERALS[raw])
+        if kind == "word" and raw in LITERALS:
+            return Node("literal", start, end, LITERALS[raw])
         self.error(f"Unexpected {raw[:20]!r}: expected a value", start, end)
         return Node("invalid", start, end)
 
@@ -163,7 +106,7 @@ class TolerantParser:
                     self.attach(frame, None)  # a key left without a value
                 result = self.close(stack)
                 continue
-            char = self.text[token[1]] if token[0] == "punct" else _NOT_PUNCT
+            char = self.text[token[1]] if token[0] == "punct" else NOT_PUNCT
             if node.kind == "object":
                 result = self.object_step(stack, frame, node, token, char)
             else:
@@ -173,7 +116,7 @@ class TolerantParser:
     def open_or_scalar(self, stack: list[list[Any]]) -> Node | None:
         """Consume the token at the cursor as a value; push a frame if it opens a container."""
         kind, start, end = self.tokens.next()
-        char = self.text[start] if kind == "punct" else _NOT_PUNCT
+        char = self.text[start] if kind == "punct" else NOT_PUNCT
         if char in "{[":
             node = Node("object" if char == "{" else "array", start, end)
             if len(stack) >= MAX_DEPTH:
