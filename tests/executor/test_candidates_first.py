@@ -57,6 +57,11 @@ def test_every_record_names_the_same_first_candidate(repo: Repo, quick: int) -> 
     lines = [e.line for e in events if isinstance(e, StepOutput) and e.step_id == "pick"]
     passed = [int(m[1]) for line in lines if (m := re.match(r"candidate (\d+) succeeded", line))]
     assert passed[:1] == [quick], lines
+    # each start names the candidate's branch; its worktree is named by its own line (a pool
+    # slot while it runs, with reuse), never a folder it is not in
+    for n in (1, 2):
+        started = [line for line in lines if line.startswith(f"candidate {n} (")]
+        assert started and started[0].endswith(f"started on workstream/ws-test/candidate/pick/{n}")
     finished = [e for e in events if isinstance(e, StepFinished) and e.step_id == "pick"]
     assert len(finished) == 1
     assert finished[0].message.startswith(f"candidate {quick} of 2 chosen (the first to pass)")

@@ -267,13 +267,14 @@ class CandidateLedger(Ledger):
             self._save()
         worktree = self.target.worktree_root / unit_name(step_id, candidate)
         label = self._selection(step_id).units[candidate - 1][1]
+        branch = candidate_branch(self.model, step_id, candidate)
         if first:
-            branch = candidate_branch(self.model, step_id, candidate)
             self._emit(StepStarted(self.run_id, step_id, branch, str(worktree), 1))
             for note in self._notes.pop(step_id, []):
                 self._emit(StepOutput(self.run_id, step_id, note))
+        # Not a path: its own "worktree" line names it (a pool slot while it runs, with reuse).
         self._emit(
-            StepOutput(self.run_id, step_id, f"candidate {candidate} ({label}) started: {worktree}")
+            StepOutput(self.run_id, step_id, f"candidate {candidate} ({label}) started on {branch}")
         )
 
     def _record_candidate(self, done: Done) -> None:
