@@ -91,8 +91,9 @@ async def test_a_candidate_shows_its_effective_definition(client: LanguageClient
     assert shown.startswith("**pick: candidate 1 of 3** — as the step"), shown
     assert "`N=30` (the step's)" in shown
 
-    # the "candidates" key and the step id keep their own hovers
-    assert await hover(client, uri, at(client, WORKSTREAM, '"candidates"')) is None
+    # the "candidates" key (the schema's documentation) and the step id keep their own hovers
+    shown = value(await hover(client, uri, at(client, WORKSTREAM, '"candidates"')))
+    assert shown.startswith("**candidates** — `steps[].candidates`"), shown
     assert "candidates: 4 runs" in value(await hover(client, uri, at(client, WORKSTREAM, '"pick"')))
 
 

@@ -1,4 +1,5 @@
-"""``textDocument/completion``: step ids inside ``depends_on``, tool names in ``tool``.
+"""``textDocument/completion``: step ids inside ``depends_on``, tool names in ``tool``; elsewhere
+the schema's keys and values (:mod:`workstream.lsp.completion_schema`).
 
 Offered ids exclude the step's own id, the ids it already lists and every step that depends on
 it (which would make a cycle). Inside a string the completion replaces its contents; elsewhere
@@ -12,6 +13,7 @@ import json
 from lsprotocol import types
 
 from workstream.findings import Span
+from workstream.lsp.completion_schema import schema_items
 from workstream.lsp.context import resolve_fresh
 from workstream.lsp.convert import to_range
 from workstream.lsp.query import completion_candidates, string_token_at
@@ -34,7 +36,8 @@ async def complete(
     # The snapshot is of this very text (resolve_fresh): its offsets are the analysis's.
     candidates = completion_candidates(at.snapshot.analysis, at.snapshot.graph, at.offset)
     if not candidates:
-        return None
+        schema = schema_items(at, _snippets(ls))
+        return types.CompletionList(is_incomplete=False, items=schema) if schema else None
     text = at.index.text
     token = string_token_at(text, at.offset)
     items = []
@@ -61,6 +64,15 @@ async def complete(
             )
         )
     return types.CompletionList(is_incomplete=False, items=items)
+
+
+def _snippets(ls: WorkstreamServer) -> bool:
+    """Whether the client takes snippets in completion items."""
+    completion = ls.client_capabilities.text_document and (
+        ls.client_capabilities.text_document.completion
+    )
+    item = completion.completion_item if completion else None
+    return bool(item and item.snippet_support)
 
 
 def register(server: WorkstreamServer) -> None:

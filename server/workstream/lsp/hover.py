@@ -1,6 +1,7 @@
 """``textDocument/hover`` on a step id or a ``depends_on`` entry: what the step is and does;
 on a candidate of a step, what that candidate runs and how it ended
-(:mod:`workstream.lsp.hover_candidates`).
+(:mod:`workstream.lsp.hover_candidates`); on any other key, what the schema says of it
+(:mod:`workstream.analysis.schema_help`).
 
 Shows the description, tool, dependencies, dependents, file scope, last run status and the
 AI tool's transcript (a link); on a tool name, its command, bookkeeping and what it needs. The
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from workstream.analysis.schema_help import describe_key
 from workstream.builtin_tools import BUILTIN
 from workstream.candidates import FIRST, unit_count
 from workstream.lsp.context import At, resolve_fresh, to_current
 from workstream.lsp.hover_candidates import candidate_at, describe_candidate
-from workstream.lsp.query import target_at
+from workstream.lsp.query import path_at, target_at
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Snapshot
 from workstream.model import Step, Workstream
@@ -117,9 +119,10 @@ async def hover(ls: WorkstreamServer, params: types.HoverParams) -> types.Hover 
         return None
     target = target_at(at.snapshot.analysis, at.analysed)
     model = at.snapshot.analysis.model
-    if target is None and model is not None:
-        return _candidate_hover(ls, at, model)
-    if target is None or model is None:
+    if target is None:
+        found = _candidate_hover(ls, at, model) if model is not None else None
+        return found or _key_hover(ls, at)
+    if model is None:
         return None
     group = model.groups_by_id.get(target.name)
     if target.kind == "workstream-id":
@@ -168,6 +171,25 @@ def _candidate_hover(ls: WorkstreamServer, at: At, model: Workstream) -> types.H
             kind=kind, value=plain(text) if kind == types.MarkupKind.PlainText else text
         ),
         range=to_current(at, found[2]),
+    )
+
+
+def _key_hover(ls: WorkstreamServer, at: At) -> types.Hover | None:
+    """A key: what the schema says of it (its type, default, description, examples)."""
+    if at.analysed is None:
+        return None
+    parsed = at.snapshot.analysis.parsed
+    path, on_key = path_at(parsed, at.analysed)
+    span = parsed.key_span(path) if on_key else None
+    text = describe_key(path) if span is not None else None
+    if text is None or span is None:
+        return None
+    kind = hover_format(ls)
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=kind, value=plain(text) if kind == types.MarkupKind.PlainText else text
+        ),
+        range=to_current(at, span),
     )
 
 
