@@ -5,29 +5,16 @@
 // screenshot-groups.png) there, e.g. ../docs.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepository } from './fixtures.mjs';
-import { isolatedEnv, launchBrowser, startCodeServer } from './harness.mjs';
-import { Workbench } from './workbench.mjs';
+import { Session, workstreamText as graphText } from './session.mjs';
 
-const PYTHON = process.env.WORKSTREAM_PYTHON || 'python3';
 const TIMEOUT = 120_000;
-const root = mkdtempSync(join(tmpdir(), 'workstream-e2e-graph-'));
-const repo = join(root, 'repo');
-const settings = {
-  'workstream.python': PYTHON,
-  'workbench.startupEditor': 'none',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'editor.minimap.enabled': false,
-};
+const session = new Session('workstream-e2e-graph-');
+const { repo } = session;
+const check = (body) => session.check(body);
+const screenshot = (name) => session.screenshot(name);
 
 // fetch -> build -> package and fetch -> lint -> package: three waves; the sleeps let the test
 // see the nodes change colour.
@@ -40,7 +27,6 @@ const GRAPH = {
     { id: 'package', run: 'echo packaged > package.txt', depends_on: ['build', 'lint'], files: ['package.txt'] },
   ],
 };
-const graphText = (graph) => `${JSON.stringify(graph, null, 2)}\n`;
 // A step that saves some work, then sleeps long; its sleep is told apart from any other by its length.
 const NAP = `sleep 30.${String(process.pid % 10_000).padStart(4, '0')}`;
 // A step group and two steps with candidates: drawn as a cluster and as rows in their steps.
@@ -55,30 +41,8 @@ const GROUPS = {
 };
 const LONG = { id: 'ws-long', steps: [{ id: 'nap', run: `printf wip > wip.txt && ${NAP}`, files: ['wip.txt'] }] };
 
-let codeServer;
-let browser;
 let page;
 let wb;
-let failed = false;
-
-function check(body) {
-  return async () => {
-    try {
-      await body();
-    } catch (error) {
-      failed = true;
-      await page?.screenshot({ path: join(root, `failure-${Date.now()}.png`) }).catch(() => undefined);
-      throw error;
-    }
-  };
-}
-
-/** Keeps a screenshot in the temporary folder, and in WORKSTREAM_E2E_SCREENSHOT_DIR when set. */
-async function screenshot(name) {
-  const path = join(root, name);
-  await page.screenshot({ path });
-  if (process.env.WORKSTREAM_E2E_SCREENSHOT_DIR) copyFileSync(path, join(process.env.WORKSTREAM_E2E_SCREENSHOT_DIR, name));
-}
 
 function napRunning() {
   return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((line) => line.trim() === NAP);
@@ -94,34 +58,17 @@ async function nodes(frame) {
   })));
 }
 
-after(() => {
-  if (failed || process.env.WORKSTREAM_E2E_KEEP) console.log(`e2e files kept in ${root}`);
-  else rmSync(root, { recursive: true, force: true });
-});
+after(() => session.cleanup());
 
 describe('the graph view and runs as notifications in code-server', { timeout: 10 * 60_000 }, () => {
   let frame;
 
   before(check(async () => {
-    const env = isolatedEnv(join(root, 'git-env'));
-    makeRepository(repo, env);
-    writeFileSync(join(repo, 'graph.workstream.json'), graphText(GRAPH));
-    writeFileSync(join(repo, 'long.workstream.json'), graphText(LONG));
-    const git = (...args) => execFileSync('git', args, { cwd: repo, env, stdio: 'pipe' });
-    git('add', '.');
-    git('commit', '-q', '-m', 'graph fixtures');
-    codeServer = await startCodeServer(root, repo, settings);
-    browser = await launchBrowser(root);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    wb = new Workbench(page);
-    await page.goto(codeServer.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.start({ files: { 'graph.workstream.json': graphText(GRAPH), 'long.workstream.json': graphText(LONG) } });
+    ({ page, wb } = session);
   }));
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await codeServer?.stop();
-  });
+  after(() => session.stop());
 
   it('draws the graph in a webview: an SVG node per step with its id, waves, the critical path, the theme', { timeout: TIMEOUT }, check(async () => {
     await wb.openFile('graph.workstream.json');

@@ -5,33 +5,17 @@
 // WORKSTREAM_E2E_SCREENSHOT=path also copies the screenshot taken after the run there.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepository } from './fixtures.mjs';
-import { isolatedEnv, launchBrowser, startCodeServer } from './harness.mjs';
+import { Session } from './session.mjs';
 
-const PYTHON = process.env.WORKSTREAM_PYTHON || 'python3';
 const TIMEOUT = 90_000;
 
-const root = mkdtempSync(join(tmpdir(), 'workstream-e2e-'));
-const repo = join(root, 'repo');
-const settings = {
-  'workstream.python': PYTHON,
-  'workbench.startupEditor': 'none',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'editor.minimap.enabled': false,
-};
-let codeServer;
-let browser;
+const session = new Session('workstream-e2e-');
+const { root, repo } = session;
+let current = session; // the session whose page the tests drive
 let page;
-let failed = false;
 
 /** Polls `probe` until it returns a truthy value; fails with `what` and the last value seen. */
 async function waitFor(what, probe, timeout = 30_000) {
@@ -47,15 +31,7 @@ async function waitFor(what, probe, timeout = 30_000) {
 
 /** Runs a test body (or a hook); on failure keeps a screenshot and the logs in the temporary folder. */
 function check(body) {
-  return async () => {
-    try {
-      await body();
-    } catch (error) {
-      failed = true;
-      await page?.screenshot({ path: join(root, `failure-${Date.now()}.png`) }).catch(() => undefined);
-      throw error;
-    }
-  };
+  return async () => current.check(body)();
 }
 
 async function openFile(name) {
@@ -122,7 +98,7 @@ async function changeSetting(id, change) {
   await page.keyboard.type(`@id:${id}`);
   const row = editor.locator('.setting-item-contents');
   await waitFor(`the setting ${id} alone`, async () => (await row.count()) === 1);
-  const file = join(codeServer.userData, 'User', 'settings.json');
+  const file = join(current.codeServer.userData, 'User', 'settings.json');
   const before = readFileSync(file, 'utf8');
   await change(row);
   await waitFor(`${id} written to settings.json`, async () => readFileSync(file, 'utf8') !== before);
@@ -131,7 +107,7 @@ async function changeSetting(id, change) {
 }
 
 /** The extension's "Workstream Language Server" log of the code-server using `userData`. */
-function serverLog(userData = codeServer.userData) {
+function serverLog(userData = current.codeServer.userData) {
   const logs = join(userData, 'logs');
   const found = [];
   const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) =>
@@ -140,28 +116,15 @@ function serverLog(userData = codeServer.userData) {
   return found.map((f) => readFileSync(f, 'utf8')).join('\n');
 }
 
-after(() => {
-  if (failed || process.env.WORKSTREAM_E2E_KEEP) {
-    console.log(`e2e files kept in ${root} (screenshots, code-server.log, user-data/logs)`);
-  } else {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+after(() => session.cleanup());
 
 describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, () => {
   before(check(async () => {
-    makeRepository(repo, isolatedEnv(join(root, 'git-env')));
-    codeServer = await startCodeServer(root, repo, settings);
-    browser = await launchBrowser(root);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(codeServer.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.start();
+    page = session.page;
   }));
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await codeServer?.stop();
-  });
+  after(() => session.stop());
 
   it('shows a missing dependency: squiggle, Problems row with WS102, "✗ fix 1 error to run" instead of run lenses', { timeout: TIMEOUT }, check(async () => {
     await openFile('missing-dep.workstream.json');
@@ -379,34 +342,26 @@ describe('the Workstream extension in code-server', { timeout: 10 * 60_000 }, ()
 });
 
 describe('the Workstream extension in an untrusted workspace', { timeout: 5 * 60_000 }, () => {
-  const untrusted = join(root, 'untrusted');
-  let session;
-  let untrustedBrowser;
+  const untrusted = new Session(null, { root: join(root, 'untrusted'), parent: session });
 
   before(check(async () => {
-    mkdirSync(untrusted);
-    makeRepository(join(untrusted, 'repo'), isolatedEnv(join(untrusted, 'git-env')));
+    current = untrusted;
     // Workspace Trust on, no prompt: an unknown folder opens in Restricted Mode.
-    session = await startCodeServer(untrusted, join(untrusted, 'repo'),
-      { ...settings, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false },
-      { trust: true });
-    untrustedBrowser = await launchBrowser(untrusted);
-    page = untrustedBrowser.pages()[0] ?? (await untrustedBrowser.newPage());
-    await page.goto(session.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await untrusted.start({
+      settings: { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false },
+      trust: true,
+    });
+    page = untrusted.page;
   }));
 
-  after(async () => {
-    await untrustedBrowser?.close().catch(() => undefined);
-    await session?.stop();
-  });
+  after(() => untrusted.stop());
 
   it('validates but offers no run: no run lenses, run commands hidden, trusted: false sent', { timeout: TIMEOUT }, check(async () => {
     await openFile('missing-dep.workstream.json');
     await showProblems();
     await waitFor('the WS102 row', async () => (await problems()).some((r) => r.label.includes("depends on 'setpu'")));
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
-    assert.match(serverLog(session.userData), /initializationOptions: \{"trusted":false,/);
+    assert.match(serverLog(), /initializationOptions: \{"trusted":false,/);
     await openFile('hello.workstream.json'); // no errors: a trusted workspace would offer runs
     await page.waitForTimeout(2000); // lenses come with the diagnostics; give them time to show up
     assert.deepEqual((await lensTexts()).filter((t) => /▶ Run/.test(t)), [], 'no run lenses');
