@@ -21,6 +21,8 @@ from tests.lsp.test_runs import make_repo, open_file, record
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
+SAMPLE = Path(__file__).parents[2] / "samples" / "candidates" / "candidates.workstream.json"
+
 WORKSTREAM = """{
   "id": "ws-cand-hover",
   "steps": [
@@ -63,7 +65,7 @@ def value(found: types.Hover | None) -> str:
 
 async def test_a_candidate_shows_its_effective_definition(client: LanguageClient) -> None:
     uri = open_doc(client, WORKSTREAM)
-    await wait_for(lambda: uri in client.diagnostics)
+    await wait_for(lambda: uri in client.diagnostics, 60)
     # on the object's brace: the whole object is the range
     found = await hover(client, uri, at(client, WORKSTREAM, '{"env": {"N": "0.91"', delta=0))
     shown = value(found)
@@ -114,7 +116,7 @@ async def test_after_a_run_each_of_its_runs_says_how_it_ended(
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     uri = open_file(client, path)
-    await wait_for(lambda: uri in client.diagnostics)
+    await wait_for(lambda: uri in client.diagnostics, 60)
     branch = "workstream/ws-cand-hover/candidate/pick/{}"
 
     async def shown(needle: str, delta: int = 0) -> str:
@@ -142,3 +144,12 @@ async def test_after_a_run_each_of_its_runs_says_how_it_ended(
             f"- last run (run {n}): succeeded, score 50, not selected, branch `{branch.format(n)}`"
             in third
         ), third
+
+
+async def test_a_run_on_a_step_without_one_is_said_so(client: LanguageClient) -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    uri = open_doc(client, text)
+    await wait_for(lambda: uri in client.diagnostics, 60)
+    shown = value(await hover(client, uri, at(client, text, "echo 'Hello, world!' >")))
+    assert shown.startswith("**greeting: candidate 2 of 3** — run: mkdir -p app"), shown
+    assert "(the step has none)" in shown and "instead of" not in shown

@@ -91,13 +91,13 @@ def _definition(step: Step, candidate: Candidate) -> list[str]:
     else:
         lines.append(f"- tool: `{step.tool}` (the step's)")
     if candidate.run is not None:
-        lines.append(f"- run: {_code(candidate.run)} (instead of the step's {_code(step.run)})")
+        was = f"instead of the step's {_code(step.run)}" if step.run else "the step has none"
+        lines.append(f"- run: {_code(candidate.run)} ({was})")
     elif step.run is not None:
         lines.append(f"- run: {_code(step.run)} (the step's)")
     if candidate.tasks is not None:
-        lines.append(
-            f"- tasks: {_tasks(candidate.tasks)} (instead of the step's {_tasks(step.tasks)})"
-        )
+        was = f"instead of the step's {_tasks(step.tasks)}" if step.tasks else "the step has none"
+        lines.append(f"- tasks: {_tasks(candidate.tasks)} ({was})")
     elif step.tasks:
         lines.append(f"- tasks: {_tasks(step.tasks)} (the step's)")
     env = {**step.env, **candidate.env}
