@@ -1,69 +1,51 @@
 // End-to-end test of the runs view (the Workstream activity-bar container) in a real VS Code
-// (code-server with the built .vsix, headless Chromium; see vscode.test.mjs and harness.mjs):
-// after a run it lists the steps with their statuses, a step's "Open Changes" opens the diff
-// editor, and "Merge Result into Current Branch…" (confirmed in its modal) lands the result on
-// the user's branch, after refusing while the tree is dirty. WORKSTREAM_E2E_SCREENSHOT_DIR=dir
-// also copies its screenshot (screenshot-runs.png) there, e.g. ../docs.
+// (code-server with the built .vsix, headless Chromium; see session.mjs and harness.mjs), as a
+// user sees it: after a run it lists the steps with their statuses; a step's "Open Changes"
+// opens the diff editor of each file it changed, its start point against its result (and is not
+// offered on a step that changed nothing); "Open AI Transcript" opens an AI step's transcript;
+// "Open Kept Worktree" opens a failed step's kept worktree in a new window; "Open Result
+// Changes" shows the run's result against its base; "Re-run Step" runs the step again and its
+// row shows its new commit; "Merge Result into Current Branch…" (confirmed in its modal) lands
+// the result on the user's branch, after refusing while the tree is dirty.
+// WORKSTREAM_E2E_SCREENSHOT_DIR=dir also copies its screenshot (screenshot-runs.png) there, e.g. ../docs.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepository } from './fixtures.mjs';
-import { isolatedEnv, launchBrowser, startCodeServer } from './harness.mjs';
-import { Workbench } from './workbench.mjs';
+import { PYTHON, Session, workstreamText } from './session.mjs';
 
-const PYTHON = process.env.WORKSTREAM_PYTHON || 'python3';
 const TIMEOUT = 120_000;
-const root = mkdtempSync(join(tmpdir(), 'workstream-e2e-runs-'));
-const repo = join(root, 'repo');
-const settings = {
-  'workstream.python': PYTHON,
-  'workbench.startupEditor': 'none',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'editor.minimap.enabled': false,
-};
+const session = new Session('workstream-e2e-runs-');
+const { repo } = session;
+const check = (body) => session.check(body);
+const git = (...args) => session.git(...args);
 
-// notes edits the README, then more adds a file on top of it.
+// notes edits the README and adds notes.txt, more adds a file on top of them, talk is an AI
+// step (a model of one: it writes its conversation to {transcript}), check changes nothing.
 const RUNS = {
   id: 'ws-review',
+  tools: {
+    talker: {
+      command: ['sh', '-c', "printf '#### %s\\nDone.\\n' \"${1#--prompt=}\" > \"$2\"; echo hi > out.txt",
+        'talker', '--prompt={prompt}', '{transcript}'],
+      description: 'a model of an AI tool',
+    },
+  },
   steps: [
-    { id: 'notes', run: 'printf "\\nNotes from the notes step.\\n" >> README.md', files: ['README.md'] },
+    { id: 'notes', run: 'printf "\\nNotes from the notes step.\\n" >> README.md && echo noted > notes.txt', files: ['README.md', 'notes.txt'] },
     { id: 'more', run: 'echo more > more.txt', depends_on: ['notes'], files: ['more.txt'] },
+    { id: 'talk', tool: 'talker', tasks: ['write out.txt'], files: ['out.txt'] },
+    { id: 'check', run: 'true', files: [] },
   ],
 };
+// A step that fails after writing a file: its work is saved and its worktree kept.
+const BROKEN = { id: 'ws-broken', steps: [{ id: 'wip', run: 'echo wip > wip.txt && exit 3', files: ['wip.txt'] }] };
+const STEPS = RUNS.steps.map((s) => s.id);
 
-let codeServer;
-let browser;
 let page;
 let wb;
-let failed = false;
-let env;
-const git = (...args) => execFileSync('git', args, { cwd: repo, env, encoding: 'utf8' }).trim();
-
-function check(body) {
-  return async () => {
-    try {
-      await body();
-    } catch (error) {
-      failed = true;
-      await page?.screenshot({ path: join(root, `failure-${Date.now()}.png`) }).catch(() => undefined);
-      throw error;
-    }
-  };
-}
-
-async function screenshot(name) {
-  const path = join(root, name);
-  await page.screenshot({ path });
-  if (process.env.WORKSTREAM_E2E_SCREENSHOT_DIR) copyFileSync(path, join(process.env.WORKSTREAM_E2E_SCREENSHOT_DIR, name));
-}
+let base; // main before the run: where the run (and notes) started
 
 /** The rows of the Runs tree: label, description and the codicon of each. */
 function rows() {
@@ -80,37 +62,75 @@ function row(label) {
   return page.locator('.pane-body .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
 }
 
+/** Waits until the tree has shown the same rows for a second (it refreshes after each status). */
+async function settled() {
+  let last = '';
+  let since = Date.now();
+  await wb.waitFor('the runs view settled', async () => {
+    const now = JSON.stringify(await rows());
+    if (now !== last) [last, since] = [now, Date.now()];
+    return Date.now() - since >= 1000;
+  });
+}
+
 async function contextMenu(label, item) {
+  await settled();
   await row(label).first().click({ button: 'right' });
   const entry = page.locator('.monaco-menu .action-item', { hasText: item }).first();
   await entry.waitFor({ timeout: 10_000 });
   await entry.click();
 }
 
-after(() => {
-  if (failed || process.env.WORKSTREAM_E2E_KEEP) console.log(`e2e files kept in ${root}`);
-  else rmSync(root, { recursive: true, force: true });
-});
+/** git's order of paths (bytes, not the locale's). */
+const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The diff editors on screen, each as the file and commit of its left and right side. */
+function diffSides() {
+  return page.locator('.monaco-diff-editor').evaluateAll((els) => els.map((el) => {
+    const side = (which) => {
+      const uri = el.querySelector(`.editor.${which} .monaco-editor`)?.getAttribute('data-uri') ?? '';
+      const match = /^workstream-git:(\/[^?]*)\?(.*)$/.exec(uri);
+      if (!match) return { uri };
+      return { path: decodeURIComponent(match[1]).slice(1), commit: JSON.parse(decodeURIComponent(match[2])).commit };
+    };
+    return { left: side('original'), right: side('modified') };
+  })).then((sides) => sides.sort((a, b) => byPath(a.right.path ?? '', b.right.path ?? '')));
+}
+
+/** Each changed file between two commits, as the diff editors should show it. */
+function expectedSides(start, result) {
+  return git('diff', '--name-only', start, result).split('\n').sort(byPath)
+    .map((path) => ({ left: { path, commit: start }, right: { path, commit: result } }));
+}
+
+async function activeTab() {
+  return page.locator('.tab.active').first().getAttribute('aria-label');
+}
+
+/** The entries of a row's context menu (closed again). */
+async function menuEntries(label) {
+  await row(label).first().click({ button: 'right' });
+  const menu = page.locator('.monaco-menu .action-item .action-label');
+  await menu.first().waitFor({ timeout: 10_000 });
+  const entries = (await menu.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  await page.keyboard.press('Escape');
+  return entries;
+}
+
+after(() => session.cleanup());
 
 describe('the runs view in code-server', { timeout: 10 * 60_000 }, () => {
   before(check(async () => {
-    env = isolatedEnv(join(root, 'git-env'));
-    makeRepository(repo, env);
-    writeFileSync(join(repo, 'review.workstream.json'), `${JSON.stringify(RUNS, null, 2)}\n`);
-    git('add', '.');
-    git('commit', '-q', '-m', 'runs fixture');
-    codeServer = await startCodeServer(root, repo, settings);
-    browser = await launchBrowser(root);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    wb = new Workbench(page);
-    await page.goto(codeServer.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.start({ files: { 'review.workstream.json': workstreamText(RUNS), 'broken.workstream.json': workstreamText(BROKEN) } });
+    ({ page, wb } = session);
+    // ws-broken runs from the command line, as a user may do too: the view shows that run as well.
+    const broken = spawnSync(PYTHON, ['-m', 'workstream', 'run', '--progress', 'plain', 'broken.workstream.json'],
+      { cwd: repo, env: session.env, encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(broken.status, 0, `ws-broken failed as planned:\n${broken.stdout}\n${broken.stderr}`);
+    base = git('rev-parse', 'HEAD');
   }));
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await codeServer?.stop();
-  });
+  after(() => session.stop());
 
   it('lists the steps of a run with their statuses, durations and commits', { timeout: TIMEOUT }, check(async () => {
     await wb.openFile('review.workstream.json');
@@ -122,36 +142,98 @@ describe('the runs view in code-server', { timeout: 10 * 60_000 }, () => {
     }, 60_000);
     await wb.runCommand('Workstream: Run Workstream');
     await wb.toasts('Workstream ws-review: run succeeded').first().waitFor({ timeout: 60_000 });
-    const listed = await wb.waitFor('both steps succeeded in the view', async () => {
+    const listed = await wb.waitFor('its steps succeeded in the view', async () => {
       const now = await rows();
-      const steps = now.filter((r) => ['notes', 'more'].includes(r.label));
-      return steps.length === 2 && steps.every((r) => /^succeeded · \d+\.\ds · [0-9a-f]{7}$/.test(r.description)) && now;
+      const steps = now.filter((r) => STEPS.includes(r.label));
+      return steps.length === STEPS.length && steps.every((r) => /^succeeded · \d+\.\ds · [0-9a-f]{7}$/.test(r.description)) && now;
     });
     const file = listed.find((r) => r.label === 'ws-review');
     assert.match(file.description, /^review\.workstream\.json · succeeded · result [0-9a-f]{7}$/);
-    assert.deepEqual(listed.filter((r) => ['notes', 'more'].includes(r.label)).map((r) => r.icon), ['codicon-pass', 'codicon-pass']);
+    assert.deepEqual(listed.filter((r) => STEPS.includes(r.label)).map((r) => r.icon), STEPS.map(() => 'codicon-pass'));
     assert.equal(listed.find((r) => r.label === 'ws-slow').description, 'slow.workstream.json · no run yet');
     const more = listed.find((r) => r.label === 'more');
     assert.equal(more.description.slice(-7), git('rev-parse', '--short=7', 'workstream/ws-review/step/more'));
+    // The run from the command line: failed, its saved work's commit.
+    assert.match(listed.find((r) => r.label === 'ws-broken').description, /^broken\.workstream\.json · failed$/);
+    const wip = listed.find((r) => r.label === 'wip');
+    assert.match(wip.description, /^failed · \d+\.\ds · [0-9a-f]{7}$/);
+    assert.equal(wip.icon, 'codicon-error');
   }));
 
-  it("opens a step's changes in the diff editor", { timeout: TIMEOUT }, check(async () => {
-    // Its inline action (the same command is in its context menu).
-    await row('notes').first().hover();
-    await row('notes').first().locator('.actions .action-label[aria-label^="Open Changes"]').click();
-    const diff = page.locator('.monaco-diff-editor');
+  it("opens a step's changes from its context menu: each file it changed, its start point against its result", { timeout: TIMEOUT }, check(async () => {
+    const notes = git('rev-parse', 'workstream/ws-review/step/notes');
+    await contextMenu('notes', 'Open Changes');
+    // Two files: the multi-file changes editor (vscode.changes), one diff editor per file.
+    await wb.waitFor('the changes tab of notes', async () => (await activeTab())?.startsWith(`notes ${notes.slice(0, 7)} (2 files)`))
+      .catch(async (error) => {
+        console.log('tabs:', await page.locator('.tab').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))));
+        console.log('notifications:', await page.locator('.notifications-toasts').allInnerTexts());
+        throw error;
+      });
+    const want = expectedSides(base, notes);
+    assert.deepEqual(want.map((s) => s.right.path), ['README.md', 'notes.txt']);
+    await wb.waitFor('a diff editor per file, start point left, result right', async () =>
+      JSON.stringify(await diffSides()) === JSON.stringify(want));
     // Monaco draws spaces as no-break spaces.
-    const side = async (which) => (await diff.first().locator(`.editor.${which} .view-lines`).innerText()).replace(/\u00a0/g, ' ');
-    await diff.first().waitFor({ timeout: 30_000 }).catch(async (error) => {
-      console.log('toasts:', await page.locator('.notifications-toasts').allInnerTexts());
-      throw error;
-    });
-    await wb.waitFor('the diff tab of README.md', () => page.locator('.tab.active[aria-label*="README.md"]').count());
-    await wb.waitFor('the added line on the right side', async () =>
-      (await side('modified')).includes('Notes from the notes step.'));
-    assert.ok((await side('original')).includes('# scratch repository') && !(await side('original')).includes('Notes from'),
+    const text = async (which) => (await page.locator(`.monaco-diff-editor .editor.${which} .view-lines`).allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+    await wb.waitFor('the added line on the right side', async () => (await text('modified')).includes('Notes from the notes step.'));
+    assert.ok((await text('original')).includes('# scratch repository') && !(await text('original')).includes('Notes from'),
       'the left side is the start point');
-    await screenshot('screenshot-runs.png');
+    await session.screenshot('screenshot-runs.png');
+
+    // One file, from the inline action: the diff editor (vscode.diff) of more.txt, from where more started (notes' result).
+    const more = git('rev-parse', 'workstream/ws-review/step/more');
+    await row('more').first().hover();
+    await row('more').first().locator('.actions .action-label[aria-label^="Open Changes"]').click();
+    await wb.waitFor('the diff tab of more.txt', async () => (await activeTab())?.startsWith(`more.txt (more ${more.slice(0, 7)})`));
+    await wb.waitFor('one diff editor, notes\' result against more\'s', async () => {
+      const sides = await diffSides();
+      return sides.length === 1 && JSON.stringify(sides) === JSON.stringify(expectedSides(notes, more));
+    });
+
+    // A step that changed nothing offers no "Open Changes" (it would open no diff), only its log.
+    const entries = await menuEntries('check');
+    assert.ok(entries.includes('Open Log') && !entries.includes('Open Changes'), `the menu of check: ${entries.join(', ')}`);
+  }));
+
+  it("opens an AI step's transcript from its context menu", { timeout: TIMEOUT }, check(async () => {
+    await contextMenu('talk', 'Open AI Transcript');
+    await wb.waitFor('the tab of talk.transcript.md', async () => (await activeTab())?.startsWith('talk.transcript.md'));
+    await wb.waitFor('the conversation in the editor', async () => {
+      const text = (await page.locator('.editor-group-container .editor-instance .monaco-editor .view-lines').allInnerTexts()).join('\n');
+      return text.replace(/\u00a0/g, ' ').includes('Done.');
+    });
+    // No transcript, no entry.
+    assert.ok(!(await menuEntries('notes')).includes('Open AI Transcript'));
+  }));
+
+  it("opens the run's result changes against its base", { timeout: TIMEOUT }, check(async () => {
+    const result = git('rev-parse', 'workstream/ws-review/result');
+    await contextMenu('ws-review', 'Open Result Changes');
+    const want = expectedSides(base, result);
+    assert.deepEqual(want.map((s) => s.right.path), ['README.md', 'more.txt', 'notes.txt', 'out.txt']);
+    await wb.waitFor('the changes tab of the result', async () =>
+      (await activeTab())?.startsWith(`ws-review result ${result.slice(0, 7)} (${want.length} files)`));
+    await wb.waitFor('a diff editor per file, base left, result right', async () =>
+      JSON.stringify(await diffSides()) === JSON.stringify(want));
+  }));
+
+  it("opens a failed step's kept worktree in a new window", { timeout: TIMEOUT }, check(async () => {
+    const opened = page.context().waitForEvent('page', { timeout: 30_000 });
+    await contextMenu('wip', 'Open Kept Worktree');
+    const window = await opened;
+    try {
+      await window.waitForURL(/[?&]folder=/, { timeout: 30_000 });
+      const folder = decodeURIComponent(/[?&]folder=([^&]*)/.exec(window.url())[1]);
+      assert.match(folder, /\/worktrees\/wip$/);
+      assert.equal(readFileSync(join(folder, 'wip.txt'), 'utf8'), 'wip\n', 'the worktree holds the failed work');
+      assert.ok(existsSync(join(folder, '.git')), 'a git worktree');
+      // The new window is a workbench on that folder, its explorer titled with its name.
+      await window.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await window.waitForFunction(() => /\bwip\b/.test(document.title), undefined, { timeout: 30_000 });
+    } finally {
+      await window.close();
+    }
   }));
 
   it('refuses to merge into a dirty tree, then merges the result after the confirmation', { timeout: TIMEOUT }, check(async () => {
@@ -180,5 +262,25 @@ describe('the runs view in code-server', { timeout: 10 * 60_000 }, () => {
     assert.equal(git('symbolic-ref', '--short', 'HEAD'), 'main');
     assert.equal(git('show', 'HEAD:more.txt'), 'more');
     assert.equal(git('status', '--porcelain'), '');
+  }));
+
+  // Last: a run of one step (run --step) leaves no result to merge.
+  it('re-runs a step from the view, and its row shows the new run', { timeout: TIMEOUT }, check(async () => {
+    const before = git('rev-parse', 'workstream/ws-review/step/more');
+    const talk = (await rows()).find((r) => r.label === 'talk').description;
+    await row('more').first().hover();
+    await row('more').first().locator('.actions .action-label[aria-label^="Re-run Step"]').click();
+    const after = await wb.waitFor('more on a new commit', async () => {
+      const now = git('rev-parse', 'workstream/ws-review/step/more');
+      return now !== before && now;
+    }, 60_000);
+    await wb.waitFor("more's row with its new commit", async () => {
+      const more = (await rows()).find((r) => r.label === 'more');
+      return new RegExp(`^succeeded · \\d+\\.\\ds · ${after.slice(0, 7)}$`).test(more.description) && more.icon === 'codicon-pass';
+    });
+    // Only more (and notes, whose start point moved with the merge) ran: talk's row keeps its
+    // duration and commit (and says "changed since" once the view sees that main moved).
+    const kept = (description) => description.replace(/ · changed since$/, '');
+    assert.equal(kept((await rows()).find((r) => r.label === 'talk').description), kept(talk));
   }));
 });

@@ -108,7 +108,9 @@ export function stepContext(step: RunsStep): string {
   const flags = ['step'];
   if (step.log) flags.push('log');
   if (step.transcript) flags.push('transcript');
-  if (changesCommit(step) && step.startCommit) flags.push('changes');
+  // A step that changed nothing has its start point as its result: there is no diff to open.
+  const changes = changesCommit(step);
+  if (changes && step.startCommit && changes !== step.startCommit) flags.push('changes');
   if (step.worktree) flags.push('worktree');
   if (step.inFile) flags.push('rerun');
   return flags.join('.');

@@ -37,6 +37,9 @@ describe('a step in the tree', () => {
     assert.equal(stepContext(step({ transcript: '/t.jsonl', worktree: '/w' })), 'step.log.transcript.changes.worktree.rerun');
     assert.equal(stepContext(step({ status: null, log: null, commit: null, startCommit: null })), 'step.rerun');
     assert.equal(stepContext(step({ inFile: false })), 'step.log.changes');
+    // No changes: its result is its start point, so no "Open Changes" (it would open no diff).
+    assert.equal(stepContext(step({ commit: START })), 'step.log.rerun');
+    assert.equal(stepContext(step({ status: 'failed', commit: null, savedCommit: START })), 'step.log.rerun');
   });
 
   it('draws the status with a codicon in a theme colour', () => {
