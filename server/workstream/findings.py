@@ -74,6 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WS209": (Severity.ERROR, "a conditional execution setting that is not a ${env.…} expression"),
     "WS210": (Severity.ERROR, "a conditional execution setting that resolves to a wrong value"),
     "WS211": (Severity.ERROR, "an execution.reuse that is not false, clean or keep-ignored"),
+    "WS212": (Severity.ERROR, "an execution.max_file_size that is not a size up to 1 TiB"),
     "WS301": (Severity.ERROR, "an id that cannot be part of a git branch name"),
     "WS302": (Severity.ERROR, "unknown tool"),
     "WS303": (Severity.ERROR, "a step its tool cannot run"),

@@ -24,6 +24,7 @@ from workstream.sizes import parse_size
 BUILTIN_TOOLS = ("shell", *BUILTIN)
 
 DEFAULT_TIMEOUT = 1800.0
+DEFAULT_MAX_FILE_SIZE = 100 * 2**20  # execution.max_file_size: 100 MiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Execution:
     timeout: float | None = None  # seconds for the whole run; None: no limit
     circuit_breaker: int | None = None  # a tool's failures in a row that stop its other steps
     memory_per_step: int | None = None  # bytes of available memory a step needs to start
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes of one file of a step's result
     adaptive_scaling: bool = False  # hold new steps while the load exceeds the CPUs
     fail_fast: bool = False
     retries: int = 0
@@ -189,6 +191,12 @@ MAX_BREAKER = 1000  # circuit_breaker.failures
 MAX_GROUP = 1_000_000  # parallel_group
 MAX_RETRIES = 100
 MAX_WORKERS = 1024
+MAX_FILE_SIZE = 2**40  # execution.max_file_size: 1 TiB
+
+
+def _file_size(value: Any) -> int:
+    size = parse_size(value)
+    return size if size is not None and size <= MAX_FILE_SIZE else DEFAULT_MAX_FILE_SIZE
 
 
 def _number(value: Any, most: float = MAX_SECONDS) -> float | None:
@@ -227,6 +235,7 @@ def _execution(raw: Any) -> Execution:
         timeout=_number(raw.get("timeout")),
         circuit_breaker=_breaker(raw.get("circuit_breaker")),
         memory_per_step=parse_size(raw.get("memory_per_step")),
+        max_file_size=_file_size(raw.get("max_file_size")),
         adaptive_scaling=raw.get("adaptive_scaling") is True,
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
         retries=_count(raw.get("retries")) or 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _UNITS = {
@@ -30,7 +31,10 @@ def parse_size(value: object) -> int | None:
     match = SIZE.fullmatch(value)
     if match is None:
         return None
-    size = int(float(match[1]) * _UNITS[(match[2] or "").lower()])
+    scaled = float(match[1]) * _UNITS[(match[2] or "").lower()]
+    if not math.isfinite(scaled):  # thousands of digits: no size, not an OverflowError
+        return None
+    size = int(scaled)
     return size if size > 0 else None
 
 

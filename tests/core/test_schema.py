@@ -12,7 +12,7 @@ from tests.conftest import ROOT, SAMPLES
 from workstream import jsonc
 from workstream.analysis.schema import CONDITION_PATTERN, schema
 from workstream.conditions import _BOUNDS
-from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+from workstream.model import MAX_DELAY, MAX_FILE_SIZE, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 SCHEMA_FILE = ROOT / "schemas" / "workstream.schema.json"
 
@@ -76,6 +76,8 @@ def test_the_schema_bounds_every_number_as_the_model_does() -> None:
         assert node["minimum"] == 0 and node["maximum"] == MAX_RETRIES
     [integer, _] = execution["max_workers"]["oneOf"]
     assert integer["minimum"] == 1 and integer["maximum"] == MAX_WORKERS
+    [_, size] = execution["max_file_size"]["oneOf"]
+    assert size["minimum"] == 1 and size["maximum"] == MAX_FILE_SIZE
     # a conditional value is bounded the same way once resolved
     assert _BOUNDS == {
         "timeout_per_step": (0, MAX_SECONDS, True),

@@ -108,7 +108,9 @@ FAMILIES: dict[str, tuple[Callable[[Context], list[Finding]], frozenset[str]]] =
     "file_scopes": (file_scopes.check, frozenset({"WS201", "WS202", "WS203"})),
     "settings": (
         settings.check,
-        frozenset({"WS204", "WS205", "WS206", "WS207", "WS209", "WS210", "WS211", "WS304"}),
+        frozenset(
+            {"WS204", "WS205", "WS206", "WS207", "WS209", "WS210", "WS211", "WS212", "WS304"}
+        ),
     ),
     "tools": (tools.check, frozenset({"WS208", "WS305", "WS306", "WS307"})),
     "candidates": (candidates.check, frozenset({"WS308", "WS309"})),

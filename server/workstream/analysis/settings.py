@@ -11,6 +11,8 @@
   read; WS210: one that resolves, in this process's environment, to a value of the wrong type.
 - WS211: ``execution.reuse`` that is not ``false``, ``"clean"`` or ``"keep-ignored"`` (``true``
   does not say which; a misspelt mode gets "did you mean").
+- WS212: ``execution.max_file_size`` written as a size (``"100MiB"``) that is 0 or over 1 TiB
+  (the schema bounds a number of bytes; its WS002 covers that and other shapes).
 - WS304: ``env`` names are ``[A-Za-z_][A-Za-z0-9_]*``, values hold no NUL, and no name would
   redirect git (``GIT_DIR``, ``GIT_CONFIG*``…): all errors.
 
@@ -38,11 +40,12 @@ from workstream.analysis.path_rules import (
 )
 from workstream.conditions import resolve_execution
 from workstream.findings import Finding, finding
-from workstream.model import REUSE_MODES, Step
+from workstream.model import MAX_FILE_SIZE, REUSE_MODES, Step
+from workstream.sizes import SIZE, parse_size
 
 
 def check(ctx: Context) -> list[Finding]:
-    """WS204-WS207, WS209-WS211 and WS304."""
+    """WS204-WS207, WS209-WS212 and WS304."""
     findings = _execution(ctx)
     steps = ctx.model.steps
     # One scan at C speed over every files entry: do any start with '-' or hold a NUL?
@@ -98,6 +101,18 @@ def _execution(ctx: Context) -> list[Finding]:
         problem = _reuse_problem(raw["reuse"])
         if problem:
             findings.append(finding("WS211", problem, ctx.span(("execution", "reuse"))))
+    size = raw.get("max_file_size")
+    if isinstance(size, str) and SIZE.fullmatch(size):  # another shape: the schema's WS002
+        value = parse_size(size)
+        if value is None or value > MAX_FILE_SIZE:
+            findings.append(
+                finding(
+                    "WS212",
+                    f"execution.max_file_size '{shown(size)}' is not a size from 1 byte to "
+                    "1 TiB; the limit stays at its default, 100 MiB.",
+                    ctx.span(("execution", "max_file_size")),
+                )
+            )
     worktree_dir = raw.get("worktree_dir")
     if isinstance(worktree_dir, str):  # the raw value: the model reads "" as "not set"
         problem = worktree_dir_problem(worktree_dir)

@@ -26,11 +26,9 @@ sandbox when there is one, with a private object directory for the step's own gi
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,10 +37,12 @@ from workstream.executor.context import AttemptResult, Inputs, RunContext, step_
 from workstream.executor.copying import copy_into
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
-from workstream.executor.judge import out_of_scope
+from workstream.executor.judge import scope_failure
 from workstream.executor.logs import CappedLog
 from workstream.executor.pool import Slot
 from workstream.executor.pyenv import VENV_DIR
+from workstream.executor.results import commit_message, merge_conflict, move_branch, read_score
+from workstream.executor.snapshot import Bound, SnapshotStopped, TooLarge, listed, snapshot_tree
 from workstream.executor.strays import keep_needed
 from workstream.executor.tools import (
     option_hazard,
@@ -51,8 +51,11 @@ from workstream.executor.tools import (
     step_argv,
     uses_transcript,
 )
-from workstream.executor.worktrees import clear_path, registered, reset_admin, snapshot_tree
+from workstream.executor.worktrees import clear_path, registered, reset_admin
 from workstream.model import Step
+
+#: Seconds the save of a failed attempt's work may take (its snapshot, bounded like a step's).
+SAVE_GRACE = 30.0
 
 __all__ = ["AttemptResult", "Inputs", "RunContext", "move_branch", "run_attempt", "step_branch"]
 
@@ -75,6 +78,25 @@ class _Attempt:
     transcript: Path | None = None
     slot: Slot | None = None  # the pooled worktree it holds (execution.reuse)
     score: str | None = None  # a candidate's score command
+    unsaved: bool = False  # its snapshot ran out of time: saving it would too
+
+    def bound(self, grace: float | None = None) -> Bound:
+        """The snapshot's bounds: the step's deadline and the run's cancellation; for the
+        save of a failed attempt, ``grace`` seconds from now (and no cancellation when the
+        run is already cancelled: that save is how a cancelled step keeps its work)."""
+        cancel = self.ctx.cancel
+        if grace is None:
+            deadline = self.commands.deadline
+            limit = f"{self.commands.timeout:g}s, {self.commands.timeout_source}"
+        else:
+            deadline = time.monotonic() + grace
+            limit = f"{grace:g}s to save a failed step's work"
+        return Bound(
+            deadline,
+            None if grace is not None and cancel.is_set() else cancel,
+            self.ctx.model.execution.max_file_size,
+            limit,
+        )
 
     def say(self, line: str) -> None:
         self.commands.say(line)
@@ -166,9 +188,7 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         merged = ctx.repo.merge(a.inputs.commits, f"workstream: start point of {step.id}")
         if merged.commit is None:
             owners = dict(zip(a.inputs.commits, a.inputs.owners, strict=True))
-            left, right = merged.between or ("", "")
-            names = _names(owners, left) + " and " + _names(owners, right)
-            message = f"merge conflict between {names} in: {', '.join(merged.conflicts)}"
+            message = merge_conflict(owners, merged.between or ("", ""), merged.conflicts)
             a.say(message)
             return AttemptResult("failed", message, "merge_conflict")
         start = merged.commit
@@ -213,7 +233,9 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         replaced = reset_admin(a.admin, a.path, start)
         if replaced:
             return _keep(a, _replaced(a, replaced))
-        tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
+        tree = _snapshot(a, seed)
+        if isinstance(tree, AttemptResult):
+            return _keep(a, tree)
         a.environment.update(ctx.repo.changed_between(start, tree))
     a.commands.enter_worktree_venv()  # setup made <worktree>/.venv: the tool and tests use it
     # 4. The tool, then its whole result against the start point.
@@ -227,28 +249,15 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     replaced = reset_admin(a.admin, a.path, start)
     if replaced:
         return _keep(a, _replaced(a, replaced))
-    tree = snapshot_tree(ctx.repo, a.path, a.scratch, seed, exclude=a.exclude)
+    tree = _snapshot(a, seed)
+    if isinstance(tree, AttemptResult):
+        return _keep(a, tree)
     changed = [p for p in ctx.repo.changed_between(start, tree) if p not in a.environment]
     if step.files is not None:
-        outside = out_of_scope(step.files, changed, a.commands.deadline, ctx.cancel)
-        if outside is None:
-            return _keep(
-                a,
-                AttemptResult(
-                    "failed",
-                    f"timed out after {a.commands.timeout:g}s ({a.commands.timeout_source}) "
-                    "while checking its scope",
-                    "timeout",
-                ),
-            )
-        if outside:
-            scope = ", ".join(step.files) if step.files else "nothing (files: [])"
-            shown = ", ".join(outside[:20]) + (
-                f" and {len(outside) - 20} more" if len(outside) > 20 else ""
-            )
-            message = f"changed files outside its scope: {shown} (scope: {scope})"
-            a.say(message)
-            return _keep(a, AttemptResult("failed", message, "scope"), saved_tree=tree)
+        judged = scope_failure(step.files, changed, a.commands, ctx.cancel)
+        if judged is not None:
+            a.say(judged.message)
+            return _keep(a, judged, saved_tree=tree if judged.reason == "scope" else None)
     result_tree = _result_tree(ctx.repo, a, start, tree, changed)
     # 5. Acceptance tests.
     for test in step.acceptance_tests:
@@ -277,7 +286,7 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
         a.say(f"score: {value:g}")
     # 6. The result.
     commit = (
-        ctx.repo.commit_tree(result_tree, [start], _commit_message(ctx, step)) if changed else start
+        ctx.repo.commit_tree(result_tree, [start], commit_message(ctx, step)) if changed else start
     )
     note = move_branch(ctx.repo, a.branch, commit, f"workstream: run {ctx.run_id}: {a.name}")
     files = f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed"
@@ -302,6 +311,23 @@ def _run(a: _Attempt, port: int) -> AttemptResult:
     )
     result.score = value
     return result
+
+
+def _snapshot(a: _Attempt, seed: Path) -> str | AttemptResult:
+    """The tree of the worktree within the step's bounds (:mod:`snapshot`), or the failure."""
+    try:
+        return snapshot_tree(
+            a.ctx.repo, a.path, a.scratch, seed, exclude=a.exclude, bound=a.bound()
+        )
+    except SnapshotStopped as exc:
+        a.say(str(exc))
+        a.unsaved = True
+        if exc.why == "cancelled":
+            return AttemptResult("cancelled", str(exc))
+        return AttemptResult("failed", str(exc), "timeout")
+    except TooLarge as exc:
+        a.say(str(exc))
+        return AttemptResult("failed", str(exc), "scope")
 
 
 def _replaced(a: _Attempt, what: str) -> AttemptResult:
@@ -330,9 +356,23 @@ def _keep(a: _Attempt, result: AttemptResult, saved_tree: str | None = None) -> 
         ctx.on_worktree(a.step.id, a.path, a.start)
     try:
         reset_admin(a.admin, a.path, a.start)
+        if a.unsaved:
+            a.say("its changes are not saved (`workstream clean` saves a kept worktree's)")
+            result.message += "; worktree kept, its changes not saved"
+            result.worktree = a.path
+            return result
+        large: list[tuple[str, int]] = []
         tree = saved_tree or snapshot_tree(
-            ctx.repo, a.path, a.scratch, base=a.start, exclude=a.exclude
+            ctx.repo,
+            a.path,
+            a.scratch,
+            base=a.start,
+            exclude=a.exclude,
+            bound=a.bound(SAVE_GRACE),
+            left_out=large,
         )
+        if large:
+            a.say(f"not saved, over execution.max_file_size: {listed([n for n, _ in large])}")
         changed = [p for p in ctx.repo.changed_between(a.start, tree) if p not in a.environment]
         commit = a.start
         if changed:
@@ -364,38 +404,3 @@ def _settle(a: _Attempt, commit: str) -> None:
     assert a.admin is not None
     reset_admin(a.admin, a.path, commit)
     a.ctx.repo.on(a.path, a.admin / "index").run("read-tree", "--reset", commit)
-
-
-def move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
-    """Point a step branch at ``commit`` unless someone has it checked out; a note if not."""
-    where = repo.checked_out().get(f"refs/heads/{branch}")
-    if where is not None:
-        return f" ({branch} is checked out in {where}, so it was not moved: {commit[:12]})"
-    repo.set_branch(branch, commit, reason)
-    return ""
-
-
-def _commit_message(ctx: RunContext, step: Step) -> str:
-    run = step.run if isinstance(step.run, str) else " ".join(step.run or ())
-    title = step.description or (step.tasks[0] if step.tasks else run) or step.id
-    body = "\n".join(f"- {task}" for task in step.tasks)
-    return (
-        f"{step.id}: {title.splitlines()[0][:72] if title.strip() else step.id}\n\n"
-        + (body + "\n\n" if body else "")
-        + f"Workstream: {ctx.model.id}\nRun: {ctx.run_id}\n"
-    )
-
-
-def read_score(lines: Iterable[str]) -> float | None:
-    """The number a score command printed: its last non-empty line, a finite number."""
-    last = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
-    try:
-        value = float(last)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _names(owners: Mapping[str, str], commit: str) -> str:
-    owner = owners.get(commit)
-    return f"{owner!r}" if owner else f"the merged results ({commit[:12]})"

@@ -155,6 +155,15 @@ class Git:
         """The environment git runs with (a copy)."""
         return dict(self._env)
 
+    @property
+    def cwd(self) -> Path:
+        """The folder git runs in: the work tree, else the git dir."""
+        return self.work_tree or self.git_dir
+
+    def argv(self, *args: str) -> list[str]:
+        """The command line of ``git args...`` (pinned and inert, as :meth:`call` runs it)."""
+        return [*self._prefix, *args]
+
     def on(self, work_tree: Path | None, index_file: Path | None = None) -> Git:
         """The same repository (same environment and lock) on another work tree and index."""
         env = {k: v for k, v in self._env.items() if k != "GIT_INDEX_FILE"}
@@ -290,27 +299,12 @@ class Git:
     # -- trees ----------------------------------------------------------------------------
 
     def write_tree_of_work_tree(self, exclude: Sequence[str] = ()) -> str:
-        """Stage the whole work tree into this Git's (private) index and write its tree.
+        """Stage the whole work tree into this Git's (private) index and write its tree:
+        :func:`~workstream.executor.snapshot.write_tree` without a deadline (its size limit
+        and its rules for ``exclude``)."""
+        from workstream.executor.snapshot import Bound, write_tree  # it builds on this module
 
-        ``exclude`` globs (repository-relative, as in ``files``) and everything below them
-        are left as the index has them: neither staged nor hashed.
-        """
-        assert self.index_file is not None and self.work_tree is not None
-        pathspecs = [
-            spec
-            for pattern in exclude
-            for spec in (f":(exclude,glob){pattern}", f":(exclude,glob){pattern}/**")
-        ]
-        code, _, err = self.call("add", "--all", "--ignore-errors", "--", ".", *pathspecs)
-        # git (2.39) exits 1 when an exclude pathspec matches an ignored path (a gitignored
-        # .venv or tool folder), having staged everything else: only that is not an error.
-        lines = err.splitlines()
-        complaint = any(line.startswith("The following paths are ignored") for line in lines)
-        failed = any(line.startswith(("error:", "fatal:")) for line in lines)
-        if code != 0 and (failed or not (pathspecs and complaint)):
-            last = (lines or [""])[-1]
-            raise GitError(f"git add --all --ignore-errors failed in {self.work_tree}: {last}")
-        return self.run("write-tree").strip()
+        return write_tree(self, exclude, Bound())
 
     def changed_between(self, old: str, new: str) -> list[str]:
         """Paths that differ between two trees or commits (added, changed or deleted)."""

@@ -1,0 +1,59 @@
+"""What a finished attempt leaves: its commit message, its branch moved, its score.
+
+Split from :mod:`attempt`, which runs the attempt; these read and name its outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+from workstream.executor.context import RunContext
+from workstream.executor.gitops import Git
+from workstream.executor.snapshot import listed
+from workstream.model import Step
+
+__all__ = ["commit_message", "merge_conflict", "move_branch", "read_score"]
+
+
+def move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
+    """Point a step branch at ``commit`` unless someone has it checked out; a note if not."""
+    where = repo.checked_out().get(f"refs/heads/{branch}")
+    if where is not None:
+        return f" ({branch} is checked out in {where}, so it was not moved: {commit[:12]})"
+    repo.set_branch(branch, commit, reason)
+    return ""
+
+
+def commit_message(ctx: RunContext, step: Step) -> str:
+    run = step.run if isinstance(step.run, str) else " ".join(step.run or ())
+    title = step.description or (step.tasks[0] if step.tasks else run) or step.id
+    body = "\n".join(f"- {task}" for task in step.tasks)
+    return (
+        f"{step.id}: {title.splitlines()[0][:72] if title.strip() else step.id}\n\n"
+        + (body + "\n\n" if body else "")
+        + f"Workstream: {ctx.model.id}\nRun: {ctx.run_id}\n"
+    )
+
+
+def read_score(lines: Iterable[str]) -> float | None:
+    """The number a score command printed: its last non-empty line, a finite number."""
+    last = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
+    try:
+        value = float(last)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def merge_conflict(
+    owners: Mapping[str, str], between: tuple[str, str], conflicts: Sequence[str]
+) -> str:
+    """``merge conflict between 'a' and 'b' in: x, y`` (at most 20 files named)."""
+    names = _names(owners, between[0]) + " and " + _names(owners, between[1])
+    return f"merge conflict between {names} in: {listed(conflicts, 20)}"
+
+
+def _names(owners: Mapping[str, str], commit: str) -> str:
+    owner = owners.get(commit)
+    return f"{owner!r}" if owner else f"the merged results ({commit[:12]})"
