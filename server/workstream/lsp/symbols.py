@@ -32,17 +32,26 @@ def _symbol(
     """A DocumentSymbol; None without a range (no place, or edited away)."""
     if full is None:
         return None
+    if selection is None or not _contains(full, selection):
+        selection = full  # mapped across an edit it may have moved out: the protocol forbids it
     symbol: JSON = {
         "name": name or "(no id)",
         "kind": kind,
         "range": full,
-        "selectionRange": selection or full,
+        "selectionRange": selection,
     }
     if detail:
         symbol["detail"] = detail
     if children is not None:
         symbol["children"] = children
     return symbol
+
+
+def _contains(outer: JSON, inner: JSON) -> bool:
+    def at(position: JSON) -> tuple[int, int]:
+        return int(position["line"]), int(position["character"])
+
+    return at(outer["start"]) <= at(inner["start"]) and at(inner["end"]) <= at(outer["end"])
 
 
 def outline(at: At) -> Wire:
