@@ -52,7 +52,13 @@ from pathlib import Path
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.reaper import Reaper
-from workstream.executor.worktrees import clear_path, registered, reset_admin
+from workstream.executor.worktrees import (
+    clear_path,
+    put_index,
+    real_folder,
+    registered,
+    reset_admin,
+)
 
 PREFIX = ".pool-"
 
@@ -193,6 +199,7 @@ class Pool:
         return Slot(name, path, None, self._busy / name)
 
     def _create(self, slot: Slot, start: str) -> None:
+        real_folder(self._root, "the folder of the worktrees")  # not a link a step made
         if registered(self._repo, slot.path):
             self._repo.prune()
         slot.admin = self._repo.add_worktree(slot.path, start)
@@ -221,7 +228,7 @@ class Pool:
                 _strict(git, "read-tree", "-m", "-u", "--no-recurse-submodules", at, start)
                 if self._mode == "keep-ignored" and _ignore_rules_differ(git, at, start):
                     self._untrack(git)
-                shutil.copyfile(slot.index, slot.admin / "index")
+                put_index(slot.index, slot.admin)
             reset_admin(slot.admin, slot.path, start)
         except (GitError, OSError):
             self._move(slot, start)
@@ -251,7 +258,7 @@ class Pool:
             listed = git.run("ls-tree", "-r", "-d", "-z", "--name-only", commit)
             for name in filter(None, listed.split("\0")):
                 _owner_rwx(slot.path / name)
-        shutil.copyfile(slot.index, slot.admin / "index")
+        put_index(slot.index, slot.admin)  # never through a link a step left there
 
     def _untrack(self, git: Git) -> None:
         """Remove what is not tracked (``keep-ignored``: but the ignored files)."""

@@ -110,13 +110,77 @@ def release_root(root: Path, git_dir: Path) -> list[Path]:
     return removed
 
 
+class LinkedAway(GitError):
+    """A folder of the executor's (the one holding a worktree, a worktree's git admin folder)
+    is, or sits under, a link a step made: nothing is written through it. A git failure of
+    that worktree to every caller (the step fails, the pool drops the worktree)."""
+
+
+def real_folder(path: Path, what: str) -> None:
+    """Raise :class:`LinkedAway` unless ``path`` is a real folder reached through no link.
+
+    The executor's paths are resolved once, when the run starts (``worktree_dir`` with its
+    links followed then); a step without the sandbox could swap a folder on the way for a
+    link to the user's repository afterwards, and every write below would land there."""
+    real = os.path.realpath(path)
+    try:
+        folder = stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        folder = False
+    if real != str(path) or not folder:
+        raise LinkedAway(
+            f"{what} {path} now leads to {real} (a step replaced it, or a folder above it, "
+            "with a link or a file); nothing was written there"
+        )
+
+
+#: Files of a worktree's admin folder that the executor never leaves a step's version of:
+#: ``locked`` (git would refuse to move or prune the worktree) and ``config.worktree`` (read
+#: when the repository sets extensions.worktreeConfig: a step's core.fsmonitor would run in
+#: the user's next git command there). The index goes too when it is not a plain file of its
+#: own (a link, or a hard link, to the user's index: the executor's next write of it, the
+#: pool's copy, would land in theirs).
+_ADMIN_DROPPED = ("locked", "config.worktree")
+
+
+def _tidy_admin(admin: Path) -> None:
+    """Check the admin folder is git's own and drop what a step may have planted there."""
+    try:
+        info = os.lstat(admin)
+    except OSError:
+        info = None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        os.unlink(admin)  # in git's worktrees folder, where a link is never git's: only it goes
+    real_folder(admin, "the worktree's git admin folder")
+    for name in _ADMIN_DROPPED:
+        (admin / name).unlink(missing_ok=True)
+    index = admin / "index"
+    try:
+        info = os.lstat(index)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+        index.unlink()
+
+
+def put_index(source: Path, admin: Path) -> None:
+    """Copy ``source`` to the admin folder's index without following what is there (a step
+    may have made it a link): a new file, renamed over it."""
+    tmp = admin / ".index.workstream-tmp"
+    tmp.unlink(missing_ok=True)
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, admin / "index")
+
+
 def registered(repo: Git, path: Path) -> bool:
     """True when ``path`` is a worktree git knows for this repository."""
     return any(w.path == path for w in repo.worktrees())
 
 
 def clear_path(repo: Git, path: Path) -> None:
-    """Make room for a step's worktree at ``path``: remove ours, refuse anything else."""
+    """Make room for a step's worktree at ``path``: remove ours, refuse anything else
+    (and anything when the folder that holds it is a link now: :func:`real_folder`)."""
+    real_folder(path.parent, "the folder of the worktrees")
     if registered(repo, path):
         if path.exists():
             repo.remove_worktree(path)
@@ -134,7 +198,9 @@ def reclaim(path: Path) -> str | None:
     """Put a real, empty folder back where a step removed its worktree folder or replaced it
     with a link or a file, touching only what sits at ``path`` (a link is unlinked, never
     followed: through a link to the user's repository, the next ``rmtree`` of ``.git`` or
-    ``git clean`` would act on theirs). Returns what it found, or None for a real folder."""
+    ``git clean`` would act on theirs). Returns what it found, or None for a real folder.
+    Raises :class:`LinkedAway` when the folder holding ``path`` is a link now."""
+    real_folder(path.parent, "the folder of the worktrees")
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -152,15 +218,15 @@ def reclaim(path: Path) -> str | None:
 
 def reset_admin(admin: Path, path: Path, commit: str) -> str | None:
     """Point a worktree's HEAD at ``commit`` and undo what a step may have rewritten there;
-    first make ``path`` a real folder again (:func:`reclaim`: what it found, or None)."""
+    first make ``path`` a real folder again (:func:`reclaim`: what it found, or None).
+
+    Nothing is written through a link: an admin folder a step replaced with one is unlinked
+    and :class:`LinkedAway` raised, as when the worktrees' folder is a link now."""
     replaced = reclaim(path)
+    _tidy_admin(admin)
     _replace(admin / "HEAD", commit + "\n")
     _replace(admin / "commondir", "../..\n")
     _replace(admin / "gitdir", str(path / ".git") + "\n")
-    # a worktree's own config (read when the repository sets extensions.worktreeConfig) is
-    # never the executor's: a step that wrote one (core.fsmonitor…) would run it in the
-    # user's next git command there
-    (admin / "config.worktree").unlink(missing_ok=True)
     dot_git = path / ".git"
     if dot_git.is_dir() and not dot_git.is_symlink():
         shutil.rmtree(dot_git)
