@@ -3,10 +3,11 @@ on a candidate of a step, what that candidate runs and how it ended
 (:mod:`workstream.lsp.hover_candidates`); on any other key, what the schema says of it
 (:mod:`workstream.analysis.schema_help`).
 
-Shows the description, tool, dependencies, dependents, file scope, last run status and the
-AI tool's transcript (a link); on a tool name, its command, bookkeeping and what it needs. The
-answer comes from the newest analysis without waiting for one, so it stays fast while the
-user types. It is Markdown, or plain text for a client whose ``contentFormat`` puts
+Shows the description, tool, dependencies, dependents, file scope, its parallel_group with
+the barrier it waits at and its step group (:mod:`workstream.lsp.hover_groups`), last run
+status and the AI tool's transcript (a link); on a tool name, its command, bookkeeping and
+what it needs. The answer comes from the newest analysis without waiting for one, so it stays
+fast while the user types. It is Markdown, or plain text for a client whose ``contentFormat`` puts
 ``plaintext`` first (eglot does).
 """
 
@@ -23,6 +24,7 @@ from workstream.builtin_tools import BUILTIN
 from workstream.candidates import FIRST, unit_count
 from workstream.lsp.context import At, resolve_fresh, to_current
 from workstream.lsp.hover_candidates import candidate_at, describe_candidate
+from workstream.lsp.hover_groups import group_lines
 from workstream.lsp.query import path_at, target_at
 from workstream.lsp.server import WorkstreamServer
 from workstream.lsp.snapshot import Snapshot
@@ -49,6 +51,8 @@ def describe(
     lines.append(f"- dependents: {_list(dependents)}")
     files = "no scope" if step.files is None else _list(step.files, "must change nothing")
     lines.append(f"- files: {files}")
+    if snapshot.analysis.model is not None:
+        lines.extend(group_lines(snapshot.analysis.model, step))
     if step.candidates:
         lines.extend(candidates_lines(step))
     if status:
