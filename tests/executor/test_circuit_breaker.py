@@ -100,3 +100,23 @@ def test_a_tools_own_breaker_replaces_the_runs_and_shell_has_none_by_default(
     assert result.state.steps["d2"].message == (
         "not started: circuit open: down failed once (circuit_breaker)"
     )
+
+
+def test_a_retried_step_is_one_failure_of_its_tool(repo: Repo) -> None:
+    # d1 fails three times (two retries) and counts once: d2 still starts, and only after it
+    # failed too is the circuit open for d3
+    doc = ws(
+        step("d1", "down", retries=2),
+        step("d2", "down"),
+        step("d3", "down"),
+        max_workers=1,
+        circuit_breaker={"failures": 2},
+    )
+    doc["tools"] = TOOLS
+    result, _ = run(repo.workstream(doc))
+    assert statuses(result) == {"d1": "failed", "d2": "failed", "d3": "skipped"}
+    steps = result.state.steps
+    assert steps["d1"].attempts == 3 and steps["d2"].attempts == 1
+    assert steps["d3"].message == (
+        "not started: circuit open: down failed 2 times in a row (circuit_breaker)"
+    )
