@@ -33,7 +33,8 @@ def test_the_run_timeout_stops_saves_and_skips(repo: Repo) -> None:
     assert result.status == "failed"
     state = result.state
     assert state.message.startswith("timed out after 2 s (execution.timeout): ")
-    assert state.result_note.startswith("no result: the run timed out (2 s (execution.timeout))")
+    note = "no result: the run timed out after 2 s (execution.timeout);"
+    assert state.result_note.startswith(note)
     got = statuses(result)
     assert got["quick"] == "succeeded"
     assert got["slow"] == "cancelled"

@@ -233,7 +233,9 @@ class Ledger:
         branch = result_branch(self.model)
         if self._timed_out.is_set():
             limit = run_timeout_text(self.model.execution.timeout)
-            state.result_note = f"no result: the run timed out ({limit}); {branch} was not touched"
+            state.result_note = (
+                f"no result: the run timed out after {limit}; {branch} was not touched"
+            )
             return "failed", f"timed out after {limit}: {summary}"
         if self._cancel.is_set():
             state.result_note = f"no result: the run was cancelled; {branch} was not touched"
