@@ -41,6 +41,27 @@ def test_through_steps_without_a_group() -> None:
     assert "depends on 'x', which waits for 'b' in parallel_group 3" in got[0][1]
 
 
+def test_through_a_step_group_id() -> None:
+    text = json.dumps(
+        {
+            "id": "ws",
+            "steps": [s("a", 1, "utils"), s("b", 2), s("c", 3), s("d", 4, "utils")],
+            "step_groups": [{"id": "utils", "steps": ["b", "c"]}],
+        },
+        indent=1,
+    )
+    found = [f for f in analyze(text).findings if f.code == "WS107"]
+    assert [(text[f.span.start : f.span.end], f.message) for f in found] == [
+        (
+            '"utils"',
+            "Step 'a' (parallel_group 1) depends on 'utils', a step group with 'c' in "
+            "parallel_group 3, which starts only after group 1 finished: neither can ever "
+            "run. Move one of them to another group, or remove this dependency.",
+        )
+    ]
+    assert found[0].span.start == text.index('"utils"')  # a's entry, not d's
+
+
 def test_what_is_fine() -> None:
     assert ws107(s("a", 2, "b"), s("b", 1)) == []  # a higher group after a lower one
     assert ws107(s("a", 1, "b"), s("b", 1)) == []  # within one group

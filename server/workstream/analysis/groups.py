@@ -3,7 +3,8 @@
 A step of ``parallel_group`` *g* starts only after every step of every lower group finished.
 If it depends, directly or through steps without a group, on a step of a higher group *h*,
 that step waits for *g* to finish, and *g* waits for it: neither ever runs. The finding is on
-the ``depends_on`` entry that leads there, and names the step of the higher group.
+the ``depends_on`` entry that leads there (a step group's id too: through any of its steps),
+and names the step of the higher group.
 
 One pass in topological order finds, per step, the highest group it waits for (its own or
 any dependency's, transitively) and one step that has it; steps in a dependency cycle (and
@@ -41,14 +42,22 @@ def check(ctx: Context) -> list[Finding]:
         if group is None or not graph.deps[node]:
             continue
         for position, dep_id in enumerate(step.depends_on):
-            target = graph.index.get(dep_id)
-            if target is None or target == node:
-                continue
-            there = highest[target]
+            there = None
+            for member in ctx.model.expand((dep_id,)):  # a step group: each of its steps
+                target = graph.index.get(member)
+                found = None if target is None or target == node else highest[target]
+                if found is not None and (there is None or found[0] > there[0]):
+                    there = found
             if there is None or there[0] <= group:
                 continue
             blocker = steps[there[1]]
-            through = "" if blocker.id == dep_id else f", which waits for '{blocker.id}'"
+            group_of = ctx.model.groups_by_id.get(dep_id)
+            if blocker.id == dep_id:
+                through = ""
+            elif group_of is not None and blocker.id in group_of.steps:
+                through = f", a step group with '{blocker.id}'"
+            else:
+                through = f", which waits for '{blocker.id}'"
             findings.append(
                 finding(
                     "WS107",
