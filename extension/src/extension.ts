@@ -12,7 +12,7 @@ import { RunsTree } from './runsTree';
 import { RunView } from './runView';
 import { Server } from './server';
 
-const RESTART_SETTINGS = ['workstream.server.command', 'workstream.python', 'json.validate.enable'];
+const RESTART_SETTINGS = ['workstream.server.command', 'workstream.python'];
 
 let server: Server | undefined;
 

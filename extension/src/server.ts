@@ -6,12 +6,10 @@
  * initializationOptions sent to the server (the server reads exactly these):
  *   trusted: boolean
  *     false in an untrusted workspace: the server refuses run commands.
- *   omitDiagnosticCodes: string[]
- *     codes the server must not publish because VS Code's JSON service already reports the
- *     same mistakes in this editor: ["WS001"] (syntax errors), or [] when the user turned
- *     VS Code's JSON validation off (`json.validate.enable: false`). Schema mistakes (WS002)
- *     are always the server's: the schema the extension contributes through `jsonValidation`
- *     is for hover and completion only and validates nothing (see editorSchema.ts).
+ *   (no omitDiagnosticCodes: workstream files are a language of their own here, `workstream`,
+ *   which VS Code's JSON service never sees, so every finding — syntax (WS001) and schema
+ *   (WS002) mistakes included — is the server's, shown once; the server also answers the
+ *   schema's hover and completion, formats and folds.)
  *   clientCommands: string[]
  *     commands this client runs itself, which the server may put in its lenses:
  *     ["workstream.showStepLog", "workstream.showProblems"] (a step's status lens opens its
@@ -37,7 +35,6 @@ export const RUN_COMMANDS: ReadonlySet<string> = new Set(['workstream.runStep', 
 
 export interface InitializationOptions {
   trusted: boolean;
-  omitDiagnosticCodes: string[];
   clientCommands: string[];
   clientShowsRuns: boolean;
 }
@@ -49,10 +46,8 @@ export interface RunEvents {
 }
 
 export function initializationOptions(): InitializationOptions {
-  const jsonValidates = vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
   return {
     trusted: vscode.workspace.isTrusted,
-    omitDiagnosticCodes: jsonValidates ? ['WS001'] : [],
     clientCommands: ['workstream.showStepLog', 'workstream.showProblems'],
     clientShowsRuns: true,
   };

@@ -43,8 +43,9 @@ class Settings:
     trusted: bool = True
     #: Quiet time after the last edit before a document is analysed.
     debounce_ms: int = 150
-    #: Codes not to publish because the client reports the same mistakes itself (VS Code's
-    #: JSON service validates syntax: the extension sends WS001). Only codes in
+    #: Codes not to publish because the client reports the same mistakes itself (a client
+    #: whose own JSON service validates syntax may send WS001; the VS Code extension gives
+    #: workstream files a language of their own and sends nothing). Only codes in
     #: :data:`OMITTABLE` may be omitted: the server always owns the rest, WS002 above all
     #: (its messages say "did you mean", and a client's schema may be another one or none).
     omit_codes: frozenset[str] = frozenset()
