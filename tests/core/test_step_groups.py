@@ -62,6 +62,23 @@ def test_each_mistake_on_its_token() -> None:
     )
 
 
+def test_a_sequential_order_against_the_parallel_group_barriers() -> None:
+    # c (group 3) first, then a (group 1): a waits for c, c waits for group 1 to finish
+    steps = [{**s("a"), "parallel_group": 1}, {**s("c"), "parallel_group": 3}, s("x")]
+    groups = [{"id": "seq", "steps": ["x", "c", "a"], "execute": "sequential"}]
+    assert found(steps, groups) == [
+        (
+            "WS111",
+            '"c"',
+            "Step group 'seq' runs 'c' (parallel_group 3) before 'a' (parallel_group 1), but "
+            "'c' starts only after group 1 finished: neither could start. List 'a' first.",
+        )
+    ]
+    groups = [{"id": "seq", "steps": ["a", "x", "c"], "execute": "sequential"}]
+    assert found(steps, groups) == []  # the barriers' order
+    assert found(steps, [{"id": "par", "steps": ["c", "a"]}]) == []  # parallel: no order
+
+
 def test_a_group_in_depends_on_means_its_steps() -> None:
     raw = {
         "id": "ws",

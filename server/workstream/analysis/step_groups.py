@@ -5,7 +5,8 @@
 - WS110: a group id that is also a step id or another group's id (``depends_on`` could not
   tell them apart: the step wins, the group is unusable there);
 - WS111: a sequential group whose order contradicts ``depends_on``: a step listed before
-  another depends on it (even transitively), so neither could ever start.
+  another depends on it (even transitively), or is in a higher ``parallel_group`` (it waits at
+  that group's barrier), so neither could ever start.
 
 Each finding is on the offending string of the ``step_groups`` entry.
 """
@@ -96,7 +97,8 @@ def check(ctx: Context) -> list[Finding]:
 def _order(
     ctx: Context, group_id: str, index: int, positions: list[int], steps: tuple[str, ...]
 ) -> list[Finding]:
-    """WS111: a step listed before one it depends on, in a sequential group."""
+    """WS111: a step listed before one it depends on, or before one of a lower parallel_group,
+    in a sequential group."""
     graph = ctx.graph
     listed = [
         (position, step_id, graph.index[step_id])
@@ -119,4 +121,32 @@ def _order(
                     group=group_id,
                 )
             )
+            continue
+        barred = _barred(ctx, node, [there for _, _, there in listed[i + 1 :]])
+        if barred is not None:
+            own, other, lower = barred
+            findings.append(
+                finding(
+                    "WS111",
+                    f"Step group '{group_id}' runs '{step_id}' (parallel_group {own}) before "
+                    f"'{other}' (parallel_group {lower}), but '{step_id}' starts only after "
+                    f"group {lower} finished: neither could start. List '{other}' first.",
+                    ctx.span(("step_groups", index, "steps", position)),
+                    group=group_id,
+                )
+            )
     return findings
+
+
+def _barred(ctx: Context, node: int, later: list[int]) -> tuple[int, str, int] | None:
+    """The first of ``later`` in a lower ``parallel_group`` than ``node``'s (whose barrier
+    ``node`` waits at): (node's group, its id, its group); None when there is none."""
+    steps = ctx.graph.steps
+    own = steps[node].parallel_group
+    if own is None:
+        return None
+    for there in later:
+        group = steps[there].parallel_group
+        if group is not None and group < own:
+            return own, steps[there].id, group
+    return None
