@@ -1,34 +1,20 @@
 // End-to-end test of a step's candidates in the runs view, in a real VS Code (code-server with
-// the built .vsix, headless Chromium; see runs.test.mjs and harness.mjs): before a run each
+// the built .vsix, headless Chromium; see session.mjs): before a run each
 // candidate is listed under its step as defined; after a scored run each shows its outcome,
 // score and which one was selected, its changes against the step's start point open in the
 // diff editor, its log from a click, and its menu offers its kept worktree but no re-run.
 // WORKSTREAM_E2E_SCREENSHOT_DIR=dir also copies screenshot-runs-candidates.png there.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepository } from './fixtures.mjs';
-import { isolatedEnv, launchBrowser, startCodeServer } from './harness.mjs';
-import { Workbench } from './workbench.mjs';
+import { Session, workstreamText } from './session.mjs';
 
-const PYTHON = process.env.WORKSTREAM_PYTHON || 'python3';
 const TIMEOUT = 180_000;
-const root = mkdtempSync(join(tmpdir(), 'workstream-e2e-candidates-'));
-const repo = join(root, 'repo');
-const settings = {
-  'workstream.python': PYTHON,
-  'workbench.startupEditor': 'none',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'editor.minimap.enabled': false,
-};
+const session = new Session('workstream-e2e-candidates-');
+let page;
+let wb;
+const git = (...args) => session.git(...args);
+const check = (body) => session.check(body);
+const screenshot = (name) => session.screenshot(name);
 
 // A step with three candidates chosen by score: 1 and 2 pass (2 scores lower), 3 fails its test.
 const PICK = {
@@ -43,32 +29,6 @@ const PICK = {
     },
   ],
 };
-
-let codeServer;
-let browser;
-let page;
-let wb;
-let failed = false;
-let env;
-const git = (...args) => execFileSync('git', args, { cwd: repo, env, encoding: 'utf8' }).trim();
-
-function check(fn) {
-  return async () => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      await page?.screenshot({ path: join(root, `failure-${Date.now()}.png`) }).catch(() => undefined);
-      throw error;
-    }
-  };
-}
-
-async function screenshot(name) {
-  const path = join(root, name);
-  await page.screenshot({ path });
-  if (process.env.WORKSTREAM_E2E_SCREENSHOT_DIR) copyFileSync(path, join(process.env.WORKSTREAM_E2E_SCREENSHOT_DIR, name));
-}
 
 /** The rows of the Runs tree: label, description and the codicon of each. */
 function rows() {
@@ -92,29 +52,15 @@ async function contextMenu(label, item) {
   await entry.click();
 }
 
-after(() => {
-  if (failed || process.env.WORKSTREAM_E2E_KEEP) console.log(`e2e files kept in ${root}`);
-  else rmSync(root, { recursive: true, force: true });
-});
-
 describe("a step's candidates in the runs view in code-server", { timeout: 10 * 60_000 }, () => {
   before(check(async () => {
-    env = isolatedEnv(join(root, 'git-env'));
-    makeRepository(repo, env);
-    writeFileSync(join(repo, 'pick.workstream.json'), `${JSON.stringify(PICK, null, 2)}\n`);
-    git('add', '.');
-    git('commit', '-q', '-m', 'candidates fixture');
-    codeServer = await startCodeServer(root, repo, settings);
-    browser = await launchBrowser(root);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    wb = new Workbench(page);
-    await page.goto(codeServer.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.start({ files: { 'pick.workstream.json': workstreamText(PICK) } });
+    ({ page, wb } = session);
   }));
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await codeServer?.stop();
+    await session.stop();
+    session.cleanup();
   });
 
   it("lists a step's candidates under it with their outcome, score and selection, and opens a candidate's changes and log", { timeout: TIMEOUT }, check(async () => {
