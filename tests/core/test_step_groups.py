@@ -70,10 +70,16 @@ def test_a_sequential_order_against_the_parallel_group_barriers() -> None:
         (
             "WS111",
             '"c"',
-            "Step group 'seq' runs 'c' (parallel_group 3) before 'a' (parallel_group 1), but "
-            "'c' starts only after group 1 finished: neither could start. List 'a' first.",
+            "Step group 'seq' runs 'c' before 'a' (parallel_group 1), but 'c' is in "
+            "parallel_group 3, which starts only after group 1 finished: neither could start. "
+            "List 'a' first.",
         )
     ]
+    # through a dependency: x waits for c
+    through = [*steps[:2], s("x", "c")]
+    order = [{"id": "seq", "steps": ["x", "a"], "execute": "sequential"}]
+    assert [(code, token) for code, token, _ in found(through, order)] == [("WS111", '"x"')]
+    assert "but 'x' waits for 'c' which is in parallel_group 3" in found(through, order)[0][2]
     groups = [{"id": "seq", "steps": ["a", "x", "c"], "execute": "sequential"}]
     assert found(steps, groups) == []  # the barriers' order
     assert found(steps, [{"id": "par", "steps": ["c", "a"]}]) == []  # parallel: no order

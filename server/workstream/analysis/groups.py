@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from workstream.analysis.context import Context
 from workstream.findings import Finding, Related, finding
+from workstream.graph import StepGraph
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -23,19 +24,7 @@ def check(ctx: Context) -> list[Finding]:
     steps = graph.steps
     if not any(step.parallel_group is not None for step in steps):
         return []
-    order = _topological(graph.deps)  # without the steps in or after a cycle
-    # highest[n]: (the highest group node n waits for, a node of that group), or None
-    highest: list[tuple[int, int] | None] = [None] * len(steps)
-    for node in order:
-        best = None
-        own = steps[node].parallel_group
-        if own is not None:
-            best = (own, node)
-        for dep in graph.deps[node]:
-            there = highest[dep]
-            if there is not None and (best is None or there[0] > best[0]):
-                best = there
-        highest[node] = best
+    highest = highest_waits(graph)
     findings: list[Finding] = []
     for node, step in enumerate(steps):
         group = step.parallel_group
@@ -76,6 +65,24 @@ def check(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+def highest_waits(graph: StepGraph) -> list[tuple[int, int] | None]:
+    """Per node: (the highest parallel_group it waits for, its own or any dependency's,
+    transitively; a node of that group), or None; None too for a node in or after a cycle."""
+    steps = graph.steps
+    highest: list[tuple[int, int] | None] = [None] * len(steps)
+    for node in _topological(graph.deps):
+        best = None
+        own = steps[node].parallel_group
+        if own is not None:
+            best = (own, node)
+        for dep in graph.deps[node]:
+            there = highest[dep]
+            if there is not None and (best is None or there[0] > best[0]):
+                best = there
+        highest[node] = best
+    return highest
 
 
 def _topological(deps: list[list[int]]) -> list[int]:

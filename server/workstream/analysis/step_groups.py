@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from workstream.analysis.context import Context
 from workstream.analysis.dependencies import close_ids
+from workstream.analysis.groups import highest_waits
 from workstream.findings import Finding, Related, finding
 
 
@@ -106,6 +107,7 @@ def _order(
         if step_id in graph.index
     ]
     findings = []
+    highest = highest_waits(graph)
     for i, (position, step_id, node) in enumerate(listed):
         later = next(
             (other for _, other, there in listed[i + 1 :] if graph.depends_on(node, there)), None
@@ -122,15 +124,17 @@ def _order(
                 )
             )
             continue
-        barred = _barred(ctx, node, [there for _, _, there in listed[i + 1 :]])
+        barred = _barred(ctx, highest[node], [there for _, _, there in listed[i + 1 :]])
         if barred is not None:
-            own, other, lower = barred
+            high, waited, other, lower = barred
+            via = "" if waited == step_id else f" waits for '{waited}' which"
             findings.append(
                 finding(
                     "WS111",
-                    f"Step group '{group_id}' runs '{step_id}' (parallel_group {own}) before "
-                    f"'{other}' (parallel_group {lower}), but '{step_id}' starts only after "
-                    f"group {lower} finished: neither could start. List '{other}' first.",
+                    f"Step group '{group_id}' runs '{step_id}' before '{other}' (parallel_group "
+                    f"{lower}), but '{step_id}'{via} is in parallel_group {high}, which starts "
+                    f"only after group {lower} finished: neither could start. "
+                    f"List '{other}' first.",
                     ctx.span(("step_groups", index, "steps", position)),
                     group=group_id,
                 )
@@ -138,15 +142,17 @@ def _order(
     return findings
 
 
-def _barred(ctx: Context, node: int, later: list[int]) -> tuple[int, str, int] | None:
-    """The first of ``later`` in a lower ``parallel_group`` than ``node``'s (whose barrier
-    ``node`` waits at): (node's group, its id, its group); None when there is none."""
+def _barred(
+    ctx: Context, waits: tuple[int, int] | None, later: list[int]
+) -> tuple[int, str, str, int] | None:
+    """The first of ``later`` in a lower ``parallel_group`` than ``waits``, the highest one a
+    step waits for (its own or a dependency's: at that group's barrier): (that group, the step of
+    it, the later step's id, its group); None when there is none."""
     steps = ctx.graph.steps
-    own = steps[node].parallel_group
-    if own is None:
+    if waits is None:
         return None
     for there in later:
         group = steps[there].parallel_group
-        if group is not None and group < own:
-            return own, steps[there].id, group
+        if group is not None and group < waits[0]:
+            return waits[0], steps[waits[1]].id, steps[there].id, group
     return None
