@@ -4,8 +4,11 @@ group is held by its depends_on alone; measured from the recorded start and end 
 
 from __future__ import annotations
 
-from workstream.executor import make_plan
+import pytest
+
+from workstream.executor import ExecutorError, make_plan
 from workstream.executor.target import read_workstream
+from workstream.model import build
 
 from .conftest import Repo, run, statuses, ws
 
@@ -57,3 +60,20 @@ def test_the_plan_shows_the_barriers_as_waves(repo: Repo) -> None:
     assert plan.critical_path == ("early", "late", "after-late")
     assert plan.edges == (("late", "after-late"),)  # the dependency edges alone
     assert dict(plan.groups) == {"late": 2, "early": 1}
+
+
+def test_an_order_no_check_foresaw_is_a_clear_error_not_a_traceback() -> None:
+    # the checks refuse this file (WS111); the planner, given it anyway, says why it cannot
+    model = build(
+        {
+            "id": "ws",
+            "steps": [
+                {"id": "a", "run": "true", "parallel_group": 1},
+                {"id": "c", "run": "true", "parallel_group": 3},
+            ],
+            "step_groups": [{"id": "seq", "steps": ["c", "a"], "execute": "sequential"}],
+        }
+    )
+    assert model is not None
+    with pytest.raises(ExecutorError, match=r"the steps wait for each other \(.*\): depends_on"):
+        make_plan(model)

@@ -74,10 +74,17 @@ def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | N
     if order_edges:  # barriers and sequential groups order the waves and critical path too
         sub = networkx.DiGraph(sub)
         sub.add_edges_from(order_edges)
-    waves = tuple(
-        tuple(sorted(wave, key=position.__getitem__))
-        for wave in networkx.topological_generations(sub)
-    )
+    try:
+        waves = tuple(
+            tuple(sorted(wave, key=position.__getitem__))
+            for wave in networkx.topological_generations(sub)
+        )
+    except networkx.NetworkXUnfeasible:
+        cycle = " → ".join(edge[0] for edge in networkx.find_cycle(sub))
+        raise ExecutorError(
+            f"the steps wait for each other ({cycle}): depends_on, the parallel_group barriers "
+            "and the sequential step groups leave no order to run them in"
+        ) from None
     critical = tuple(networkx.dag_longest_path(sub, topo_order=[s for w in waves for s in w]))
     count = workers if workers is not None else model.execution.workers
     if not model.execution.parallel:
