@@ -39,7 +39,6 @@ from workstream.executor.events import (
     StepOutput,
     StepQueued,
 )
-from workstream.executor.gitops import Git
 from workstream.executor.guard import SettingsGuard
 from workstream.executor.ledger import ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
@@ -47,6 +46,7 @@ from workstream.executor.options import RunOptions, RunResult
 from workstream.executor.plan import make_plan
 from workstream.executor.pool import Pool
 from workstream.executor.ports import PortPool
+from workstream.executor.preflight import unseen_changes
 from workstream.executor.reaper import Reaper
 from workstream.executor.recovery import recover, save_kept
 from workstream.executor.sandbox import find_bwrap
@@ -160,7 +160,9 @@ class Executor(CandidateLedger):
             recovered += [f"the interrupted run, after it stopped: {f}" for f in found]
             target.state_dir.write(self._previous)
         claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
-        warnings = recovered + list(self._preflight(repo, base))
+        warnings = recovered + list(
+            unseen_changes(repo, self.target, self.model.execution.base, base)
+        )
         if self._previous is not None:
             warnings += save_kept(self._previous, target, repo, plan.steps)
             target.state_dir.write(self._previous)
@@ -282,20 +284,6 @@ class Executor(CandidateLedger):
             env={**os.environ, **self.options.env},  # its virtualenv too
         )
 
-    def _preflight(self, repo: Git, base: str) -> tuple[str, ...]:
-        """Warn about changes the run cannot see."""
-        work = repo.on(self.target.repo_root)
-        own = Path(os.path.relpath(self.target.file, self.target.repo_root)).as_posix()
-        dirty = [p for p in _changed_paths(work.uncommitted()) if not _only_own(work, p, own)]
-        if not dirty:
-            return ()
-        count = len(dirty)
-        return (
-            f"{count} uncommitted change{'s' if count != 1 else ''} in {self.target.repo_root} "
-            f"will not be seen by this run: it starts from {self.model.execution.base} "
-            f"({base[:12]})",
-        )
-
     # -- the scheduler's hooks ------------------------------------------------------------
 
     def launch(self, step_id: str, inputs: Inputs, candidate: int | None = None) -> None:
@@ -381,28 +369,3 @@ class Executor(CandidateLedger):
         self._inbox.put(Done(step_id, result, started, attempt, candidate))
 
     # -- state ----------------------------------------------------------------------------
-
-
-def _changed_paths(entries: list[str]) -> list[tuple[str, str]]:
-    """``(XY, path)`` per change of ``git status --porcelain -z`` (a rename counts once)."""
-    changes: list[tuple[str, str]] = []
-    skip = False
-    for entry in entries:
-        if skip:  # the source path of a rename or copy
-            skip = False
-            continue
-        code, path = entry[:2], entry[3:]
-        skip = "R" in code or "C" in code
-        changes.append((code, path))
-    return changes
-
-
-def _only_own(work: Git, change: tuple[str, str], own: str) -> bool:
-    """True when a change is the workstream file itself (or a new folder holding only it)."""
-    code, path = change
-    if path == own:
-        return True
-    if code != "??" or not path.endswith("/") or not own.startswith(path):
-        return False
-    listed = work.run("ls-files", "--others", "--exclude-standard", "-z", "--", f":(top){path}")
-    return [p for p in listed.split("\0") if p] == [own]
