@@ -51,7 +51,8 @@ def _step_validator() -> Any:
     )
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a Python value parsed from JSON."""
     if isinstance(value, bool):
         return "boolean"
     if value is None:
@@ -218,7 +219,7 @@ def _findings(parsed: ParsedJson, error: Any, path: Path, renamed: dict[str, str
     if name == "Type":
         expected = [str(t).lower() for t in kind.types] if hasattr(kind, "types") else []
         words = " or ".join(_TYPE_NAMES.get(t, t) for t in expected) or "another type"
-        actual = _TYPE_NAMES[_json_type(instance)]
+        actual = _TYPE_NAMES[json_type(instance)]
         if not path:
             return [
                 finding("WS002", f"A workstream file must be a JSON object, found {actual}.", span)
@@ -262,7 +263,7 @@ def _plain_alternatives(governing: dict[str, Any]) -> list[dict[str, Any]] | Non
 
 def _plain_problem(plain: list[dict[str, Any]], instance: Any) -> str:
     """What is wrong with a value none of the plain alternatives accepts, in a few words."""
-    actual = _json_type(instance)
+    actual = json_type(instance)
     types = [a["type"] for a in plain if "type" in a]
     consts = [json.dumps(a["const"]) for a in plain if "const" in a]
     if not any(t == actual or (t == "number" and actual == "integer") for t in types):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from workstream.analysis.schema import schema
+from workstream.analysis.schema import json_type, schema
 from workstream.jsonc import Path
 
 #: How a type reads in a hover.
@@ -118,24 +118,10 @@ def _kinds(node: dict[str, Any]) -> tuple[str, ...]:
                 found.append(name)
         if "const" in branch or "enum" in branch:
             for value in [branch["const"]] if "const" in branch else branch["enum"]:
-                name = _json_type(value)
+                name = json_type(value)
                 if name not in found:
                     found.append(name)
     return tuple(found)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "string"
 
 
 def _help(name: str, node: dict[str, Any], required: bool) -> KeyHelp:
