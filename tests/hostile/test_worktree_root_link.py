@@ -53,3 +53,21 @@ def test_a_step_that_swaps_the_worktree_folder_for_a_link(
         assert got["src"] == "failed" and got["b"] == "skipped", got
     assert sorted(p.name for p in (repo.root / "src").iterdir()) == ["lib.py"]
     assert not (repo.root / "ws-test").exists() and not (repo.root / ".pool-0").exists()
+
+
+def test_a_worktree_dir_linked_into_a_separate_git_dir_is_refused(
+    repo: Guarded, sandbox: bool
+) -> None:
+    """A repository whose git dir lies outside its working tree (``--separate-git-dir``)."""
+    outside = repo.root.parent / "gitdir"
+    (repo.root / ".git").rename(outside)
+    (repo.root / ".git").write_text(f"gitdir: {outside}\n")
+    os.symlink(outside / "refs", repo.root.parent / "wt")
+    path = repo.workstream(
+        ws({"id": "a", "files": ["a"], "run": "echo a > a"}, sandbox=sandbox, worktree_dir="../wt")
+    )
+    refs = sorted(p.name for p in (outside / "refs").iterdir())
+    repo.expected = repo.snapshot()
+    with pytest.raises(ExecutorError, match="git dir"):
+        run(path)
+    assert sorted(p.name for p in (outside / "refs").iterdir()) == refs

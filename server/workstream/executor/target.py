@@ -59,6 +59,14 @@ def check_paths(target: Target) -> None:
     git_dir = Path(os.path.realpath(target.git_dir))
     if not target.default_worktree_root:
         where = target.worktree_root
+        if _inside(where, git_dir) and not _inside(git_dir, root):
+            # a git dir of its own outside the tree (--separate-git-dir): a link named by
+            # worktree_dir into it would put worktrees among its refs and objects
+            raise ExecutorError(
+                f"execution.worktree_dir {target.model.execution.worktree_dir!r} puts the "
+                f"worktrees at {where}, inside the repository's git dir {git_dir}; choose a "
+                "folder outside it"
+            )
         if _inside(where, root) or _inside(root, where) or _inside(git_dir, where):
             raise ExecutorError(
                 f"execution.worktree_dir {target.model.execution.worktree_dir!r} puts the "
