@@ -26,16 +26,13 @@ that also lost its marker is not found by the next run; the sandbox's PID namesp
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workstream.executor.orphans import children_of, reap, stat_of
+from workstream.executor.orphans import children_of, stat_of, stop_rounds
 
 #: Sightings after a stop, to catch what was reparented to the runner while it was stopping.
 _SETTLE_ROUNDS = 10
@@ -134,24 +131,12 @@ def _unowned() -> set[tuple[int, int]]:
 
 def _stop(roots: set[tuple[int, int]], grace: float) -> int:
     """SIGTERM ``roots`` and everything below them, SIGKILL what is left after ``grace``."""
-    seen: dict[int, int] = dict(roots)
-    deadline = time.monotonic() + grace
-    sig, kills = signal.SIGTERM, 0
-    while kills < 50:  # rounds: a process may fork while it is being stopped
-        alive = _tree({p: s for p, s in seen.items() if _alive(p, s)})
-        if not alive:
-            break
-        seen.update(alive)
-        if time.monotonic() >= deadline:
-            sig = signal.SIGKILL
-            kills += 1
-        for pid, start in alive.items():
-            if _alive(pid, start):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, sig)
-        time.sleep(0.02 if sig == signal.SIGTERM else 0.05)
-    reap(seen)
-    return len(seen)
+    first = dict(roots)
+
+    def alive(found: dict[int, int]) -> dict[int, int]:
+        return _tree({p: s for p, s in {**first, **found}.items() if _alive(p, s)})
+
+    return stop_rounds(alive, grace)
 
 
 def _alive(pid: int, start: int) -> bool:

@@ -35,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: The environment variable that marks every process of one command.
@@ -99,19 +100,30 @@ def marked(token: str) -> dict[int, int]:
 def stop_marked(token: str, grace: float) -> int:
     """SIGTERM every live process with ``token``, SIGKILL what is left after ``grace``
     seconds, and reap those that became the runner's; returns how many were found."""
+    return stop_rounds(lambda _seen: marked(token), grace)
+
+
+def stop_rounds(alive: Callable[[dict[int, int]], dict[int, int]], grace: float) -> int:
+    """Stop what ``alive`` finds, in rounds until it finds nothing: SIGTERM, then SIGKILL
+    once ``grace`` seconds have passed; then reap those that became the runner's.
+
+    ``alive`` gets every process found so far (pid -> start time) and returns the live ones
+    to signal now (pid -> start time); a process is signalled only while its start time is
+    still the one found, so a reused pid is never hit. Returns how many were found.
+    """
     killed: dict[int, int] = {}
     deadline = time.monotonic() + grace
     sig = signal.SIGTERM
     kills = 0
     while kills < 50:  # rounds: a process may fork while it is being stopped
-        alive = marked(token)
-        if not alive:
+        found = alive(killed)
+        if not found:
             break
-        killed.update(alive)
+        killed.update(found)
         if time.monotonic() >= deadline:
             sig = signal.SIGKILL
             kills += 1
-        for pid, start in alive.items():
+        for pid, start in found.items():
             stat = stat_of(pid)
             if stat is not None and stat[3] == start:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
