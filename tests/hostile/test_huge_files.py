@@ -74,6 +74,25 @@ def test_a_sparse_file_over_the_limit_fails_the_step_before_git_reads_it(
     _no_git_left(repo)
 
 
+def test_a_tracked_empty_file_grown_huge_is_not_read(repo: Guarded, sandbox: bool) -> None:
+    """An empty file's index entry has no size: git would hash it to see if it changed."""
+    (repo.root / "empty").write_text("")
+    repo.commit_all("an empty file")
+    repo.expected = repo.snapshot()
+    path = repo.workstream(
+        ws(
+            {"id": "a", "files": ["empty"], "timeout": 30, "run": "truncate -s 100G empty"},
+            sandbox=sandbox,
+        )
+    )
+    began = time.monotonic()
+    result, events = run(path)
+    assert time.monotonic() - began < 20, _finished(events)["a"].message
+    assert statuses(result) == {"a": "failed"}
+    assert "empty (100.0 GiB)" in _finished(events)["a"].message
+    _no_git_left(repo)
+
+
 def test_a_smaller_limit_is_kept_and_a_file_below_it_is_committed(repo: Guarded) -> None:
     path = repo.workstream(
         ws(

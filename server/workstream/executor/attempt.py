@@ -403,4 +403,7 @@ def _settle(a: _Attempt, commit: str) -> None:
     """Leave a kept worktree at ``commit`` with an index that matches it."""
     assert a.admin is not None
     reset_admin(a.admin, a.path, commit)
+    # From no index: git compares nothing with the work tree, so a file the step grew past
+    # max_file_size (its old entry could not tell by size) is never read here.
+    (a.admin / "index").unlink(missing_ok=True)
     a.ctx.repo.on(a.path, a.admin / "index").run("read-tree", "--reset", commit)
