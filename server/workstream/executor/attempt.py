@@ -41,7 +41,13 @@ from workstream.executor.judge import scope_failure
 from workstream.executor.logs import CappedLog
 from workstream.executor.pool import Slot
 from workstream.executor.pyenv import VENV_DIR
-from workstream.executor.results import commit_message, merge_conflict, move_branch, read_score
+from workstream.executor.results import (
+    commit_message,
+    kept_transcript,
+    merge_conflict,
+    move_branch,
+    read_score,
+)
 from workstream.executor.snapshot import Bound, SnapshotStopped, TooLarge, listed, snapshot_tree
 from workstream.executor.strays import keep_needed
 from workstream.executor.tools import (
@@ -146,7 +152,7 @@ def run_attempt(
         ctx.ports.release(port)
         if _keep_needed_objects(a, scratch / "objects"):
             shutil.rmtree(scratch, ignore_errors=True)  # our own scratch folder, never the user's
-    result.transcript = _kept_transcript(a.transcript)
+    result.transcript = kept_transcript(a.transcript)
     return result
 
 
@@ -165,19 +171,6 @@ def _keep_needed_objects(a: _Attempt, objects: Path) -> bool:
             f"into {a.ctx.git_dir / 'objects'} so that nothing of yours points at a missing one)"
         )
     return True
-
-
-def _kept_transcript(path: Path | None) -> Path | None:
-    """The transcript file if the tool wrote to it; an empty one is removed."""
-    if path is None:
-        return None
-    try:
-        if path.stat().st_size > 0:
-            return path
-        path.unlink()
-    except OSError:
-        pass
-    return None
 
 
 def _run(a: _Attempt, port: int) -> AttemptResult:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from workstream.executor.context import RunContext
 from workstream.executor.gitops import Git
 from workstream.executor.snapshot import listed
 from workstream.model import Step
 
-__all__ = ["commit_message", "merge_conflict", "move_branch", "read_score"]
+__all__ = ["commit_message", "kept_transcript", "merge_conflict", "move_branch", "read_score"]
 
 
 def move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
@@ -57,3 +58,16 @@ def merge_conflict(
 def _names(owners: Mapping[str, str], commit: str) -> str:
     owner = owners.get(commit)
     return f"{owner!r}" if owner else f"the merged results ({commit[:12]})"
+
+
+def kept_transcript(path: Path | None) -> Path | None:
+    """The transcript file if the tool wrote to it; an empty one is removed."""
+    if path is None:
+        return None
+    try:
+        if path.stat().st_size > 0:
+            return path
+        path.unlink()
+    except OSError:
+        pass
+    return None
