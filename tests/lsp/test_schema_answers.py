@@ -141,3 +141,11 @@ async def test_step_ids_are_still_what_depends_on_offers(client: LanguageClient)
     )
     items = await _complete(client, text, '[""', delta=2)
     assert [i.label for i in items] == ["a"]
+
+
+async def test_an_unterminated_key_keeps_what_follows_it(client: LanguageClient) -> None:
+    text = '{"id": "k", "steps": [{"id": "a", "run": "true", "ret}]}'
+    items = await _complete(client, text, '"ret', delta=4)
+    retries = next(i for i in items if i.label == "retries")
+    done = _applied(text, retries, client).replace("$1", "")  # a snippet's tab stop, if any
+    assert done == '{"id": "k", "steps": [{"id": "a", "run": "true", "retries": }]}'

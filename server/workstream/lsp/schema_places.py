@@ -50,7 +50,7 @@ def _before(text: str, offset: int) -> int:
 
 def place_at(parsed: ParsedJson, text: str, offset: int) -> Place | None:
     """The place at ``offset``, or None where neither a key nor a known value belongs."""
-    token = string_token_at(text, offset) or _word_at(text, offset)
+    token = _closed(text, string_token_at(text, offset)) or _word_at(text, offset)
     start = token.start if token is not None else offset
     path, on_key = path_at(parsed, offset)
     root = parsed.value
@@ -75,6 +75,17 @@ def place_at(parsed: ParsedJson, text: str, offset: int) -> Place | None:
         present = frozenset(found)
         return Place("key", path, token, present, _colon_after(text, token))
     return None
+
+
+def _closed(text: str, token: Span | None) -> Span | None:
+    """A string token as far as it is really typed: an unterminated one (``"ti}]}``, the
+    quote not closed yet) ends after its word, so an edit never swallows what follows."""
+    if token is None or (token.end - token.start > 1 and text[token.end - 1] == '"'):
+        return token
+    end = token.start + 1
+    while end < token.end and (text[end].isalnum() or text[end] in "_-.$"):
+        end += 1
+    return Span(token.start, end)
 
 
 def _word_at(text: str, offset: int) -> Span | None:
