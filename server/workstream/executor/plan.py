@@ -19,6 +19,10 @@ from workstream.graph import StepGraph
 from workstream.model import Workstream
 
 
+class NoOrder(ExecutorError):
+    """The steps wait for each other: no order runs them (a cycle of any kind)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """The steps a run will consider, their waves and the critical path."""
@@ -81,7 +85,7 @@ def make_plan(model: Workstream, requested: Iterable[str] = (), workers: int | N
         )
     except networkx.NetworkXUnfeasible:
         cycle = " → ".join(edge[0] for edge in networkx.find_cycle(sub))
-        raise ExecutorError(
+        raise NoOrder(
             f"the steps wait for each other ({cycle}): depends_on, the parallel_group barriers "
             "and the sequential step groups leave no order to run them in"
         ) from None
@@ -122,7 +126,7 @@ def graph_plan(model: Workstream) -> Plan:
     dependency cycle still gets one (its steps and edges, without waves or critical path)."""
     try:
         return make_plan(model)
-    except networkx.NetworkXUnfeasible:
+    except NoOrder:
         graph = StepGraph(model)
         edges = tuple(
             (graph.ids[there], graph.ids[here])
