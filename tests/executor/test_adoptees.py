@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.conftest import processes_with
+from workstream.executor import adoptees
 from workstream.executor.orphans import TOKEN_VAR
 from workstream.executor.process import run_command
 
@@ -116,3 +117,22 @@ def test_a_child_the_host_started_itself_is_never_taken(tmp_path: Path) -> None:
     finally:
         own.kill()
         own.wait()
+
+
+def test_a_session_the_runner_spawns_for_itself_is_never_taken(tmp_path: Path) -> None:
+    """The runner's own git calls run in sessions of their own (to be killed with their group
+    when a snapshot overruns): one started while a step's command runs outlives its end."""
+    results: dict[str, int | None] = {}
+    thread = threading.Thread(target=lambda: results.update(a=_run("sleep 0.6", tmp_path)))
+    thread.start()
+    time.sleep(0.2)
+    own = adoptees.spawn(lambda: subprocess.Popen(["sleep", "779.818"], start_new_session=True))
+    try:
+        thread.join()
+        assert results == {"a": 0}
+        time.sleep(0.3)
+        assert own.poll() is None, "the runner's own process was stopped as a step's daemon"
+    finally:
+        own.kill()
+        own.wait()
+        adoptees.release(own.pid)

@@ -17,8 +17,10 @@ of its own command when that command ran alone, at the latest when the last comm
 run ends. A command that is still running never loses a process this way.
 
 What is never taken for an adoptee: a child of the runner in the runner's own session (its
-git calls; a step cannot join that session), a command's own leader, and a process older than
-the first command of the current busy period (a child the host process started itself).
+git calls; a step cannot join that session), a command's own leader, a session the runner
+started for itself (:func:`spawn`: a git call it may kill with its group, the sandbox's probe),
+and a process older than the first command of the current busy period (a child the host
+process started itself).
 
 Limits: after the runner itself is killed with SIGKILL its adoptees belong to init, and one
 that also lost its marker is not found by the next run; the sandbox's PID namespace covers it.
@@ -48,6 +50,7 @@ _lock = threading.Lock()
 _running: dict[str, _Command] = {}
 _owners: dict[tuple[int, int], frozenset[str]] = {}  # (pid, start) -> who may own it
 _busy_since: int | None = None  # the start of the oldest command since the runner was idle
+_exempt: dict[int, int] = {}  # pid -> start: sessions the runner started for itself (git calls)
 
 
 def launch(token: str, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
@@ -66,6 +69,22 @@ def launch(token: str, start: Callable[[], subprocess.Popen[bytes]]) -> subproce
         if _busy_since is None or started < _busy_since:
             _busy_since = started
     return proc
+
+
+def spawn(start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """Start a process of the runner's own in a session of its own (a bounded git call, the
+    sandbox's probe) with ``start``: never taken for an adoptee until :func:`release`."""
+    with _lock:
+        proc = start()
+        stat = stat_of(proc.pid)
+        _exempt[proc.pid] = stat[3] if stat is not None else 0
+    return proc
+
+
+def release(pid: int) -> None:
+    """The process :func:`spawn` started has ended (or is being waited for)."""
+    with _lock:
+        _exempt.pop(pid, None)
 
 
 def finish(token: str, grace: float) -> int:
@@ -105,6 +124,8 @@ def _sight() -> set[tuple[int, int]]:
     alive: set[tuple[int, int]] = set()
     for pid, (state, _ppid, sid, start) in children_of(me).items():
         if state == "Z" or sid == own_session or pid in leaders or start < _busy_since:
+            continue
+        if _exempt.get(pid) in (start, 0):
             continue
         key = (pid, start)
         alive.add(key)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workstream.analysis import home_rules
+from workstream.executor import adoptees
 from workstream.executor.orphans import reap_session
 
 #: Set to a path to use that bubblewrap instead of the one on ``PATH``.
@@ -152,12 +153,14 @@ def find_bwrap() -> str | None:
     if not path:
         return None
     try:
-        probe = subprocess.Popen(
-            [*_base_args(path), *_namespace_args(network=False), "--", "true"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its inner process, if the runner adopts it, is reaped
+        probe = adoptees.spawn(
+            lambda: subprocess.Popen(
+                [*_base_args(path), *_namespace_args(network=False), "--", "true"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its inner process, if the runner adopts it, is reaped
+            )
         )
     except OSError:
         return None
@@ -169,6 +172,7 @@ def find_bwrap() -> str | None:
         return None
     finally:
         reap_session(probe.pid)
+        adoptees.release(probe.pid)
     return path if code == 0 else None
 
 

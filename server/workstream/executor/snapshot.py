@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from shutil import copyfile
 
+from workstream.executor import adoptees
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.model import DEFAULT_MAX_FILE_SIZE
@@ -114,14 +115,16 @@ def bounded_call(
     """``git args...`` as :meth:`Git.call`, killed with its process group when ``bound``
     stops (:class:`SnapshotStopped`)."""
     try:
-        proc = subprocess.Popen(
-            git.argv(*args),
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=git.env,
-            cwd=git.cwd,
-            start_new_session=True,
+        proc = adoptees.spawn(  # its own session, to kill with its group; not a step's daemon
+            lambda: subprocess.Popen(
+                git.argv(*args),
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git.env,
+                cwd=git.cwd,
+                start_new_session=True,
+            )
         )
     except FileNotFoundError:
         raise ExecutorError("git is not installed (no 'git' on PATH)") from None
@@ -144,6 +147,7 @@ def bounded_call(
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.kill()
             proc.communicate()
+        adoptees.release(proc.pid)
     return proc.returncode, os.fsdecode(out), os.fsdecode(err)
 
 
