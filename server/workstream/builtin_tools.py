@@ -34,6 +34,7 @@ class ToolDef:
     writable: tuple[str, ...] = ()
     needs: str = ""  # what the user must set up (API key variables), for people
     circuit_breaker: int | None = None  # failures in a row that stop its other steps
+    resources: tuple[tuple[str, float], ...] = ()  # Dask resources its steps need on a cluster
 
 
 AIDER = ToolDef(

@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="skip steps whose last success is still up to date"
     )
     run.add_argument("--keep-worktrees", action="store_true")
+    run.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the steps on a Dask cluster: a scheduler address (tcp://host:8786) or "
+        "local:N for N worker processes on this machine (over execution.cluster)",
+    )
+    run.add_argument(
+        "--remote",
+        metavar="REMOTE",
+        help="with a cluster: the git remote (name or URL) every worker can reach; "
+        "default: origin",
+    )
     run.add_argument("--fail-fast", action="store_true")
     run.add_argument(
         "--progress",

@@ -51,6 +51,8 @@ class Execution:
     writable: tuple[str, ...] = ()
     #: worktree reuse between steps: "clean", "keep-ignored", or None (a fresh one per step)
     reuse: str | None = "clean"
+    #: a Dask scheduler address or "local:N" (None: steps run on this machine)
+    cluster: str | None = None
     #: conditional settings as resolved when the file was read: (name, expression, value now)
     conditional: tuple[tuple[str, str, str], ...] = ()
 
@@ -82,6 +84,7 @@ class Step:
     parallel_group: int | None = None  # starts after every lower group finished
     candidates: tuple[Candidate, ...] = ()  # several tries, one chosen (workstream.candidates)
     select: Select | None = None  # how the candidates are chosen among (None: the first)
+    resources: tuple[tuple[str, float], ...] = ()  # Dask resources it needs on a cluster
 
     @property
     def prompt(self) -> str:
@@ -161,6 +164,11 @@ class Workstream:
         if own is not None and own.circuit_breaker is not None:
             return own.circuit_breaker
         return None if tool == "shell" else self.execution.circuit_breaker
+
+    def resources(self, step: Step) -> dict[str, float]:
+        """The Dask resources a step needs on a cluster: its tool's, then its own."""
+        tool = self.tool_def(step) if step.tool != "shell" else None
+        return {**dict(tool.resources if tool is not None else ()), **dict(step.resources)}
 
     def tool_command(self, step: Step) -> tuple[str, ...] | None:
         """The argv template of a non-shell step's tool, or None for shell / unknown tools."""
@@ -248,6 +256,7 @@ def _execution(raw: Any) -> Execution:
         network=raw.get("network") is not False,
         writable=_strings(raw.get("writable")) or (),
         reuse=_reuse(raw.get("reuse", "clean")),
+        cluster=_cluster(raw.get("cluster")),
         conditional=tuple((k, r.text, r.shown) for k, r in resolved.items()),
     )
 
@@ -261,6 +270,35 @@ def _reuse(raw: Any) -> str | None:
     if raw is False:
         return None
     return raw if raw in REUSE_MODES else "clean"
+
+
+def _cluster(raw: Any) -> str | None:
+    """``execution.cluster``: an address or ``local:N`` as the schema allows, else None."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    value = raw.strip()
+    if value.startswith("local:"):
+        return value if _integer(_digits(value[6:]), 1, 999) is not None else None
+    return value if "://" in value else None
+
+
+def _digits(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _resources(raw: Any) -> tuple[tuple[str, float], ...]:
+    """``resources``: name to a non-negative number (others are WS002's)."""
+    if not isinstance(raw, dict):
+        return ()
+    return tuple(
+        (name, float(value))
+        for name, value in raw.items()
+        if isinstance(name, str)
+        and name
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value < float("inf")
+    )
 
 
 def _breaker(raw: Any) -> int | None:
@@ -292,6 +330,7 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
                         bookkeeping or (),
                         writable or (),
                         circuit_breaker=_breaker(spec.get("circuit_breaker")),
+                        resources=_resources(spec.get("resources")),
                     )
     return tools
 
@@ -321,6 +360,7 @@ def build_step(raw: dict[str, Any], index: int) -> Step:
         parallel_group=_integer(get("parallel_group"), 0, MAX_GROUP),
         candidates=build_candidates(get("candidates")),
         select=build_select(get("select")),
+        resources=_resources(get("resources")),
     )
 
 

@@ -70,6 +70,8 @@ def main(args: argparse.Namespace) -> int:
         resume=args.resume,
         keep_worktrees=args.keep_worktrees,
         fail_fast=args.fail_fast,
+        cluster=args.cluster,
+        remote=args.remote,
     )
     return execute(path, options, progress=getattr(args, "progress", "auto"))
 

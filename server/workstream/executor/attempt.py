@@ -44,9 +44,9 @@ from workstream.executor.pyenv import VENV_DIR
 from workstream.executor.results import (
     commit_message,
     kept_transcript,
-    merge_conflict,
     move_branch,
     read_score,
+    start_point,
 )
 from workstream.executor.snapshot import Bound, SnapshotStopped, TooLarge, listed, snapshot_tree
 from workstream.executor.strays import keep_needed
@@ -176,17 +176,9 @@ def _keep_needed_objects(a: _Attempt, objects: Path) -> bool:
 def _run(a: _Attempt, port: int) -> AttemptResult:
     ctx, step = a.ctx, a.step
     # 1. The start point.
-    start = a.inputs.commits[0]
-    if len(a.inputs.commits) > 1:
-        merged = ctx.repo.merge(a.inputs.commits, f"workstream: start point of {step.id}")
-        if merged.commit is None:
-            owners = dict(zip(a.inputs.commits, a.inputs.owners, strict=True))
-            message = merge_conflict(owners, merged.between or ("", ""), merged.conflicts)
-            a.say(message)
-            return AttemptResult("failed", message, "merge_conflict")
-        start = merged.commit
-    if ctx.cancel.is_set():
-        return AttemptResult("cancelled", "cancelled before it started", start_commit=start)
+    start = start_point(ctx, step, a.inputs, a.say)
+    if isinstance(start, AttemptResult):
+        return start
     # 2. A worktree of ours: a fresh one, or one of the pool moved to the start point.
     if ctx.pool is not None:
         if registered(ctx.repo, a.path):  # its worktree an earlier run kept (saved by now)

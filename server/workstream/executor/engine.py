@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workstream.executor import baseline
-from workstream.executor.attempt import run_attempt
+from workstream.executor.backend import LocalBackend, StepBackend
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.candidates import CandidateLedger
 from workstream.executor.commands import in_home, step_home
@@ -39,6 +39,7 @@ from workstream.executor.events import (
     StepOutput,
     StepQueued,
 )
+from workstream.executor.gitops import Git
 from workstream.executor.guard import SettingsGuard
 from workstream.executor.ledger import ms, run_timeout_text
 from workstream.executor.logs import KEEP_RUN_LOGS, CappedLog, prune_logs
@@ -101,6 +102,7 @@ class Executor(CandidateLedger):
         self._tripwire: RepoSnapshot | None = None
         self._guard: SettingsGuard | None = None
         self._baselines = Path()
+        self._backend: StepBackend = LocalBackend()
 
     # -- the public surface -------------------------------------------------------------
 
@@ -171,6 +173,7 @@ class Executor(CandidateLedger):
         if sandbox is None:
             self._tripwire = self._snapshot()
             self._save_tripwire()
+        self._backend = self._connect(repo, warnings)
         home = step_home({**os.environ, **self.options.env})
         self._guard = SettingsGuard(home, target.state_dir.logs / self.run_id / "guarded")
         baseline.save_guard(self._baselines / baseline.GUARD_FILE, self._guard)  # for recovery
@@ -224,6 +227,7 @@ class Executor(CandidateLedger):
         try:
             schedule(plan, model, self, self._inbox, self._cancel, fail_fast, self._timed_out)
         finally:
+            self._backend.close()  # a cluster's refs deleted from the remote
             if timer is not None:
                 timer.cancel()
             if pool is not None:
@@ -250,6 +254,29 @@ class Executor(CandidateLedger):
             )
         )
         return RunResult(self.run_id, status, state, state.result_branch, state.result_commit)
+
+    def _connect(self, repo: Git, warnings: list[str]) -> StepBackend:
+        """Where the steps run: this machine, or the cluster of ``--cluster`` or
+        ``execution.cluster`` (connected now: a bad address fails the run before any step)."""
+        address = self.options.cluster or self.model.execution.cluster
+        if not address:
+            return LocalBackend()
+        from workstream.executor.cluster import ClusterBackend  # imports Dask
+
+        backend = ClusterBackend(
+            address,
+            repo,
+            self.target.state_dir.root,
+            self.run_id,
+            self.model.id,
+            remote=self.options.remote,
+            workers=self.plan.workers,
+            env=self.options.env,
+            grace=self.options.kill_grace,
+        )
+        self._state.cluster, self._state.remote = address, backend.url
+        warnings.append(f"steps run on {backend.where}, through the git remote {backend.url}")
+        return backend
 
     def _sandbox(self, warnings: list[str]) -> SandboxConfig | None:
         execution = self.model.execution
@@ -356,7 +383,7 @@ class Executor(CandidateLedger):
                     attempt += 1
                     self._started_attempt(step_id, attempt, log_path, candidate)
                     log.write(f"== {unit.name}: attempt {attempt}, run {self.run_id}\n")
-                    result = run_attempt(
+                    result = self._backend.run_attempt(
                         ctx, unit.step, inputs, log, unit.name, unit.branch, unit.score
                     )
                     if not (result.retryable and attempt <= retries) or ctx.cancel.is_set():

@@ -27,6 +27,11 @@ class RunOptions:
     kill_grace: float = 5.0
     #: Extra environment for every command, over the process environment.
     env: Mapping[str, str] = field(default_factory=dict)
+    #: Run the steps on a Dask cluster: a scheduler address or ``local:N`` (over
+    #: ``execution.cluster``); None: as the file says, else on this machine.
+    cluster: str | None = None
+    #: The git remote (a name or URL) every worker reaches; None: ``origin``.
+    remote: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

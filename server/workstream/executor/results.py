@@ -1,4 +1,4 @@
-"""What a finished attempt leaves: its commit message, its branch moved, its score.
+"""Where an attempt starts and what it leaves: its start point, commit message, branch, score.
 
 Split from :mod:`attempt`, which runs the attempt; these read and name its outcome.
 """
@@ -6,15 +6,22 @@ Split from :mod:`attempt`, which runs the attempt; these read and name its outco
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from workstream.executor.context import RunContext
+from workstream.executor.context import AttemptResult, Inputs, RunContext
 from workstream.executor.gitops import Git
 from workstream.executor.snapshot import listed
 from workstream.model import Step
 
-__all__ = ["commit_message", "kept_transcript", "merge_conflict", "move_branch", "read_score"]
+__all__ = [
+    "commit_message",
+    "kept_transcript",
+    "merge_conflict",
+    "move_branch",
+    "read_score",
+    "start_point",
+]
 
 
 def move_branch(repo: Git, branch: str, commit: str, reason: str) -> str:
@@ -71,3 +78,22 @@ def kept_transcript(path: Path | None) -> Path | None:
     except OSError:
         pass
     return None
+
+
+def start_point(
+    ctx: RunContext, step: Step, inputs: Inputs, say: Callable[[str], None]
+) -> str | AttemptResult:
+    """Where an attempt starts: the first input with the others merged in (a conflict, or a
+    cancelled run, is the attempt's result instead)."""
+    start = inputs.commits[0]
+    if len(inputs.commits) > 1:
+        merged = ctx.repo.merge(inputs.commits, f"workstream: start point of {step.id}")
+        if merged.commit is None:
+            owners = dict(zip(inputs.commits, inputs.owners, strict=True))
+            message = merge_conflict(owners, merged.between or ("", ""), merged.conflicts)
+            say(message)
+            return AttemptResult("failed", message, "merge_conflict")
+        start = merged.commit
+    if ctx.cancel.is_set():
+        return AttemptResult("cancelled", "cancelled before it started", start_commit=start)
+    return start

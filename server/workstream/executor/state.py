@@ -122,6 +122,8 @@ class RunState:
     message: str = ""
     requested: tuple[str, ...] = ()  # the --step ids of the run, when some were given
     result_note: str = ""  # why there is no result branch (or why it was not moved)
+    cluster: str | None = None  # the Dask cluster its steps ran on (None: this machine)
+    remote: str | None = None  # the git remote a cluster run's refs were pushed to
     steps: dict[str, StepState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

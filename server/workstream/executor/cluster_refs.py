@@ -1,0 +1,172 @@
+"""The git side of a cluster run: the remote, the refs a run makes there, moving commits.
+
+The repository travels through git, never a shared filesystem. The coordinator pushes each
+attempt's start point to the remote under ``refs/workstream/<workstream>/<run>/<attempt>/``;
+a worker fetches it into its own cache clone and pushes the attempt's commit back next to it;
+the coordinator fetches that and moves the step branch in the user's repository. Nothing is
+pushed to a branch, and every ref a run made is deleted at its end (and by ``clean``).
+
+Without ``--remote`` and without an ``origin``, a run on a ``local:N`` cluster relays through
+a bare repository of its own in the workstream's state folder that borrows the user's objects
+(``objects/info/alternates``): the workers can reach it, and no ref lands in the user's
+repository. Every git command here is inert (no hooks, here or in a local remote).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from workstream.executor.errors import ExecutorError
+from workstream.executor.gitops import Git, GitError
+
+#: Where a run's refs live on the remote.
+REF_ROOT = "refs/workstream"
+
+#: The transports a remote may use (every other executor git call allows none), and ssh as
+#: the user's ssh runs it.
+REMOTE_CONFIG = (
+    *(f"protocol.{name}.allow=always" for name in ("file", "ssh", "git", "http", "https")),
+    "core.sshCommand=ssh",
+)
+
+
+def _remote(repo: Git, *args: str) -> str:
+    """``git args...`` against a remote (:data:`REMOTE_CONFIG` over the inert config)."""
+    options = [part for item in REMOTE_CONFIG for part in ("-c", item)]
+    return repo.run(*options, *args)
+
+
+def run_prefix(workstream_id: str, run_id: str) -> str:
+    """The refs of one run on the remote (``clean`` deletes ``REF_ROOT/<workstream>/``)."""
+    return f"{REF_ROOT}/{workstream_id}/{run_id}/"
+
+
+def attempt_ref(workstream_id: str, run_id: str, key: str, what: str) -> str:
+    """One attempt's ``start``, ``result`` or ``saved`` ref."""
+    return f"{run_prefix(workstream_id, run_id)}{key}/{what}"
+
+
+def relay_path(state_root: Path) -> Path:
+    """The bare relay repository of a ``local:N`` run without a remote."""
+    return state_root / "relay.git"
+
+
+def resolve_remote(repo: Git, remote: str | None, state_root: Path, local: bool) -> str:
+    """The URL every worker fetches from and pushes to.
+
+    ``remote`` is a remote's name or a URL (a path is made absolute); None means ``origin``,
+    or, on a ``local:N`` cluster of a repository without one, the relay (made here)."""
+    name = remote or "origin"
+    code, out, _ = repo.call("remote", "get-url", name)
+    if code == 0 and out.strip():
+        url = out.strip()
+    elif remote is not None:
+        url = remote
+    elif local:
+        return make_relay(repo, relay_path(state_root))
+    else:
+        raise ExecutorError(
+            "a cluster run needs a git remote every worker can reach: this repository has no "
+            "'origin'; give one with --remote NAME|URL"
+        )
+    return _absolute(url, repo)
+
+
+def _absolute(url: str, repo: Git) -> str:
+    """A local path as an absolute path (workers run elsewhere); any other URL as it is."""
+    if "://" in url or (":" in url.split("/", 1)[0] and not url.startswith("/")):
+        return url  # scheme://… or scp-like host:path
+    path = Path(url).expanduser()
+    if not path.is_absolute():
+        path = (repo.git_dir.parent / path).resolve()
+    return str(path)
+
+
+def make_relay(repo: Git, path: Path) -> str:
+    """A bare repository at ``path`` that borrows ``repo``'s objects; its path."""
+    if not (path / "objects").is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        Git(path).run("init", "--quiet", "--bare", str(path))
+    alternates = path / "objects" / "info" / "alternates"
+    alternates.parent.mkdir(parents=True, exist_ok=True)
+    alternates.write_text(str((repo.git_dir / "objects").resolve()) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def push(repo: Git, url: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Push each ``(commit, ref)``, forced; no hooks on either side (``--no-verify``, and a
+    local remote's receive-pack inherits our ``core.hooksPath``)."""
+    if not pairs:
+        return
+    specs = [f"+{commit}:{ref}" for commit, ref in pairs]
+    _remote(repo, "push", "--quiet", "--no-verify", "--no-signed", url, *specs)
+
+
+def fetch(repo: Git, url: str, refs: Sequence[str]) -> None:
+    """Fetch the objects of ``refs`` (no ref, no FETCH_HEAD, no tags written here)."""
+    if refs:
+        _remote(repo, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *refs)
+
+
+def fetch_into(repo: Git, url: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Fetch each remote ``ref`` into a local ``ref`` of ``repo`` (a worker's cache clone)."""
+    specs = [f"+{src}:{dst}" for src, dst in pairs]
+    _remote(repo, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *specs)
+
+
+def remote_refs(repo: Git, url: str, prefix: str) -> list[str]:
+    """The refs below ``prefix`` on the remote."""
+    out = _remote(repo, "ls-remote", "--refs", url, f"{prefix}*")
+    return [line.split("\t", 1)[1] for line in out.splitlines() if "\t" in line]
+
+
+def delete_remote(repo: Git, url: str, prefix: str) -> list[str]:
+    """Delete every ref below ``prefix`` on the remote; the refs deleted."""
+    refs = remote_refs(repo, url, prefix)
+    for start in range(0, len(refs), 200):
+        _remote(
+            repo,
+            "push",
+            "--quiet",
+            "--no-verify",
+            url,
+            *(f":{r}" for r in refs[start : start + 200]),
+        )
+    return refs
+
+
+def remove_relay(state_root: Path) -> None:
+    """Remove the relay repository (ours: made by :func:`make_relay`), if any."""
+    path = relay_path(state_root)
+    if (path / "objects" / "info" / "alternates").is_file():
+        _rmtree(path)
+
+
+def _rmtree(path: Path) -> None:
+    """Remove a folder we made, not following links out of it."""
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            os.unlink(os.path.join(root, name))
+        for name in dirs:
+            full = os.path.join(root, name)
+            if os.path.islink(full):
+                os.unlink(full)
+            else:
+                os.rmdir(full)
+    os.rmdir(path)
+
+
+__all__ = [
+    "GitError",
+    "attempt_ref",
+    "delete_remote",
+    "fetch",
+    "fetch_into",
+    "push",
+    "remote_refs",
+    "remove_relay",
+    "resolve_remote",
+    "run_prefix",
+]
