@@ -18,13 +18,28 @@ from typing import Any
 from workstream.builtin_tools import BUILTIN, ToolDef
 from workstream.candidates import Candidate, Select, build_candidates, build_select, unit_count
 from workstream.conditions import resolve_execution
+from workstream.model_values import (
+    DEFAULT_MAX_FILE_SIZE,
+    MAX_DELAY,
+    MAX_GROUP,
+    MAX_WORKERS,
+    as_breaker,
+    as_cluster,
+    as_count,
+    as_file_size,
+    as_integer,
+    as_number,
+    as_resources,
+    as_reuse,
+    as_strings,
+    as_text,
+)
 from workstream.sizes import parse_size
 
 #: Tools every workstream knows without a ``tools`` entry.
 BUILTIN_TOOLS = ("shell", *BUILTIN)
 
 DEFAULT_TIMEOUT = 1800.0
-DEFAULT_MAX_FILE_SIZE = 100 * 2**20  # execution.max_file_size: 100 MiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,56 +191,6 @@ class Workstream:
         return tool.command if tool is not None else None
 
 
-def _str(value: Any, default: str = "") -> str:
-    return value if isinstance(value, str) else default
-
-
-_JUST_STR = frozenset({str})
-
-
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if value.__class__ is not list:
-        return None
-    out = tuple(value)
-    if _JUST_STR.issuperset(map(type, out)):  # the usual case, checked at C speed
-        return out
-    return tuple(item for item in out if isinstance(item, str))
-
-
-#: The largest values the executor accepts: the schema's maxima (a test keeps them equal).
-MAX_SECONDS = 604800.0  # a week: timeouts
-MAX_DELAY = 3600.0  # rate_limit_delay
-MAX_BREAKER = 1000  # circuit_breaker.failures
-MAX_GROUP = 1_000_000  # parallel_group
-MAX_RETRIES = 100
-MAX_WORKERS = 1024
-MAX_FILE_SIZE = 2**40  # execution.max_file_size: 1 TiB
-
-
-def _file_size(value: Any) -> int:
-    size = parse_size(value)
-    return size if size is not None and size <= MAX_FILE_SIZE else DEFAULT_MAX_FILE_SIZE
-
-
-def _number(value: Any, most: float = MAX_SECONDS) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
-        return None
-    return float(value)
-
-
-def _integer(value: Any, least: int, most: int) -> int | None:
-    """An integer in ``[least, most]`` (``2.0`` is one, as in JSON Schema), else None."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        return None
-    return value
-
-
-def _count(value: Any) -> int | None:
-    return _integer(value, 0, MAX_RETRIES)
-
-
 def _execution(raw: Any) -> Execution:
     if not isinstance(raw, dict):
         return Execution()
@@ -238,72 +203,27 @@ def _execution(raw: Any) -> Execution:
     delay = raw.get("rate_limit_delay", 0)
     return Execution(
         parallel=parallel if isinstance(parallel, bool) else True,
-        max_workers=_integer(raw.get("max_workers"), 1, MAX_WORKERS),
-        timeout_per_step=_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
-        timeout=_number(raw.get("timeout")),
-        circuit_breaker=_breaker(raw.get("circuit_breaker")),
+        max_workers=as_integer(raw.get("max_workers"), 1, MAX_WORKERS),
+        timeout_per_step=as_number(raw.get("timeout_per_step")) or DEFAULT_TIMEOUT,
+        timeout=as_number(raw.get("timeout")),
+        circuit_breaker=as_breaker(raw.get("circuit_breaker")),
         memory_per_step=parse_size(raw.get("memory_per_step")),
-        max_file_size=_file_size(raw.get("max_file_size")),
+        max_file_size=as_file_size(raw.get("max_file_size")),
         adaptive_scaling=raw.get("adaptive_scaling") is True,
         fail_fast=fail_fast if isinstance(fail_fast, bool) else False,
-        retries=_count(raw.get("retries")) or 0,
-        rate_limit_delay=_number(delay, MAX_DELAY) or 0.0,
-        base=_str(raw.get("base")) or "HEAD",
-        setup=_str(raw.get("setup")) or None,
-        copy=_strings(raw.get("copy")) or (),
-        worktree_dir=_str(raw.get("worktree_dir")) or None,
+        retries=as_count(raw.get("retries")) or 0,
+        rate_limit_delay=as_number(delay, MAX_DELAY) or 0.0,
+        base=as_text(raw.get("base")) or "HEAD",
+        setup=as_text(raw.get("setup")) or None,
+        copy=as_strings(raw.get("copy")) or (),
+        worktree_dir=as_text(raw.get("worktree_dir")) or None,
         sandbox=raw.get("sandbox") is not False,
         network=raw.get("network") is not False,
-        writable=_strings(raw.get("writable")) or (),
-        reuse=_reuse(raw.get("reuse", "clean")),
-        cluster=_cluster(raw.get("cluster")),
+        writable=as_strings(raw.get("writable")) or (),
+        reuse=as_reuse(raw.get("reuse", "clean")),
+        cluster=as_cluster(raw.get("cluster")),
         conditional=tuple((k, r.text, r.shown) for k, r in resolved.items()),
     )
-
-
-#: The values ``execution.reuse`` takes besides ``false``.
-REUSE_MODES = ("clean", "keep-ignored")
-
-
-def _reuse(raw: Any) -> str | None:
-    """``execution.reuse``: a mode, or None for ``false``; anything else is the default."""
-    if raw is False:
-        return None
-    return raw if raw in REUSE_MODES else "clean"
-
-
-def _cluster(raw: Any) -> str | None:
-    """``execution.cluster``: an address or ``local:N`` as the schema allows, else None."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    value = raw.strip()
-    if value.startswith("local:"):
-        return value if _integer(_digits(value[6:]), 1, 999) is not None else None
-    return value if "://" in value else None
-
-
-def _digits(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
-
-
-def _resources(raw: Any) -> tuple[tuple[str, float], ...]:
-    """``resources``: name to a non-negative number (others are WS002's)."""
-    if not isinstance(raw, dict):
-        return ()
-    return tuple(
-        (name, float(value))
-        for name, value in raw.items()
-        if isinstance(name, str)
-        and name
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and 0 <= value < float("inf")
-    )
-
-
-def _breaker(raw: Any) -> int | None:
-    """``{"failures": N}``: N, or None."""
-    return _integer(raw.get("failures"), 1, MAX_BREAKER) if isinstance(raw, dict) else None
 
 
 def _tools(raw: Any) -> dict[str, ToolDef]:
@@ -314,11 +234,11 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
     if isinstance(raw, dict):
         for name, spec in raw.items():
             if isinstance(spec, dict):
-                command = _strings(spec.get("command"))
+                command = as_strings(spec.get("command"))
                 if command:
                     builtin = BUILTIN.get(name)
-                    bookkeeping = _strings(spec.get("bookkeeping"))
-                    writable = _strings(spec.get("writable"))
+                    bookkeeping = as_strings(spec.get("bookkeeping"))
+                    writable = as_strings(spec.get("writable"))
                     if builtin is not None and command[0] == builtin.command[0]:
                         # the same program with other arguments: what it keeps and writes stays
                         bookkeeping = builtin.bookkeeping if bookkeeping is None else bookkeeping
@@ -326,11 +246,11 @@ def _tools(raw: Any) -> dict[str, ToolDef]:
                     tools[name] = ToolDef(
                         name,
                         command,
-                        _str(spec.get("description")),
+                        as_text(spec.get("description")),
                         bookkeeping or (),
                         writable or (),
-                        circuit_breaker=_breaker(spec.get("circuit_breaker")),
-                        resources=_resources(spec.get("resources")),
+                        circuit_breaker=as_breaker(spec.get("circuit_breaker")),
+                        resources=as_resources(spec.get("resources")),
                     )
     return tools
 
@@ -348,19 +268,19 @@ def build_step(raw: dict[str, Any], index: int) -> Step:
         index=index,
         description=description if description.__class__ is str else "",
         tool=tool if tool.__class__ is str and tool else "shell",
-        tasks=_strings(tasks) or () if tasks is not None else (),
-        run=run if run.__class__ is str and run else (_strings(run) or None),
-        depends_on=_strings(depends_on) or () if depends_on is not None else (),
-        files=_strings(files) if files is not None else None,
-        acceptance_tests=_strings(tests) or () if tests is not None else (),
-        timeout=_number(timeout) if timeout is not None else None,
-        retries=_count(retries) if retries is not None else None,
+        tasks=as_strings(tasks) or () if tasks is not None else (),
+        run=run if run.__class__ is str and run else (as_strings(run) or None),
+        depends_on=as_strings(depends_on) or () if depends_on is not None else (),
+        files=as_strings(files) if files is not None else None,
+        acceptance_tests=as_strings(tests) or () if tests is not None else (),
+        timeout=as_number(timeout) if timeout is not None else None,
+        retries=as_count(retries) if retries is not None else None,
         env={k: v for k, v in env.items() if isinstance(v, str)} if env.__class__ is dict else {},
-        writable=_strings(get("writable")) or (),
-        parallel_group=_integer(get("parallel_group"), 0, MAX_GROUP),
+        writable=as_strings(get("writable")) or (),
+        parallel_group=as_integer(get("parallel_group"), 0, MAX_GROUP),
         candidates=build_candidates(get("candidates")),
         select=build_select(get("select")),
-        resources=_resources(get("resources")),
+        resources=as_resources(get("resources")),
     )
 
 
@@ -385,8 +305,8 @@ def build(value: Any) -> Workstream | None:
         if group.id and group.id not in step_ids:
             by_id.setdefault(group.id, group)
     return Workstream(
-        id=_str(value.get("id")),
-        description=_str(value.get("description")),
+        id=as_text(value.get("id")),
+        description=as_text(value.get("description")),
         execution=_execution(value.get("execution")),
         tools=_tools(value.get("tools")),
         steps=steps,
@@ -401,11 +321,11 @@ def _step_groups(raw: Any) -> list[StepGroup]:
         return []
     return [
         StepGroup(
-            id=_str(item.get("id")),
+            id=as_text(item.get("id")),
             index=index,
-            steps=_strings(item.get("steps")) or (),
+            steps=as_strings(item.get("steps")) or (),
             sequential=item.get("execute") == "sequential",
-            max_workers=_integer(item.get("max_workers"), 1, MAX_WORKERS),
+            max_workers=as_integer(item.get("max_workers"), 1, MAX_WORKERS),
         )
         for index, item in enumerate(raw)
         if isinstance(item, dict)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
 from workstream.analysis import analyze
-from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+from workstream.model_values import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SAMPLES.rglob("*.workstream.json"))]
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')

@@ -14,7 +14,8 @@ import pytest
 
 from workstream.analysis import analyze
 from workstream.analysis.incremental import reanalyze
-from workstream.model import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS, Workstream
+from workstream.model import Workstream
+from workstream.model_values import MAX_DELAY, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 BIG = "9" * 5000
 STEP = '{"id":"a","run":"true","files":[]'

@@ -12,7 +12,7 @@ from tests.conftest import ROOT, SAMPLES
 from workstream import jsonc
 from workstream.analysis.schema import CONDITION_PATTERN, schema
 from workstream.conditions import _BOUNDS
-from workstream.model import MAX_DELAY, MAX_FILE_SIZE, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+from workstream.model_values import MAX_DELAY, MAX_FILE_SIZE, MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 
 SCHEMA_FILE = ROOT / "schemas" / "workstream.schema.json"
 

@@ -40,7 +40,8 @@ from workstream.analysis.path_rules import (
 )
 from workstream.conditions import resolve_execution
 from workstream.findings import Finding, finding
-from workstream.model import MAX_FILE_SIZE, REUSE_MODES, Step
+from workstream.model import Step
+from workstream.model_values import MAX_FILE_SIZE, REUSE_MODES
 from workstream.sizes import SIZE, parse_size
 
 

@@ -35,7 +35,7 @@ from shutil import copyfile
 from workstream.executor import adoptees
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
-from workstream.model import DEFAULT_MAX_FILE_SIZE
+from workstream.model_values import DEFAULT_MAX_FILE_SIZE
 
 SHOWN = 10  # names listed in one message
 _POLL = 0.05  # seconds between two looks at the deadline and the cancellation
