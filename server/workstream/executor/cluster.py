@@ -20,18 +20,21 @@ attempt on a worker of a Dask cluster (``--cluster tcp://host:8786``, or ``local
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import logging
 import math
-import shutil
-import tarfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from workstream.executor.cluster_link import (
+    AttemptLines,
+    local_size,
+    pack_copies,
+    placement_refusal,
+)
 from workstream.executor.cluster_refs import (
     attempt_ref,
     delete_remote,
@@ -43,7 +46,6 @@ from workstream.executor.cluster_refs import (
 )
 from workstream.executor.cluster_worker import AttemptSpec, run_on_worker
 from workstream.executor.context import AttemptResult, Inputs, RunContext, step_branch
-from workstream.executor.copying import copy_into
 from workstream.executor.errors import ExecutorError
 from workstream.executor.events import Status
 from workstream.executor.gitops import Git, GitError
@@ -59,48 +61,6 @@ CANCEL_PATIENCE = 30.0
 NO_WORKER_PATIENCE = 30.0
 #: Seconds to wait for the last output lines after the attempt's result came.
 LINES_PATIENCE = 5.0
-#: The most ``execution.copy`` may send to a worker, packed.
-MAX_COPY_BYTES = 64 * 2**20
-
-
-def local_size(address: str) -> int | None:
-    """N of ``local:N``, else None (an address)."""
-    if address.startswith("local:") and address[6:].isdigit() and int(address[6:]) > 0:
-        return int(address[6:])
-    return None
-
-
-class _Sink:
-    """One attempt's streamed output: into its log and the run's events, counted."""
-
-    def __init__(self, log: CappedLog, emit: Callable[[str, str], None], step_id: str) -> None:
-        self._log, self._emit, self._step_id = log, emit, step_id
-        self.worker: str | None = None
-        self.count = 0
-        self._changed = threading.Condition()
-
-    def say(self, line: str) -> None:
-        self._log.write(line + "\n")
-        self._log.flush()
-        self._emit(self._step_id, line)
-
-    def take(self, message: Mapping[str, Any]) -> None:
-        if message.get("kind") == "start":
-            again = self.worker is not None
-            self.worker = str(message.get("name"))
-            note = " (its first worker is gone: Dask runs it again)" if again else ""
-            self.say(f"on worker {self.worker} ({message.get('address', '?')}){note}")
-            return
-        lines = [str(line) for line in message.get("lines", ())]
-        for line in lines:
-            self.say(line)
-        with self._changed:
-            self.count += len(lines)
-            self._changed.notify_all()
-
-    def wait_for(self, count: int, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self.count >= count, timeout)
 
 
 class ClusterBackend:
@@ -159,7 +119,7 @@ class ClusterBackend:
         count = len(self.client.scheduler_info().get("workers", {}))
         self.where = f"the Dask cluster at {address} ({count} workers now)"
         self.topic = f"workstream-{workstream_id}-{run_id}"
-        self._sinks: dict[str, _Sink] = {}
+        self._sinks: dict[str, AttemptLines] = {}
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
         self.client.subscribe_topic(self.topic, self._on_event)
@@ -179,13 +139,13 @@ class ClusterBackend:
         """See :meth:`workstream.executor.backend.StepBackend.run_attempt`."""
         name = name or step.id
         branch = branch or step_branch(ctx.model, step.id)
-        sink = _Sink(log, ctx.emit_line, step.id)
+        sink = AttemptLines(log, ctx.emit_line, step.id)
         try:
             start = start_point(ctx, step, inputs, sink.say)
             if isinstance(start, AttemptResult):
                 return start
             needs = ctx.model.resources(step)
-            refused = self._placement(needs)
+            refused = placement_refusal(self._workers(), needs)
             if refused is not None:
                 sink.say(refused)
                 return AttemptResult("failed", refused, "refused", start_commit=start)
@@ -219,9 +179,9 @@ class ClusterBackend:
         score: str | None,
         start: str,
         key: str,
-        sink: _Sink,
+        sink: AttemptLines,
     ) -> AttemptSpec | AttemptResult:
-        copied = self._copied(ctx, key, sink)
+        copied = pack_copies(ctx, key, sink)
         if isinstance(copied, AttemptResult):
             copied.start_commit = start
             return copied
@@ -246,31 +206,8 @@ class ClusterBackend:
             copied=copied,
         )
 
-    def _copied(self, ctx: RunContext, key: str, sink: _Sink) -> bytes | AttemptResult:
-        """``execution.copy``'s files from the user's tree, packed for the worker."""
-        entries = ctx.model.execution.copy
-        if not entries:
-            return b""
-        staging = ctx.scratch_root / f"{key}.copy"
-        staging.mkdir(parents=True, exist_ok=True)
-        try:
-            copy_into(ctx.repo_root, ctx.git_dir, staging, entries, sink.say, cancel=ctx.cancel)
-            packed = io.BytesIO()
-            with tarfile.open(fileobj=packed, mode="w:gz") as archive:
-                archive.add(staging, arcname=".")
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)  # ours: made above
-        if packed.tell() > MAX_COPY_BYTES:
-            message = (
-                f"execution.copy packs to {packed.tell()} bytes, over the {MAX_COPY_BYTES} a "
-                "cluster step may take to its worker"
-            )
-            sink.say(message)
-            return AttemptResult("failed", message, "refused")
-        return packed.getvalue()
-
     def _wait(
-        self, ctx: RunContext, spec: AttemptSpec, sink: _Sink, needs: dict[str, float]
+        self, ctx: RunContext, spec: AttemptSpec, sink: AttemptLines, needs: dict[str, float]
     ) -> dict[str, Any] | AttemptResult:
         """Submit the attempt and wait for it: its result, or how it ended without one."""
         distributed = self._distributed
@@ -330,7 +267,7 @@ class ClusterBackend:
         spec: AttemptSpec,
         raw: Mapping[str, Any],
         log: CappedLog,
-        sink: _Sink,
+        sink: AttemptLines,
     ) -> AttemptResult:
         """The worker's result here: its commits fetched, the step branch moved."""
         commit, saved = raw.get("commit"), raw.get("saved_commit")
@@ -371,20 +308,6 @@ class ClusterBackend:
     def _workers(self) -> dict[str, Any]:
         info: dict[str, Any] = self.client.scheduler_info().get("workers", {})
         return info
-
-    def _placement(self, needs: Mapping[str, float]) -> str | None:
-        """Why no worker can take a step needing ``needs`` now, or None."""
-        if not needs:
-            return None
-        for info in self._workers().values():
-            offers = info.get("resources") or {}
-            if all(offers.get(k, 0) >= v for k, v in needs.items()):
-                return None
-        wanted = ",".join(f"{k}={v:g}" for k, v in needs.items())
-        return (
-            f"no worker of the cluster offers the resources this step needs ({wanted}); "
-            f'start one with `dask worker SCHEDULER --resources "{wanted}"`'
-        )
 
     def _on_event(self, event: tuple[float, Any]) -> None:
         message = event[1]
