@@ -9,19 +9,31 @@ worker, in a worktree of that worker's own clone, and brings the commit back thr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from workstream.executor.attempt import run_attempt
 from workstream.executor.context import AttemptResult, Inputs, RunContext
+from workstream.executor.gitops import Git
 from workstream.executor.logs import CappedLog
-from workstream.model import Step
+from workstream.executor.options import RunOptions
+from workstream.executor.plan import Plan
+from workstream.executor.target import Target
+from workstream.model import Step, Workstream
 
 
 class StepBackend(Protocol):
     """Runs attempts of steps; one per run, shared by its worker threads."""
 
-    #: Where steps run, for people ("this machine", "the Dask cluster at tcp://…").
-    where: str
+    @property
+    def where(self) -> str:
+        """Where steps run, for people ("this machine", "the Dask cluster at tcp://…")."""
+        ...
+
+    @property
+    def remote(self) -> str | None:
+        """The git remote the repository travels through (None: it does not travel)."""
+        ...
 
     def run_attempt(
         self,
@@ -46,6 +58,7 @@ class LocalBackend:
     """Every attempt on this machine, in a worktree of the user's repository."""
 
     where = "this machine"
+    remote: str | None = None
 
     def run_attempt(
         self,
@@ -62,3 +75,39 @@ class LocalBackend:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def choose_backend(
+    target: Target, plan: Plan, options: RunOptions, repo: Git, run_id: str
+) -> StepBackend:
+    """This machine, or the cluster of ``--cluster`` or ``execution.cluster``: connected now,
+    so a bad address fails the run before any step (:class:`ExecutorError`)."""
+    model = target.model
+    address = options.cluster or model.execution.cluster
+    if not address:
+        return LocalBackend()
+    from workstream.executor.cluster import ClusterBackend  # imports Dask
+
+    return ClusterBackend(
+        address,
+        repo,
+        target.state_dir.root,
+        run_id,
+        model.id,
+        remote=options.remote,
+        workers=plan.workers,
+        env=options.env,
+        grace=options.kill_grace,
+        resources=resources_named(model, plan.steps),
+    )
+
+
+def resources_named(model: Workstream, step_ids: Iterable[str]) -> dict[str, float]:
+    """Every Dask resource the steps need, at its largest amount (what each worker of
+    ``local:N`` offers)."""
+    named: dict[str, float] = {}
+    for step_id in step_ids:
+        step = model.step(step_id)
+        for name, amount in model.resources(step).items() if step else ():
+            named[name] = max(named.get(name, 0.0), amount)
+    return named

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import math
 import threading
 import time
@@ -35,6 +34,7 @@ from workstream.executor.cluster_link import (
     pack_copies,
     placement_refusal,
 )
+from workstream.executor.cluster_local import LocalWorkers
 from workstream.executor.cluster_refs import (
     attempt_ref,
     delete_remote,
@@ -78,46 +78,46 @@ class ClusterBackend:
         workers: int,
         env: Mapping[str, str],
         grace: float,
+        resources: Mapping[str, float],
     ) -> None:
-        """Connect (or start a ``LocalCluster``) and find the remote; raise
+        """Connect (or start ``local:N``'s workers, offering ``resources``) and find the
+        remote; raise
         :class:`ExecutorError` with what to do when either fails."""
         try:
-            import dask
             import distributed
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise ExecutorError(f"a cluster run needs Dask distributed ({exc})") from None
         self._distributed: Any = distributed
-        dist: Any = distributed  # untyped
         self._repo, self._run_id, self._ws = repo, run_id, workstream_id
         self._env, self._grace = dict(env), grace
         self._state_root = state_root
         size = local_size(address)
-        self._cluster: Any = None
+        self._local: LocalWorkers | None = None
+        dist: Any = distributed  # untyped
         try:
             if size is not None:
                 threads = max(1, math.ceil(workers / size))
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                    self._cluster = dist.LocalCluster(
-                        n_workers=size,
-                        threads_per_worker=threads,
-                        processes=True,
-                        dashboard_address=None,
-                        scheduler_port=0,
-                        silence_logs=logging.CRITICAL,
-                    )
-                self.client: Any = dist.Client(self._cluster)
+                self._local = LocalWorkers(size, threads, resources)
+                self.client: Any = dist.Client(self._local.address, timeout=CONNECT_SECONDS)
+                self._local.wait(self.client, size)
             else:
                 self.client = dist.Client(address, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError, ValueError) as exc:
-            self._close_cluster()
+            self._close_client()
             raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except ExecutorError:
+            self._close_client()
+            raise
         try:
-            self.url = resolve_remote(repo, remote, state_root, local=size is not None)
+            self.remote = resolve_remote(repo, remote, state_root, local=size is not None)
         except ExecutorError:
             self._close_client()
             raise
         count = len(self.client.scheduler_info().get("workers", {}))
-        self.where = f"the Dask cluster at {address} ({count} workers now)"
+        if self._local is not None:
+            self.where = f"a local Dask cluster of {count} worker processes ({address})"
+        else:
+            self.where = f"the Dask cluster at {address} ({count} workers now)"
         self.topic = f"workstream-{workstream_id}-{run_id}"
         self._sinks: dict[str, AttemptLines] = {}
         self._keys = itertools.count(1)
@@ -156,7 +156,7 @@ class ClusterBackend:
                 spec = self._spec(ctx, step, name, branch, score, start, key, sink)
                 if isinstance(spec, AttemptResult):
                     return spec
-                push(ctx.repo, self.url, [(start, spec.start_ref)])
+                push(ctx.repo, self.remote, [(start, spec.start_ref)])
                 raw = self._wait(ctx, spec, sink, needs)
                 if isinstance(raw, AttemptResult):
                     raw.start_commit = start
@@ -194,7 +194,7 @@ class ClusterBackend:
             branch=branch,
             score=score,
             start=start,
-            remote=self.url,
+            remote=self.remote,
             start_ref=attempt_ref(ws, run, key, "start"),
             result_ref=attempt_ref(ws, run, key, "result"),
             saved_ref=attempt_ref(ws, run, key, "saved"),
@@ -273,7 +273,7 @@ class ClusterBackend:
         commit, saved = raw.get("commit"), raw.get("saved_commit")
         wanted = [spec.result_ref] if commit and commit != spec.start else []
         wanted += [spec.saved_ref] if saved else []
-        fetch(ctx.repo, self.url, wanted)
+        fetch(ctx.repo, self.remote, wanted)
         message = str(raw.get("message", ""))
         message = message.replace("; worktree kept", f" on worker {sink.worker}")
         status: Status = "succeeded" if raw.get("status") == "succeeded" else "failed"
@@ -321,7 +321,7 @@ class ClusterBackend:
     def close(self) -> None:
         """Delete the run's refs on the remote, then disconnect (and stop a LocalCluster)."""
         with contextlib.suppress(GitError, ExecutorError, OSError):
-            delete_remote(self._repo, self.url, run_prefix(self._ws, self._run_id))
+            delete_remote(self._repo, self.remote, run_prefix(self._ws, self._run_id))
         self._close_client()
         with contextlib.suppress(OSError):
             remove_relay(self._state_root)
@@ -334,7 +334,6 @@ class ClusterBackend:
         self._close_cluster()
 
     def _close_cluster(self) -> None:
-        if self._cluster is not None:
-            with contextlib.suppress(Exception):
-                self._cluster.close()
-            self._cluster = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workstream.executor import baseline
-from workstream.executor.backend import LocalBackend, StepBackend
+from workstream.executor.backend import LocalBackend, StepBackend, choose_backend
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.candidates import CandidateLedger
 from workstream.executor.commands import in_home, step_home
@@ -256,26 +256,13 @@ class Executor(CandidateLedger):
         return RunResult(self.run_id, status, state, state.result_branch, state.result_commit)
 
     def _connect(self, repo: Git, warnings: list[str]) -> StepBackend:
-        """Where the steps run: this machine, or the cluster of ``--cluster`` or
-        ``execution.cluster`` (connected now: a bad address fails the run before any step)."""
-        address = self.options.cluster or self.model.execution.cluster
-        if not address:
-            return LocalBackend()
-        from workstream.executor.cluster import ClusterBackend  # imports Dask
-
-        backend = ClusterBackend(
-            address,
-            repo,
-            self.target.state_dir.root,
-            self.run_id,
-            self.model.id,
-            remote=self.options.remote,
-            workers=self.plan.workers,
-            env=self.options.env,
-            grace=self.options.kill_grace,
-        )
-        self._state.cluster, self._state.remote = address, backend.url
-        warnings.append(f"steps run on {backend.where}, through the git remote {backend.url}")
+        """Where the steps run (:func:`~workstream.executor.backend.choose_backend`)."""
+        backend = choose_backend(self.target, self.plan, self.options, repo, self.run_id)
+        if isinstance(backend, LocalBackend):
+            return backend
+        self._state.cluster = self.options.cluster or self.model.execution.cluster
+        self._state.remote = backend.remote
+        warnings.append(f"steps run on {backend.where}, through the git remote {backend.remote}")
         return backend
 
     def _sandbox(self, warnings: list[str]) -> SandboxConfig | None:
