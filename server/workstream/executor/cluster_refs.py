@@ -38,6 +38,20 @@ def _remote(repo: Git, *args: str) -> str:
     return repo.run(*options, *args)
 
 
+def _is_local(url: str) -> bool:
+    """True for a remote git reaches by spawning its own receive-pack here (a path, file://)."""
+    return url.startswith("file://") or (
+        "://" not in url and not (":" in url.split("/", 1)[0] and not url.startswith("/"))
+    )
+
+
+def _receive_pack(url: str) -> list[str]:
+    """For a local remote, a receive-pack that runs none of the remote's hooks: the ``-c``
+    settings of our push do not reach it (git clears ``GIT_CONFIG_PARAMETERS`` for the
+    other repository), so it would run the remote's pre-receive, update, post-receive..."""
+    return [f"--receive-pack=git -c core.hooksPath={os.devnull} receive-pack"] * _is_local(url)
+
+
 def run_prefix(workstream_id: str, run_id: str) -> str:
     """The refs of one run on the remote (``clean`` deletes ``REF_ROOT/<workstream>/``)."""
     return f"{REF_ROOT}/{workstream_id}/{run_id}/"
@@ -97,11 +111,11 @@ def make_relay(repo: Git, path: Path) -> str:
 
 def push(repo: Git, url: str, pairs: Sequence[tuple[str, str]]) -> None:
     """Push each ``(commit, ref)``, forced; no hooks on either side (``--no-verify``, and a
-    local remote's receive-pack inherits our ``core.hooksPath``)."""
+    local remote's receive-pack told ``core.hooksPath``: :func:`_receive_pack`)."""
     if not pairs:
         return
     specs = [f"+{commit}:{ref}" for commit, ref in pairs]
-    _remote(repo, "push", "--quiet", "--no-verify", "--no-signed", url, *specs)
+    _remote(repo, "push", "--quiet", "--no-verify", "--no-signed", *_receive_pack(url), url, *specs)
 
 
 def fetch(repo: Git, url: str, refs: Sequence[str]) -> None:
@@ -131,6 +145,7 @@ def delete_remote(repo: Git, url: str, prefix: str) -> list[str]:
             "push",
             "--quiet",
             "--no-verify",
+            *_receive_pack(url),
             url,
             *(f":{r}" for r in refs[start : start + 200]),
         )
