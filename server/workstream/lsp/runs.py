@@ -16,6 +16,10 @@ events (delivered on the executor's threads) are handed to the event loop, where
   notification ``workstream/runStatus`` when the run starts and ends, instead of the
   progress and the summary message.
 
+A run goes to the Dask cluster of the server's ``cluster`` setting (and ``remote``:
+:class:`~workstream.lsp.server.Settings`), as ``workstream run --cluster --remote`` would,
+else where the file's ``execution.cluster`` says; its events are the same either way.
+
 Statuses survive a restart: they are read back from the executor's state file when a document
 opens (:mod:`workstream.lsp.statuses`). Nothing here runs anything unless :meth:`Runs.start` is
 called by a run command, and that only for a file the workspace may run
@@ -175,11 +179,13 @@ class Runs:
         self._loop = loop
 
         definitions: dict[str, tuple[str, tuple[str, ...]]] = {}
+        settings = server.settings
+        options = RunOptions(steps=steps, cluster=settings.cluster, remote=settings.remote)
 
         def prepare() -> Executor:
             from workstream.executor import Executor
 
-            executor = Executor(path, RunOptions(steps=steps))
+            executor = Executor(path, options)
             for step_id in executor.plan.steps:
                 if (step := executor.model.step(step_id)) is not None:
                     definitions[step_id] = definition(executor.model, step)

@@ -9,7 +9,9 @@ workspace folders) and wires them together. There is no module-global server:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,9 @@ _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32
 #: The codes a client may ask the server not to publish (``omitDiagnosticCodes``).
 OMITTABLE = frozenset({"WS001"})
 
+#: A cluster the ``cluster`` setting may name: as ``execution.cluster`` allows (the schema).
+CLUSTER = re.compile(r"local:[1-9][0-9]{0,2}|(tcp|tls|inproc|ucx|ws|wss)://.+")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -56,6 +61,13 @@ class Settings:
     #: ``workstream/stepStatus`` (the VS Code extension: a notification with Cancel, a
     #: summary with buttons): then a run sends no ``$/progress`` and no summary message.
     client_shows_runs: bool = False
+    #: The Dask cluster runs started here use (a scheduler address or ``local:N``, as
+    #: ``workstream run --cluster``; over the file's ``execution.cluster``); None: as the
+    #: file says.
+    cluster: str | None = None
+    #: The git remote (a name or URL) a cluster run goes through (``--remote``); None:
+    #: ``origin`` (or, on ``local:N``, a relay of its own).
+    remote: str | None = None
 
     @classmethod
     def from_options(cls, options: Any) -> tuple[Settings, list[str]]:
@@ -103,7 +115,33 @@ class Settings:
             client_commands=frozenset(commands),
             client_shows_runs=shows_runs,
         )
-        return settings, problems
+        return settings.with_cluster(options, problems), problems
+
+    def with_cluster(self, options: dict[str, Any], problems: list[str]) -> Settings:
+        """These settings with ``cluster`` and ``remote`` as ``options`` gives them (from
+        ``initializationOptions``, or the ``workstream`` section of
+        ``workspace/didChangeConfiguration``); a missing, null or empty one means none; an
+        invalid one is a problem and means none (a run never goes to a cluster by mistake)."""
+        cluster = options.get("cluster")
+        if cluster is not None and not isinstance(cluster, str):
+            problems.append(f"'cluster' must be a string, not {cluster!r}: ignored")
+            cluster = None
+        cluster = (cluster or "").strip() or None
+        if cluster is not None and not CLUSTER.fullmatch(cluster):
+            problems.append(
+                f"'cluster' must be a Dask scheduler address (tcp://host:8786) or local:N "
+                f"(N from 1 to 999), not {cluster!r}: ignored"
+            )
+            cluster = None
+        remote = options.get("remote")
+        if remote is not None and not isinstance(remote, str):
+            problems.append(f"'remote' must be a string, not {remote!r}: ignored")
+            remote = None
+        remote = (remote or "").strip() or None
+        if remote is not None and remote.startswith("-"):
+            problems.append(f"'remote' must be a git remote's name or URL, not {remote!r}: ignored")
+            remote = None
+        return dataclasses.replace(self, cluster=cluster, remote=remote)
 
 
 class WorkstreamServer(LanguageServer):
