@@ -10,6 +10,7 @@ import { onInterpreterChange } from './python';
 import { registerRunsActions } from './runsActions';
 import { RunsTree } from './runsTree';
 import { RunView } from './runView';
+import { CLUSTER_KEYS } from './clusterSettings';
 import { Server } from './server';
 
 const RESTART_SETTINGS = ['workstream.server.command', 'workstream.python'];
@@ -52,7 +53,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('workstream.showStepLog', (...args: unknown[]) => showStepLog(view.runs, ...args)),
     vscode.commands.registerCommand('workstream.showOutput', () => view.output.show()),
     vscode.commands.registerCommand('workstream.showProblems', () => showProblems()),
-    vscode.workspace.onDidChangeConfiguration((e) => RESTART_SETTINGS.some((key) => e.affectsConfiguration(key)) && restartSoon()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (RESTART_SETTINGS.some((key) => e.affectsConfiguration(key))) restartSoon();
+      else if (CLUSTER_KEYS.some((key) => e.affectsConfiguration(key))) void s.clusterSettingsChanged();
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(restartSoon),
   );
   const interpreterWatch = await onInterpreterChange(restartSoon);

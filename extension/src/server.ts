@@ -19,11 +19,22 @@
  *     (a progress notification with Cancel, a summary with buttons: runView.ts), so the
  *     server sends no `$/progress` for runs (the language client would only show a spinner
  *     in the status bar) and no summary message.
+ *   cluster: string, remote: string
+ *     the `workstream.cluster` and `workstream.remote` settings (empty: none), where runs go;
+ *     sent again by `workspace/didChangeConfiguration` when they change (clusterSettings.ts).
  */
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, State, type LanguageClientOptions, type Middleware } from 'vscode-languageclient/node';
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  type LanguageClientOptions,
+  type Middleware,
+} from 'vscode-languageclient/node';
+import { clusterSettings, type ClusterSettings } from './clusterSettings';
 import { WORKSTREAM_GLOBS } from './files';
 import { activeInterpreter } from './python';
 import { showRefusal } from './commands';
@@ -33,7 +44,7 @@ import { classifyProbe, resolveServerCommand, type ProbeResult, type ServerComma
 
 export const RUN_COMMANDS: ReadonlySet<string> = new Set(['workstream.runStep', 'workstream.runWorkstream']);
 
-export interface InitializationOptions {
+export interface InitializationOptions extends ClusterSettings {
   trusted: boolean;
   clientCommands: string[];
   clientShowsRuns: boolean;
@@ -50,7 +61,15 @@ export function initializationOptions(): InitializationOptions {
     trusted: vscode.workspace.isTrusted,
     clientCommands: ['workstream.showStepLog', 'workstream.showProblems'],
     clientShowsRuns: true,
+    ...currentClusterSettings(),
   };
+}
+
+/** `workstream.cluster` and `workstream.remote` for the first workspace folder. */
+function currentClusterSettings(): ClusterSettings {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const config = vscode.workspace.getConfiguration('workstream', folder?.uri);
+  return clusterSettings((key) => config.get(key));
 }
 
 /** Fills in what a command from the palette or the editor title lacks (it gets no or a Uri argument). */
@@ -82,6 +101,17 @@ export class Server implements vscode.Disposable {
         .then((choice) => choice && this.log.show());
     });
     return this.queue;
+  }
+
+  /** Tells a running server the new `workstream.cluster` / `workstream.remote` (the next
+   * run goes there; a run in progress keeps its cluster). A stopped server reads them at
+   * its next start. */
+  async clusterSettingsChanged(): Promise<void> {
+    const client = this.languageClient;
+    if (!client) return;
+    const workstream = currentClusterSettings();
+    this.log.info(`cluster settings: ${JSON.stringify(workstream)}`);
+    await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { workstream } });
   }
 
   async dispose(): Promise<void> {
