@@ -29,6 +29,10 @@ REF_ROOT = "refs/workstream"
 REMOTE_CONFIG = (
     *(f"protocol.{name}.allow=always" for name in ("file", "ssh", "git", "http", "https")),
     "core.sshCommand=ssh",
+    # nothing beyond the refs asked for: no submodules, no commit-graph written here
+    "fetch.recurseSubmodules=false",
+    "push.recurseSubmodules=no",
+    "fetch.writeCommitGraph=false",
 )
 
 
