@@ -1,8 +1,9 @@
 """The worker's side of a cluster run: one attempt of one step on a Dask worker.
 
 :func:`run_on_worker` is the task the coordinator submits. It fetches the attempt's start
-point from the remote into the worker's cache clone (one per remote, shared by the workers of
-a machine; ``WORKSTREAM_WORKER_DIR``, else ``~/.cache/workstream/worker``), runs the attempt
+point from the remote into the worker's cache clone (one per remote and worker process, kept
+for its later attempts, under ``WORKSTREAM_WORKER_DIR``, else ``~/.cache/workstream/worker``;
+see :func:`cache_clone`), runs the attempt
 exactly as a local one (:func:`~workstream.executor.attempt.run_attempt`: a fresh worktree of
 that clone, the sandbox when bubblewrap works there, the scope check, the acceptance tests),
 pushes its commit back to the remote and returns what the coordinator records. Its output
@@ -17,6 +18,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -25,7 +27,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from workstream.executor.attempt import run_attempt
 from workstream.executor.cluster_refs import fetch_into, push
@@ -47,6 +49,10 @@ LINE_BATCH_SECONDS = 0.1
 TRANSCRIPT_LIMIT = 4 * 2**20
 
 _PORTS = PortPool()  # the ports of this worker process's steps
+#: This process's clone of each (worker folder, remote) and the lock of its worktrees.
+_CLONES: dict[tuple[str, str], tuple[Git, threading.Lock]] = {}
+_CLONES_LOCK = threading.Lock()
+_SLOTS: list[IO[str]] = []  # the slots of those clones, locked while the process lives
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +87,42 @@ def worker_dir(env: Mapping[str, str]) -> Path:
     return Path(cache) / "workstream" / "worker"
 
 
-def cache_clone(base: Path, url: str) -> Git:
-    """The bare clone of ``url`` on this machine (made once, under a lock)."""
-    clones = base / "clones"
-    clones.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(url.encode()).hexdigest()[:16]
-    path = clones / f"{name}.git"
-    with open(clones / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+def cache_clone(base: Path, url: str) -> tuple[Git, threading.Lock]:
+    """This worker process's bare clone of ``url``, made once and kept for its later attempts,
+    and the lock its threads share for the clone's worktrees and fetches.
+
+    One clone per process, never shared with another process: git's worktree administration
+    (``worktree add``, ``prune``, ``list``) is not safe between processes (a ``prune`` removes
+    the ``worktrees`` folder another process is adding to), and the workers of a machine, a
+    ``local:N`` cluster's for one, share ``WORKSTREAM_WORKER_DIR``. The process holds a slot,
+    ``<clone>-<n>.lock``, locked for its lifetime; a slot a dead process held is taken over
+    with its clone. Within the process, the lock serialises the clone's worktree
+    administration and its fetches (a fetch reads every worktree's HEAD, and fails on one that
+    ``worktree add`` is writing)."""
+    key = (str(base), url)
+    with _CLONES_LOCK:
+        known = _CLONES.get(key)
+        if known is not None and (known[0].git_dir / "objects").is_dir():  # not cleared since
+            return known
+        clones = base / "clones"
+        clones.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(url.encode()).hexdigest()[:16]
+        for slot in itertools.count():
+            lock = open(clones / f"{name}-{slot}.lock", "w")  # noqa: SIM115 - held till exit
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            _SLOTS.append(lock)
+            break
+        path = clones / f"{name}-{slot}.git"
         if not (path / "objects").is_dir():
             Git(clones).run("init", "--quiet", "--bare", str(path))
-    repo = Git(path)
-    return Git(path, None, {**os.environ, **identity_env(repo)})
+        env = {**os.environ, **identity_env(Git(path))}
+        admin = threading.Lock()
+        _CLONES[key] = (Git(path, None, env, admin), admin)
+        return _CLONES[key]
 
 
 class _Lines:
@@ -166,9 +196,10 @@ def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
     place = base / "runs" / re.sub(r"[^A-Za-z0-9._-]", "_", name) / spec.run_id / spec.key
     result, transcript = AttemptResult("failed", "did not start", "error"), None
     try:
-        repo = cache_clone(base, spec.remote)
+        repo, admin = cache_clone(base, spec.remote)
         local_start = f"refs/workstream/start/{spec.run_id}/{spec.key}"
-        fetch_into(repo, spec.remote, [(spec.start_ref, local_start)])
+        with admin:  # not while another attempt's worktree is being added
+            fetch_into(repo, spec.remote, [(spec.start_ref, local_start)])
         result, transcript = _attempt(spec, repo, place, env, cancel, lines)
         pushed = [(c, r) for c, r in _pushes(spec, result) if c]
         push(repo, spec.remote, pushed)
