@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the tests need on a fresh machine, then run them all:
-# lint, types, the Python suite (core, executor on real git, language server over stdio,
-# headless Neovim) and the VS Code extension's tests. Exits non-zero when anything fails.
+# lint, types, the Python suite (core, executor on real git, the Dask backend on a real
+# scheduler and two bubblewrapped workers, language server over stdio, headless Neovim) and the
+# VS Code extension's tests. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ python3 -m venv "$VENV"
 
 # Real editors for the language-server tests (Debian's Neovim; Emacs with eglot) and the
 # sandbox every step runs in (bubblewrap): the executor and hostile suites run with it and
-# without it.
+# without it; tests/cluster starts its Dask workers under it, hiding the user's repository.
 NEED=()
 command -v nvim >/dev/null 2>&1 || NEED+=(neovim)
 command -v emacs >/dev/null 2>&1 || NEED+=(emacs-nox)

@@ -1,0 +1,1 @@
+"""The Dask backend on a real multi-process cluster (issue 13)."""

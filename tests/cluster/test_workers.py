@@ -1,0 +1,76 @@
+"""Where steps run: workers that cannot see the user's repository, both used, placement by
+resources, a worker killed mid-step."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from tests.executor.conftest import run, statuses, ws
+
+from .conftest import User, who
+from .daskproc import DaskCluster
+
+
+def test_a_step_on_a_worker_cannot_see_the_users_repository(
+    cluster: DaskCluster, user: User
+) -> None:
+    path = user.workstream(
+        ws(
+            {
+                "id": "look",
+                "run": f"ls {user.root} > seen.txt 2>&1; echo $? > code.txt; pwd > where.txt",
+                "files": ["seen.txt", "code.txt", "where.txt"],
+            }
+        )
+    )
+    result, _ = run(path, cluster=cluster.address)
+    assert result.status == "succeeded", result.state.steps["look"].message
+    commit = result.state.steps["look"].commit or ""
+    assert user.show(commit, "code.txt").strip() != "0"
+    assert "No such file or directory" in user.show(commit, "seen.txt")
+    # it ran in a worktree on the worker, not in the user's repository
+    assert str(user.root) not in user.show(commit, "where.txt")
+
+
+def test_steps_land_on_both_workers(cluster: DaskCluster, user: User) -> None:
+    path = user.workstream(ws(*(who(f"s{n}") for n in range(4)), max_workers=4))
+    result, _ = run(path, cluster=cluster.address)
+    assert result.status == "succeeded", statuses(result)
+    names = {user.show(result.result_branch or "", f"s{n}.who") for n in range(4)}
+    assert names == {"w1", "w2"}
+
+
+def test_a_step_needing_a_resource_lands_only_on_a_worker_that_offers_it(
+    cluster: DaskCluster, user: User
+) -> None:
+    gpu = {"gpu": 1}
+    path = user.workstream(
+        ws(
+            *(who(f"g{n}", 0.5, resources=gpu) for n in range(3)),
+            *(who(f"c{n}", 0.5) for n in range(3)),
+            max_workers=4,
+        )
+    )
+    result, _ = run(path, cluster=cluster.address)
+    assert result.status == "succeeded", statuses(result)
+    branch = result.result_branch or ""
+    assert {user.show(branch, f"g{n}.who") for n in range(3)} == {"w2"}  # started gpu=1
+    # w2 has one gpu: they ran one at a time there (Dask queued them, not the run)
+    spans = sorted(tuple(map(float, user.show(branch, f"g{n}.when").split())) for n in range(3))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
+
+
+def test_a_step_needing_a_resource_no_worker_offers_fails_at_once_naming_it(
+    cluster: DaskCluster, user: User
+) -> None:
+    path = user.workstream(
+        ws(who("needs-tpu", 0, resources={"tpu": 2}), who("plain", 0), max_workers=2)
+    )
+    began = time.monotonic()
+    result, _ = run(path, cluster=cluster.address)
+    assert time.monotonic() - began < 10  # refused, not waited for
+    step = result.state.steps["needs-tpu"]
+    assert step.status == "failed" and step.reason == "refused", step.message
+    assert "tpu=2" in step.message and "--resources" in step.message
+    assert result.state.steps["plain"].status == "succeeded"
