@@ -2,8 +2,9 @@
 
 ``PATH`` or ``--id ID`` (when the file is gone) names the workstream; ``--branches`` also
 deletes its step and result branches; ``--list`` lists the workstreams this repository holds
-state, worktrees or branches for. Exit 0 when everything was tidied, 1 when a worktree or a
-branch was kept, 2 for bad input.
+state, worktrees or branches for. After a cluster run, the refs it left on its remote and its
+relay repository go too. Exit 0 when everything was tidied, 1 when a worktree or a branch was
+kept (or a cluster run's remote could not be reached), 2 for bad input.
 """
 
 from __future__ import annotations
@@ -64,16 +65,25 @@ def _print(report: CleanReport) -> int:
         print(f"deleted {branch} (was {commit[:12]})")
     if report.branches.deleted:
         print("(git branch <branch> <commit> brings one back)")
+    if report.remote_refs:
+        count = len(report.remote_refs)
+        print(f"deleted {count} ref{'s' * (count != 1)} a cluster run left on {report.remote}")
+    if report.relay is not None:
+        print(f"removed the relay repository {_shown(report.relay)}")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for finding in report.found:
         print(f"the interrupted run, after it stopped: {finding}", file=sys.stderr)
     for path, why in report.refused:
         print(f"kept {_shown(path)}: {why}", file=sys.stderr)
     for branch, why in report.branches.kept:
         print(f"kept {branch}: {why}", file=sys.stderr)
-    did = report.removed or report.stopped or report.branches.deleted or report.folders
-    if not (did or report.refused or report.branches.kept or report.found):
+    did = bool(report.removed or report.stopped or report.branches.deleted or report.folders)
+    did = did or bool(report.remote_refs) or report.relay is not None
+    kept = bool(report.refused or report.branches.kept or report.found or report.warnings)
+    if not (did or kept):
         print("nothing to clean")
-    return 1 if report.refused or report.branches.kept or report.found else 0
+    return 1 if kept else 0
 
 
 def _shown(path: Path) -> Path:

@@ -13,6 +13,11 @@ this repository the state file or git's worktree list places this workstream's w
 builds a target from the workstream id alone). With ``branches`` the step and result
 branches go too (:mod:`branches`: only the executor's own, never one in use, never one
 holding commits found nowhere else unless ``force``).
+
+When the last run was a cluster run, the refs runs of this workstream left on its git remote
+(``refs/workstream/<id>/…``, which a run deletes at its end but a killed runner leaves) go
+too, and so does the relay repository a ``local:N`` run without a remote made
+(:mod:`cluster_refs`). A remote that cannot be reached is a warning: the rest is cleaned.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from workstream.analysis import analyze
 from workstream.analysis.ids import ref_problem
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
+from workstream.executor.cluster_refs import (
+    REF_ROOT,
+    REMOTE_CONFIG,
+    delete_remote,
+    relay_path,
+    remove_relay,
+)
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.recovery import ignored_made_since, recover
@@ -45,6 +57,10 @@ class CleanReport:
     branches: BranchReport = field(default_factory=BranchReport)
     folders: list[Path] = field(default_factory=list)  # empty folders removed
     found: list[str] = field(default_factory=list)  # what the dead run's steps changed
+    remote: str | None = None  # the cluster run's git remote whose refs were looked at
+    remote_refs: list[str] = field(default_factory=list)  # deleted there
+    relay: Path | None = None  # the relay repository removed
+    warnings: list[str] = field(default_factory=list)  # e.g. an unreachable remote
 
 
 def clean(
@@ -73,8 +89,47 @@ def clean(
         if branches:
             recorded = state.result_commit if state is not None else None
             report.branches = delete_branches(repo, ws_id, force=force, recorded_result=recorded)
+        relay = relay_path(target.state_dir.root)
+        gone = state is not None and state.remote == str(relay) and not relay.exists()
+        if state is not None and state.remote and not gone:  # a gone relay holds no ref
+            _clean_remote(repo, ws_id, state.remote, report)
+        if relay.is_dir():
+            try:
+                remove_relay(target.state_dir.root)
+            except OSError as exc:
+                report.warnings.append(f"could not remove the relay repository: {exc}")
+            if not relay.exists():
+                report.relay = relay
     _tidy_state_dir(target.state_dir, existed)
     return report
+
+
+def _clean_remote(repo: Git, ws_id: str, remote: str, report: CleanReport) -> None:
+    """Delete the refs runs of ``ws_id`` left under ``refs/workstream/<id>/`` on the cluster
+    run's ``remote`` (a killed runner's; nothing else there is touched). A remote that
+    cannot be reached, or refuses, is a one-line warning."""
+    report.remote = remote
+    prefix = f"{REF_ROOT}/{ws_id}/"
+    try:
+        report.remote_refs = delete_remote(repo, remote, prefix)
+    except ExecutorError as exc:  # GitError included
+        report.warnings.append(
+            f"could not delete the refs under {prefix} on {remote}: {_why(repo, remote, exc)}"
+            " (run clean again once it can be reached)"
+        )
+
+
+def _why(repo: Git, remote: str, error: ExecutorError) -> str:
+    """git's own first complaint about ``remote`` ("'…' does not appear to be a git
+    repository", "Could not resolve hostname …"); the error's last line says only "and the
+    repository exists"."""
+    options = [part for item in REMOTE_CONFIG for part in ("-c", item)]
+    code, _, err = repo.call(*options, "ls-remote", "--refs", remote, "refs/workstream/")
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+    if code != 0 and first is not None:
+        return first.partition(":")[2].strip()
+    return str(error).rpartition(": ")[2] or str(error)
 
 
 def _tidy_state_dir(state_dir: StateDir, existed: bool) -> None:
