@@ -53,6 +53,8 @@ def test_run_then_status_json(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
         "result_branch",
         "result_commit",
         "result_note",
+        "cluster",
+        "remote",
         "steps",
     }
     assert status["status"] == "succeeded" and status["workstream_id"] == "ws-test"

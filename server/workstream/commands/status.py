@@ -3,7 +3,9 @@
 ``--format json`` prints the run (``run_id``, ``workstream_id``, ``status``, ``message``,
 ``started_at``, ``finished_at``, ``requested`` — the ``--step`` ids, empty for a full run —,
 ``base_commit``, ``result_branch``, ``result_commit``, ``result_note`` — why there is no
-result branch, or why it was not moved —) and ``steps``: per step its ``status``,
+result branch, or why it was not moved —, ``cluster`` — the Dask cluster its steps ran on,
+null for this machine — and ``remote`` — the git remote a cluster run went through, or null)
+and ``steps``: per step its ``status``,
 ``duration_ms``, ``commit``, ``branch``, ``log``, ``transcript`` (an AI tool's conversation, or
 null), ``message``, ``run_id``, ``reason``, ``saved_commit`` (a failed step's changes),
 ``worktree``, ``depends_on``, ``candidates``, ``freshness`` (``"this run"``, ``"earlier run"``
@@ -109,6 +111,10 @@ def print_status(state: RunState, console: Console) -> None:
     if state.message:
         prefix = "this run: " if state.requested else ""
         console.print(f"{prefix}{printable(state.message)}", soft_wrap=True)
+    if state.cluster:
+        through = f", through the git remote {state.remote}" if state.remote else ""
+        line = printable(f"ran on the Dask cluster {state.cluster}{through}")
+        console.print(line, soft_wrap=True, markup=False)
     if state.base_commit:
         console.print(f"base: {state.base_commit[:12]}")
     if state.result_branch:

@@ -160,6 +160,8 @@ class RunState:
             "result_branch": self.result_branch,
             "result_commit": self.result_commit,
             "result_note": self.result_note or self.default_result_note(),
+            "cluster": self.cluster,
+            "remote": self.remote,
             "steps": {k: v.status_json() for k, v in self.steps.items()},
         }
 
