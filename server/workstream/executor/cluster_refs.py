@@ -75,11 +75,19 @@ def resolve_remote(repo: Git, remote: str | None, state_root: Path, local: bool)
     """The URL every worker fetches from and pushes to.
 
     ``remote`` is a remote's name or a URL (a path is made absolute); None means ``origin``,
-    or, on a ``local:N`` cluster of a repository without one, the relay (made here)."""
+    or, on a ``local:N`` cluster of a repository without one, the relay (made here). A
+    remote that starts with ``-`` is refused: git would take it for an option."""
+    if remote is not None and remote.startswith("-"):
+        raise ExecutorError(
+            f"--remote {remote!r} is not a git remote's name or URL (it starts with '-', "
+            "which git would take for an option)"
+        )
     name = remote or "origin"
     code, out, _ = repo.call("remote", "get-url", name)
     if code == 0 and out.strip():
         url = out.strip()
+        if url.startswith("-"):
+            raise ExecutorError(f"the URL of the remote {name!r} starts with '-': {url!r}")
     elif remote is not None:
         url = remote
     elif local:
