@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from tests.executor.conftest import git, run, statuses, ws
 from tests.executor.test_engine import write
 from tests.executor.test_interrupts import STUBBORN, find_pid, new_marker, wait_for
-from workstream.executor import Executor, RunOptions, RunResult, StepStarted, load_state
+from workstream.executor import (
+    Event,
+    Executor,
+    RunOptions,
+    RunResult,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+    load_state,
+)
 
 from .conftest import User, options
 from .daskproc import DaskCluster
@@ -158,3 +168,37 @@ def test_cancel_mid_step_stops_its_processes_on_the_worker(
     assert statuses(outcome[0]) == {"slow": "cancelled", "after": "cancelled"}
     # its work so far came back from the worker, saved on the step branch
     assert user.show("workstream/ws-test/step/slow", "wip.txt") == "wip"
+
+
+def test_output_lines_stream_back_while_the_step_runs(cluster: DaskCluster, user: User) -> None:
+    path = user.workstream(ws({"id": "talks", "run": "echo first-line; sleep 2; echo last-line"}))
+    executor = Executor(path, RunOptions(**options(cluster)))
+    seen: dict[str, float] = {}
+
+    def note(event: Event) -> None:
+        if isinstance(event, StepOutput) and event.line in ("first-line", "last-line"):
+            seen[event.line] = time.monotonic()
+        elif isinstance(event, StepFinished):
+            seen["finished"] = time.monotonic()
+
+    executor.subscribe(note)
+    result = executor.run()
+    assert result.status == "succeeded"
+    assert seen["last-line"] - seen["first-line"] > 1.5  # as printed, not all at the end
+    assert seen["finished"] >= seen["last-line"]
+    log = Path(result.state.steps["talks"].log or "").read_text()
+    assert "on worker w" in log and "first-line" in log and "last-line" in log
+
+
+def test_acceptance_tests_run_on_the_worker(cluster: DaskCluster, user: User) -> None:
+    path = user.workstream(
+        ws(
+            write("checked", "c.txt", "c", acceptance_tests=["test -f c.txt", "test -f nope"]),
+            write("after", "d.txt", "d", depends_on=["checked"]),
+        )
+    )
+    result, _ = run(path, cluster=cluster.address)
+    checked = result.state.steps["checked"]
+    assert checked.status == "failed" and checked.reason == "exit", checked.message
+    assert "test -f nope" in checked.message
+    assert statuses(result)["after"] == "skipped"

@@ -74,3 +74,12 @@ def test_a_step_needing_a_resource_no_worker_offers_fails_at_once_naming_it(
     assert step.status == "failed" and step.reason == "refused", step.message
     assert "tpu=2" in step.message and "--resources" in step.message
     assert result.state.steps["plain"].status == "succeeded"
+
+
+def test_max_workers_still_caps_the_run(cluster: DaskCluster, user: User) -> None:
+    path = user.workstream(ws(*(who(f"s{n}", 0.4) for n in range(3)), max_workers=1))
+    result, _ = run(path, cluster=cluster.address)
+    assert result.status == "succeeded", statuses(result)
+    branch = result.result_branch or ""
+    spans = sorted(tuple(map(float, user.show(branch, f"s{n}.when").split())) for n in range(3))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
