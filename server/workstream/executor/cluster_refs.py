@@ -37,9 +37,19 @@ REMOTE_CONFIG = (
 
 
 def _remote(repo: Git, *args: str) -> str:
-    """``git args...`` against a remote (:data:`REMOTE_CONFIG` over the inert config)."""
+    """``git args...`` against a remote (:data:`REMOTE_CONFIG` over the inert config).
+
+    A failure names the git command (not the ``-c`` options before it) and git's first
+    complaint ("'…' does not appear to be a git repository"), not its last line ("and the
+    repository exists")."""
     options = [part for item in REMOTE_CONFIG for part in ("-c", item)]
-    return repo.run(*options, *args)
+    code, out, err = repo.call(*options, *args)
+    if code != 0:
+        lines = [line.strip() for line in err.splitlines() if line.strip()] or [out.strip()]
+        first = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+        where = repo.work_tree or repo.git_dir
+        raise GitError(f"git {args[0]} failed in {where}: {first or lines[-1]}")
+    return out.removesuffix("\n")
 
 
 def _is_local(url: str) -> bool:
