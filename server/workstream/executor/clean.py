@@ -31,13 +31,7 @@ from workstream.analysis import analyze
 from workstream.analysis.ids import ref_problem
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
-from workstream.executor.cluster_refs import (
-    REF_ROOT,
-    REMOTE_CONFIG,
-    delete_remote,
-    relay_path,
-    remove_relay,
-)
+from workstream.executor.cluster_refs import REF_ROOT, delete_remote, relay_path, remove_relay
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.recovery import ignored_made_since, recover
@@ -114,22 +108,19 @@ def _clean_remote(repo: Git, ws_id: str, remote: str, report: CleanReport) -> No
         report.remote_refs = delete_remote(repo, remote, prefix)
     except ExecutorError as exc:  # GitError included
         report.warnings.append(
-            f"could not delete the refs under {prefix} on {remote}: {_why(repo, remote, exc)}"
+            f"could not delete the refs under {prefix} on {remote}: {_why(repo, exc)}"
             " (run clean again once it can be reached)"
         )
 
 
-def _why(repo: Git, remote: str, error: ExecutorError) -> str:
-    """git's own first complaint about ``remote`` ("'…' does not appear to be a git
-    repository", "Could not resolve hostname …"); the error's last line says only "and the
-    repository exists"."""
-    options = [part for item in REMOTE_CONFIG for part in ("-c", item)]
-    code, _, err = repo.call(*options, "ls-remote", "--refs", remote, "refs/workstream/")
-    lines = [line.strip() for line in err.splitlines() if line.strip()]
-    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
-    if code != 0 and first is not None:
-        return first.partition(":")[2].strip()
-    return str(error).rpartition(": ")[2] or str(error)
+def _why(repo: Git, error: ExecutorError) -> str:
+    """git's complaint about the remote ("'…' does not appear to be a git repository",
+    "Could not resolve hostname …"), without the command that made it."""
+    where = f" failed in {repo.work_tree or repo.git_dir}: "
+    reason = str(error).partition(where)[2] or str(error)
+    for prefix in ("fatal: ", "error: "):
+        reason = reason.removeprefix(prefix)
+    return reason
 
 
 def _tidy_state_dir(state_dir: StateDir, existed: bool) -> None:
