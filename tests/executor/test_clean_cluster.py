@@ -8,6 +8,7 @@ plants by hand what a runner killed mid-run leaves (its refs on the remote, its 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -135,3 +136,17 @@ def test_clean_removes_a_relay_a_killed_local_cluster_run_left(
     git(repo.root, "fsck", "--no-dangling")
     code, out, err = clean(capsys, str(path))
     assert code == 0 and "relay" not in out and not err, (out, err)
+
+
+def test_a_remote_in_the_state_that_git_would_take_for_an_option_is_left_alone(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo.workstream(ws({"id": "a", "run": "true", "files": []}))
+    assert run(path)[0].status == "succeeded"  # a local run, then a state that lies
+    state_file = repo.root / ".git" / "workstream" / WS / "state.json"
+    state = json.loads(state_file.read_text())
+    state.update(cluster="local:2", remote=f"--upload-pack=touch {tmp_path}/pwned:x")
+    state_file.write_text(json.dumps(state))
+    code, out, err = clean(capsys, str(path))
+    assert code == 1 and "not a URL: left alone" in err, (out, err)
+    assert not (tmp_path / "pwned").exists()

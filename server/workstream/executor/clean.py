@@ -104,6 +104,9 @@ def _clean_remote(repo: Git, ws_id: str, remote: str, report: CleanReport) -> No
     cannot be reached, or refuses, is a one-line warning."""
     report.remote = remote
     prefix = f"{REF_ROOT}/{ws_id}/"
+    if remote.startswith("-"):  # a state file that says so: git would take it for an option
+        report.warnings.append(f"the state names the remote {remote!r}, not a URL: left alone")
+        return
     try:
         report.remote_refs = delete_remote(repo, remote, prefix)
     except ExecutorError as exc:  # GitError included
