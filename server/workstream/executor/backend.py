@@ -14,6 +14,7 @@ from typing import Protocol
 
 from workstream.executor.attempt import run_attempt
 from workstream.executor.context import AttemptResult, Inputs, RunContext
+from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git
 from workstream.executor.logs import CappedLog
 from workstream.executor.options import RunOptions
@@ -86,6 +87,15 @@ def choose_backend(
     address = options.cluster or model.execution.cluster
     if not address:
         return LocalBackend()
+    if not options.cluster and not address.startswith("local:"):
+        # a file may be someone else's: it never picks the scheduler that gets its steps,
+        # their execution.copy files and the run's environment, and whose answers the run's
+        # Dask client unpickles (tests/cluster/test_hostile_file.py)
+        raise ExecutorError(
+            f"this workstream file's execution.cluster names the Dask scheduler {address}: "
+            "a run sends its steps to a scheduler only when you name it (workstream run "
+            f"--cluster {address}, or the editor's cluster setting)"
+        )
     from workstream.executor.cluster import ClusterBackend  # imports Dask
 
     return ClusterBackend(
