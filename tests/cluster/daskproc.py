@@ -61,9 +61,12 @@ class DaskCluster:
     address: str = ""
     _scheduler: subprocess.Popen[bytes] | None = None
     _client: Any = None
+    _preload: list[str] = field(default_factory=list)
 
-    def start(self, workers: dict[str, str | None]) -> None:
-        """The scheduler, then each worker ``name -> resources`` (``"gpu=1"`` or None)."""
+    def start(self, workers: dict[str, str | None], preload: Path | None = None) -> None:
+        """The scheduler, then each worker ``name -> resources`` (``"gpu=1"`` or None),
+        each loading ``preload`` (a Python file) first when given."""
+        self._preload = ["--preload", str(preload)] if preload else []
         info = self.root / "scheduler.json"
         env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
         self._scheduler = self._spawn(
@@ -109,6 +112,7 @@ class DaskCluster:
                 "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard",
                 "--dashboard-address", "127.0.0.1:0", "--local-directory", str(worker.work),
                 *extra,
+                *self._preload,
             ],
             env,
             worker.work,
