@@ -22,6 +22,7 @@ CLEAN = [
     "advanced/step-groups.workstream.json",
     "advanced/conditional-parallelism.workstream.json",
     "candidates/candidates.workstream.json",
+    "cluster/seed-example.workstream.json",
 ]
 
 # (code, 1-based line, exact text of the range)
