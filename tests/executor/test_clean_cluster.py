@@ -3,13 +3,19 @@ go (all of ``refs/workstream/<id>/``, nothing else there), so does the relay rep
 ``local:N`` run, and an unreachable remote is a one-line warning while the rest is cleaned.
 
 Each test makes one real run on a ``LocalCluster`` of two worker processes (about 2 s), then
-plants by hand what a runner killed mid-run leaves (its refs on the remote, its relay).
+plants by hand what a runner killed mid-run leaves (its refs on the remote, its relay); one
+kills a real runner (SIGKILL) while its step runs on a worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +156,35 @@ def test_a_remote_in_the_state_that_git_would_take_for_an_option_is_left_alone(
     code, out, err = clean(capsys, str(path))
     assert code == 1 and "not a URL: left alone" in err, (out, err)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_clean_after_a_cluster_runner_killed_mid_step(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    remote = bare(tmp_path, repo)
+    path = repo.workstream(ws({"id": "nap", "run": "sleep 60", "files": []}))
+    command = ["run", str(path), "--cluster", "local:2", "--remote", str(remote)]
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "workstream", *command, "--progress", "plain"],
+        cwd=repo.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not any(r.endswith("/nap.1/start") for r in refs(remote)):
+            assert runner.poll() is None and time.monotonic() < deadline, "the step never started"
+            time.sleep(0.2)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGKILL)  # its workers and the step, if any is left
+        runner.wait(30)
+    left = {r for r in refs(remote) if r.startswith(f"refs/workstream/{WS}/")}
+    assert left  # what clean is for
+    code, out, err = clean(capsys, str(path))
+    assert code == 0, (out, err)
+    assert f"deleted {len(left)} ref{'s' * (len(left) != 1)} a cluster run left on" in out
+    assert refs(remote) == {"refs/heads/main"}
