@@ -18,7 +18,9 @@ write-tree``, ``git commit-tree``). Then setup-cache reuse: the same steps with 
 that builds a small ``.venv`` (``python -m venv --without-pip``) when there is none, fresh
 (once per step) against ``keep-ignored`` (once per pooled worktree). And per additional
 step: a run's cost less a one-step run's, over the other steps, so what a run pays once (its
-start, the pool's first checkout of every file, the final merge) is left out. Interleaved
+start, the pool's first checkout of every file, the final merge) is left out; and a whole
+run on the pool an earlier run left ("next run, warm pool": the pool outlives its run, so
+only the first run of a workstream pays the checkout of every file). Interleaved
 runs, medians of ``--repeat``; ratios against the floor.
 Run: ``python bench/worktree_pool.py [--steps N] [--repeat N] [--sizes 5000,20000]``.
 """
@@ -147,6 +149,7 @@ def measure(root: Path, steps: int, repeat: int) -> dict[str, float]:
     """Median seconds per step of every mode and the floor, interleaved."""
     names = ["floor", "plain"] + [label for label, _ in MODES]
     names += [f"{label}-one" for label, _ in MODES] + [f"{label}-setup" for label, _ in MODES]
+    names += [f"{label}-warm" for label, reuse in MODES if reuse]
     times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(repeat):  # rotating order: drifts of the machine's load cancel
         for name in names[i % len(names) :] + names[: i % len(names)]:
@@ -154,6 +157,10 @@ def measure(root: Path, steps: int, repeat: int) -> dict[str, float]:
                 times[name].append(plumbing_run(root, steps))
             elif name == "plain":
                 times[name].append(plain_git_run(root, steps))
+            elif name.endswith("-warm"):  # the pool an earlier run left: a whole run on it
+                executor_run(root, name[: -len("-warm")])
+                times[name].append(executor_run(root, name[: -len("-warm")]))
+                clean_between(root)
             else:
                 times[name].append(executor_run(root, name))
                 clean_between(root)
@@ -188,6 +195,7 @@ def main() -> None:
         rows += [("plain git: worktree add, commit, remove", "plain")]
         rows += [(f"reuse: {json.dumps(reuse)}", label) for label, reuse in MODES]
         rows += [(f"  per additional step, {json.dumps(r)}", f"{lb}-more") for lb, r in MODES]
+        rows += [(f"  next run, warm pool, {json.dumps(r)}", f"{lb}-warm") for lb, r in MODES if r]
         rows += [(f"  + setup .venv, reuse: {json.dumps(r)}", f"{lb}-setup") for lb, r in MODES]
         for title, name in rows:
             cells = ""

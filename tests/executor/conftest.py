@@ -66,9 +66,12 @@ class Repo:
     def files(self, rev: str) -> set[str]:
         return set(git(self.root, "ls-tree", "-r", "--name-only", rev).split())
 
-    def worktrees(self) -> list[str]:
+    def worktrees(self, pool: bool = False) -> list[str]:
+        """The repository's worktrees; without ``pool``, not the idle pooled ones a run
+        leaves for the next (``.pool-<n>``, removed by ``clean``)."""
         out = git(self.root, "worktree", "list", "--porcelain")
-        return [line[9:] for line in out.splitlines() if line.startswith("worktree ")]
+        paths = [line[9:] for line in out.splitlines() if line.startswith("worktree ")]
+        return [p for p in paths if pool or not Path(p).name.startswith(".pool-")]
 
     def snapshot(self) -> str:
         """HEAD, current branch, index entries and every working-tree file, hashed."""

@@ -68,7 +68,9 @@ def test_a_step_never_sees_what_the_step_before_it_left_in_the_worktree(
         "a.txt",
         "seen.txt",
     }
-    assert repo.worktrees() == [str(repo.root)]  # the pool's worktrees go with the run
+    assert repo.worktrees() == [str(repo.root)]  # no step's worktree stays
+    pooled = [Path(p).name for p in repo.worktrees(pool=True)[1:]]
+    assert pooled == ([] if reuse is False else [".pool-0"])  # idle, for the next run
 
 
 @pytest.mark.parametrize("reuse", ["clean", "keep-ignored"])

@@ -53,10 +53,11 @@ def _zombies() -> set[str]:
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            text = (entry / "stat").read_text()  # once: the process may be reaped meanwhile
+            fields = text.rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        comm = (entry / "stat").read_text().split(" (", 1)[-1].split(")")[0]
+        comm = text.split(" (", 1)[-1].split(")")[0]
         if fields[0] == "Z" and int(fields[1]) == me and comm in ("sh", "sleep"):
             found.add(f"{entry.name} {comm} {fields[19]}")  # pid, name, start time
     return found

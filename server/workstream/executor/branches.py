@@ -13,7 +13,8 @@ A branch is deleted only when all of these hold; otherwise it stays and the repo
 - it is not checked out in any worktree, nor being rebased or bisected there;
 - without ``force``: it holds no commit that is in neither the result (the commit the
   executor last put on the result branch) nor a ref that stays (a branch, tag or worktree
-  HEAD outside the ones being deleted) — so deleting it loses nothing.
+  HEAD outside the ones being deleted; not an idle pooled worktree's, which goes with the
+  pool) — so deleting it loses nothing.
 
 The deletion is ``git update-ref -d <ref> <old value>``: if the branch moved since it was
 inspected, git refuses and the branch stays.
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstream.executor.gitops import Git, GitError
+from workstream.executor.pool import PREFIX as POOL_PREFIX
+from workstream.executor.worktrees import MARKER
 
 #: The start of every reflog message the executor writes on its branches.
 OWN_REFLOG = "workstream"
@@ -128,8 +131,18 @@ def _staying(repo: Git, leaving: set[str]) -> set[str]:
             keep.add(sha)
         elif peeled_kind == "commit":
             keep.add(peeled)
-    keep |= {w.head for w in repo.worktrees() if w.head and w.branch not in leaving}
+    keep |= {
+        w.head
+        for w in repo.worktrees()
+        if w.head and w.branch not in leaving and not _pooled(w.path, w.branch)
+    }
     return keep
+
+
+def _pooled(path: Path, branch: str | None) -> bool:
+    """An idle worktree of a pool (detached ``.pool-<n>`` in a folder of ours): its HEAD is a
+    result the pool was tidied to, which ``clean`` removes with it, so it keeps nothing."""
+    return branch is None and path.name.startswith(POOL_PREFIX) and (path.parent / MARKER).is_file()
 
 
 def delete_branches(

@@ -86,6 +86,9 @@ def _no_hooks_dir() -> str:
 INERT_CONFIG = (
     "core.fsmonitor=false",
     "core.untrackedCache=false",
+    "core.trustctime=true",  # the stat check sees every write (a pooled worktree's tidy)
+    "core.checkStat=default",
+    "core.ignoreStat=false",
     "core.pager=cat",
     "core.editor=false",
     "core.sshCommand=false",

@@ -1,6 +1,6 @@
 """The worktree pool (``execution.reuse``): worktrees made once and moved from step to step.
 
-With ``"reuse": "clean"`` (the default) or ``"keep-ignored"``, a run keeps up to
+With ``"reuse": "clean"`` (the default) or ``"keep-ignored"``, a workstream keeps up to
 ``max_workers`` worktrees of its own, ``<worktree root>/.pool-<n>`` (a step id never starts
 with a dot, so none collides with a step's). Each is registered with git like a fresh
 worktree, in the executor's marked worktree folder, and is used by one running step at a
@@ -32,6 +32,13 @@ rewrites only the files that differ between the two commits and refuses when a f
 the index says (then the whole tidy above is done at the start point instead); with
 ``keep-ignored`` and ``.gitignore`` files that differ, the clean of step 3 follows. An idle
 worktree from an earlier run gets the whole tidy at the start point.
+
+**Between runs** the idle worktrees stay, so a run pays no checkout of every file (only the
+next step's whole tidy, whose cost follows what differs); ``workstream clean`` removes them.
+Git's stat check is what makes that tidy sound for files touched since: any write changes a
+file's ctime, which no process can set back, and the executor's git always compares it
+(``core.trustctime``, ``core.checkStat`` and ``core.ignoreStat`` pinned, whatever the user's
+configuration says).
 
 A worktree's index file in the state folder marks it idle (only an idle worktree is ever
 reused). A failed, cancelled or kept step's worktree leaves the pool (no index file): it is
@@ -136,7 +143,9 @@ class Pool:
         return at
 
     def close(self) -> None:
-        """The run is over: once tidied, the reaper removes every idle worktree of the pool."""
+        """The run is over: once tidied, the idle worktrees stay for the next run (``clean``
+        removes them), but for those past the pool's size (``max_workers`` went down), which
+        the reaper removes."""
         with self._cond:
             tidying = list(self._tidying)
         for thread in tidying:
@@ -144,7 +153,8 @@ class Pool:
         with self._cond:
             names = [p.name[: -len(".index")] for p in self._state.glob(f"{PREFIX}*.index")]
         for name in names:
-            if name in self._held:
+            number = name[len(PREFIX) :]
+            if name in self._held or (number.isdigit() and int(number) < self._size):
                 continue
             slot = self._slot(name)
             (self._state / f"{name}.index").unlink(missing_ok=True)
