@@ -163,16 +163,27 @@ class _Lines:
         return self.sent
 
 
-def _watch(event: Any, cancel: threading.Event, done: threading.Event) -> None:
-    """Set ``cancel`` when the coordinator sets the attempt's Dask Event."""
+def _watch(
+    event: Any, cancel: threading.Event, done: threading.Event, task: tuple[Any, Any]
+) -> None:
+    """Set ``cancel`` when the coordinator sets the attempt's Dask Event, or when nobody
+    wants the task any more (the runner's client is gone: killed, or its connection lost;
+    Dask then marks the running task ``cancelled`` here but cannot stop it)."""
     while not done.is_set():
         try:
-            if event.wait(timeout=0.5):
+            if event.wait(timeout=0.5) or not _wanted(task):
                 cancel.set()
                 return
         except Exception:  # the scheduler is gone: nobody will take this attempt's result
             cancel.set()
             return
+
+
+def _wanted(task: tuple[Any, Any]) -> bool:
+    """False once the scheduler has released ``(worker, key)``, the task running here."""
+    worker, key = task
+    state = worker.state.tasks.get(key)
+    return state is not None and state.state not in ("cancelled", "released", "forgotten")
 
 
 def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
@@ -189,7 +200,8 @@ def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
         spec.topic, {"key": spec.key, "kind": "start", "name": name, "address": worker.address}
     )
     cancel, done = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=_watch, args=(event, cancel, done), daemon=True)
+    task = (worker, worker.get_current_task())
+    watcher = threading.Thread(target=_watch, args=(event, cancel, done, task), daemon=True)
     watcher.start()
     env = {**os.environ, **spec.env, "WORKSTREAM_WORKER": name}
     base = worker_dir(env)
