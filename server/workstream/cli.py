@@ -62,8 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--remote",
         metavar="REMOTE",
-        help="with a cluster: the git remote (name or URL) every worker can reach; "
-        "default: origin",
+        help="with a cluster: the git remote (name or URL) every worker can reach; default: origin",
     )
     run.add_argument("--fail-fast", action="store_true")
     run.add_argument(
@@ -101,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run a sample workstream in a scratch git repository")
     demo.add_argument("--keep", action="store_true", help="keep the scratch repository")
+    demo.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run each step on a Dask cluster: local:N for N worker processes here, or the "
+        "address of a scheduler whose workers run on this machine (they need the stand-in)",
+    )
 
     serve = sub.add_parser("serve", help="start the language server")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")

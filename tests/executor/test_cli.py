@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -163,6 +164,23 @@ def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert "examples/math_utils.py" in out and "the scratch repository is removed" in out
     scratch = Path(out.split("scratch repository: ", 1)[1].splitlines()[0])
     assert not scratch.exists()
+
+
+def test_demo_runs_each_step_on_a_cluster_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WORKSTREAM_WORKER_DIR", str(tmp_path / "worker"))  # the workers inherit it
+    assert main(["demo", "--cluster", "local:2"]) == 0
+    out = capsys.readouterr().out
+    assert "steps run on a local Dask cluster of 2 worker processes" in out
+    for step in ("step-01-math-utils", "step-02-string-utils", "step-03-file-utils"):
+        assert re.search(rf"{step} \| on worker local-[12] ", out), step
+        assert f"✓ {step} succeeded" in out
+    assert re.search(r"step-04-package \| on worker local-[12] ", out)
+    assert "examples/math_utils.py" in out and "the scratch repository is removed" in out
+    scratch = Path(out.split("scratch repository: ", 1)[1].splitlines()[0])
+    assert not scratch.exists()
+    assert not list((tmp_path / "worker" / "runs").glob("*/*"))
 
 
 def test_the_demos_closing_hint_works_without_an_activated_venv(tmp_path: Path) -> None:

@@ -2,11 +2,12 @@
 
 Creates a scratch git repository in a temporary folder, writes the seed's example 02 (three
 aider steps in parallel) plus a fourth step that depends on all three, and runs it end to end
-with live progress. The ``aider`` it runs is a stand-in script put on PATH for the run: it
-receives the built-in aider command line (``--yes-always … --message={prompt} -- {files}``),
-writes aider's bookkeeping (``.aider.input.history``) and its conversation (the transcript next
-to the log), waits a moment, and writes the module its message names, so no AI service is
-called. Prints where the result branch is; ``--keep`` keeps the scratch repository.
+with live progress (``--cluster local:N`` or a scheduler's address: each step on a worker of
+a Dask cluster on this machine). The ``aider`` it runs is a stand-in script put on PATH for
+the run: it receives the built-in aider command line (``--yes-always … --message={prompt}
+-- {files}``), writes aider's bookkeeping (``.aider.input.history``) and its conversation (the
+transcript next to the log), waits a moment, and writes the module its message names, so no
+AI service is called. Prints where the result branch is; ``--keep`` keeps the scratch repository.
 
 The scratch folder goes on every way out: the end, Ctrl-C, SIGTERM and SIGHUP (a closed
 terminal). During the run those signals cancel it (``run``'s handlers); before and after it
@@ -204,6 +205,19 @@ def main(args: argparse.Namespace) -> int:
             return 128 + stop.signum
 
 
+def _options(cluster: str | None, env: dict[str, str], scratch: Path) -> RunOptions:
+    """The demo's run options: on this machine, or each step on a worker of ``cluster``
+    (``local:N`` relays through a repository of the run's own; a scheduler's workers push to a
+    bare remote in the scratch folder, which they reach when they run on this machine)."""
+    if cluster is None:
+        return RunOptions(env=env)
+    remote = None
+    if not cluster.startswith("local:"):
+        remote = str(scratch / "remote.git")
+        _git(scratch, "init", "-q", "--bare", remote)
+    return RunOptions(env=env, cluster=cluster, remote=remote)
+
+
 def _demo(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="workstream-demo-"))
     repo = scratch / "repo"
@@ -215,7 +229,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"aider: a stand-in at {standin} (takes 1 s, writes the file its message names)\n")
         search = os.pathsep.join([str(standin.parent), str(Path(sys.executable).parent)])
         env = {"PATH": search + os.pathsep + os.environ.get("PATH", ""), "AIDER_DELAY": "1"}
-        code = execute(path, RunOptions(env=env))
+        code = execute(path, _options(args.cluster, env, scratch))
         if code == 0:
             print("\nthe result branch, merged from every step:")
             print(_git(repo, "log", "--graph", "--oneline", "workstream/ws-demo/result"), end="")
