@@ -83,3 +83,23 @@ def test_max_workers_still_caps_the_run(cluster: DaskCluster, user: User) -> Non
     branch = result.result_branch or ""
     spans = sorted(tuple(map(float, user.show(branch, f"s{n}.when").split())) for n in range(3))
     assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
+
+
+def test_a_tools_resources_place_its_steps(cluster: DaskCluster, user: User) -> None:
+    user.write("gpu_tool.sh", 'sleep 0.3; printf %s "$WORKSTREAM_WORKER" > "$2.who"\n')
+    user.commit_all("a tool")
+    document = ws(
+        *(
+            {"id": f"t{n}", "tool": "on-gpu", "tasks": [f"t{n}"], "files": [f"t{n}.who"]}
+            for n in range(3)
+        ),
+        *(who(f"c{n}", 0.3) for n in range(3)),
+        max_workers=4,
+    )
+    document["tools"] = {
+        "on-gpu": {"command": ["sh", "gpu_tool.sh", "--", "{prompt}"], "resources": {"gpu": 1}}
+    }
+    result, _ = run(user.workstream(document), cluster=cluster.address)
+    assert result.status == "succeeded", [s.message for s in result.state.steps.values()]
+    branch = result.result_branch or ""
+    assert {user.show(branch, f"t{n}.who") for n in range(3)} == {"w2"}
