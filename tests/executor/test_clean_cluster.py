@@ -38,6 +38,7 @@ OTHERS = (
     "refs/heads/main",
     "refs/tags/v1",
     f"refs/workstream/{WS}-2/20990101-000000-dead/a.1/start",  # a workstream named alike
+    f"refs/workstream/{WS}/20990103-000000-f00d/a.1/start",  # a run from another clone
     "refs/workstream/other/20990101-000000-dead/a.1/start",
     f"refs/workstreams/{WS}/x",
 )
@@ -91,6 +92,9 @@ def test_clean_deletes_the_refs_cluster_runs_left_on_the_remote_and_nothing_else
     commit, theirs = repo.head(), git(remote, "rev-parse", "main").strip()
     for ref in (*LEFT, *OTHERS[1:]):
         git(remote, "update-ref", ref, commit)
+    logs = repo.root / ".git" / "workstream" / WS / "logs"
+    for run_id in ("20990101-000000-dead", "20990102-000000-beef"):  # runs made here
+        (logs / run_id).mkdir(parents=True, exist_ok=True)
     code, out, err = clean(capsys, str(path))
     assert code == 0, err
     assert f"deleted 3 refs a cluster run left on {remote}" in out

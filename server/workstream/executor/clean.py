@@ -14,10 +14,12 @@ builds a target from the workstream id alone). With ``branches`` the step and re
 branches go too (:mod:`branches`: only the executor's own, never one in use, never one
 holding commits found nowhere else unless ``force``).
 
-When the last run was a cluster run, the refs runs of this workstream left on its git remote
-(``refs/workstream/<id>/…``, which a run deletes at its end but a killed runner leaves) go
-too, and so does the relay repository a ``local:N`` run without a remote made
-(:mod:`cluster_refs`). A remote that cannot be reached is a warning: the rest is cleaned.
+When the last run was a cluster run, the refs runs of this workstream made from this
+repository left on its git remote (``refs/workstream/<id>/<run>/…``, which a run deletes at
+its end but a killed runner leaves; only runs this repository knows, so never those of a run
+started from another clone of a shared remote) go too, and so does the relay repository a
+``local:N`` run without a remote made (:mod:`cluster_refs`). A remote that cannot be reached
+is a warning: the rest is cleaned.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from workstream.analysis import analyze
 from workstream.analysis.ids import ref_problem
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.branches import BranchReport, delete_branches, workstream_branches
-from workstream.executor.cluster_refs import REF_ROOT, delete_remote, relay_path, remove_relay
+from workstream.executor.cluster_refs import (
+    REF_ROOT,
+    delete_refs,
+    relay_path,
+    remote_refs,
+    remove_relay,
+)
 from workstream.executor.errors import ExecutorError
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.recovery import ignored_made_since, recover
@@ -86,7 +94,8 @@ def clean(
         relay = relay_path(target.state_dir.root)
         gone = state is not None and state.remote == str(relay) and not relay.exists()
         if state is not None and state.remote and not gone:  # a gone relay holds no ref
-            _clean_remote(repo, ws_id, state.remote, report)
+            runs = None if state.remote == str(relay) else _our_runs(target, state)  # relay: ours
+            _clean_remote(repo, ws_id, state.remote, runs, report)
         if relay.is_dir():
             try:
                 remove_relay(target.state_dir.root)
@@ -98,22 +107,38 @@ def clean(
     return report
 
 
-def _clean_remote(repo: Git, ws_id: str, remote: str, report: CleanReport) -> None:
-    """Delete the refs runs of ``ws_id`` left under ``refs/workstream/<id>/`` on the cluster
-    run's ``remote`` (a killed runner's; nothing else there is touched). A remote that
-    cannot be reached, or refuses, is a one-line warning."""
+def _clean_remote(repo: Git, ws_id: str, remote: str, runs: set[str], report: CleanReport) -> None:
+    """Delete the refs the ``runs`` of ``ws_id`` this repository made left under
+    ``refs/workstream/<id>/<run>/`` on the cluster run's ``remote`` (a killed runner's;
+    nothing else there is touched: not the refs of a run someone else started from another
+    clone of a shared remote; ``runs`` None: every run's). A remote that cannot be reached,
+    or refuses, is a one-line warning."""
     report.remote = remote
     prefix = f"{REF_ROOT}/{ws_id}/"
     if remote.startswith("-"):  # a state file that says so: git would take it for an option
         report.warnings.append(f"the state names the remote {remote!r}, not a URL: left alone")
         return
     try:
-        report.remote_refs = delete_remote(repo, remote, prefix)
+        ours = [
+            ref
+            for ref in remote_refs(repo, remote, prefix)
+            if runs is None or ref[len(prefix) :].split("/", 1)[0] in runs
+        ]
+        report.remote_refs = delete_refs(repo, remote, ours)
     except ExecutorError as exc:  # GitError included
         report.warnings.append(
             f"could not delete the refs under {prefix} on {remote}: {_why(repo, exc)}"
             " (run clean again once it can be reached)"
         )
+
+
+def _our_runs(target: Target, state: RunState) -> set[str]:
+    """The runs this repository made that it knows of: the last one, and each whose logs
+    are kept (the logs of the last :data:`~workstream.executor.logs.KEEP_RUN_LOGS`)."""
+    runs = {state.run_id}
+    with contextlib.suppress(OSError):
+        runs |= {p.name for p in target.state_dir.logs.iterdir() if p.is_dir()}
+    return runs
 
 
 def _why(repo: Git, error: ExecutorError) -> str:

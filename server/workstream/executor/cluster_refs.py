@@ -160,7 +160,12 @@ def remote_refs(repo: Git, url: str, prefix: str) -> list[str]:
 
 def delete_remote(repo: Git, url: str, prefix: str) -> list[str]:
     """Delete every ref below ``prefix`` on the remote; the refs deleted."""
-    refs = remote_refs(repo, url, prefix)
+    return delete_refs(repo, url, remote_refs(repo, url, prefix))
+
+
+def delete_refs(repo: Git, url: str, refs: Sequence[str]) -> list[str]:
+    """Delete ``refs`` on the remote; the refs deleted."""
+    refs = list(refs)
     for start in range(0, len(refs), 200):
         _remote(
             repo,
