@@ -162,10 +162,8 @@ def test_a_remote_in_the_state_that_git_would_take_for_an_option_is_left_alone(
     assert not (tmp_path / "pwned").exists()
 
 
-def test_clean_after_a_cluster_runner_killed_mid_step(
-    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    remote = bare(tmp_path, repo)
+def killed_cluster_run(repo: Repo, remote: Path) -> Path:
+    """A cluster run whose runner is SIGKILLed while its step sleeps on a worker."""
     path = repo.workstream(ws({"id": "nap", "run": "sleep 60", "files": []}))
     command = ["run", str(path), "--cluster", "local:2", "--remote", str(remote)]
     runner = subprocess.Popen(
@@ -186,9 +184,30 @@ def test_clean_after_a_cluster_runner_killed_mid_step(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(runner.pid, signal.SIGKILL)  # its workers and the step, if any is left
         runner.wait(30)
+    return path
+
+
+def test_clean_after_a_cluster_runner_killed_mid_step(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    remote = bare(tmp_path, repo)
+    path = killed_cluster_run(repo, remote)
     left = {r for r in refs(remote) if r.startswith(f"refs/workstream/{WS}/")}
     assert left  # what clean is for
     code, out, err = clean(capsys, str(path))
     assert code == 0, (out, err)
     assert f"deleted {len(left)} ref{'s' * (len(left) != 1)} a cluster run left on" in out
+    assert refs(remote) == {"refs/heads/main"}
+
+
+def test_a_local_run_after_a_killed_cluster_run_deletes_its_refs(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """The next run's state names no remote of the killed run, so clean could not find its
+    refs: the next run deletes them as it recovers the killed run."""
+    remote = bare(tmp_path, repo)
+    path = killed_cluster_run(repo, remote)
+    assert any(r.startswith(f"refs/workstream/{WS}/") for r in refs(remote))
+    result, _ = run(path)  # on this machine
+    assert result.status == "succeeded", result.state.message
     assert refs(remote) == {"refs/heads/main"}

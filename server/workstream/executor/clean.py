@@ -107,7 +107,9 @@ def clean(
     return report
 
 
-def _clean_remote(repo: Git, ws_id: str, remote: str, runs: set[str], report: CleanReport) -> None:
+def _clean_remote(
+    repo: Git, ws_id: str, remote: str, runs: set[str] | None, report: CleanReport
+) -> None:
     """Delete the refs the ``runs`` of ``ws_id`` this repository made left under
     ``refs/workstream/<id>/<run>/`` on the cluster run's ``remote`` (a killed runner's;
     nothing else there is touched: not the refs of a run someone else started from another

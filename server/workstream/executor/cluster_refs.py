@@ -179,6 +179,18 @@ def delete_refs(repo: Git, url: str, refs: Sequence[str]) -> list[str]:
     return refs
 
 
+def forget_run_refs(repo: Git, workstream_id: str, run_id: str, url: str | None) -> list[str]:
+    """The refs an interrupted cluster run left on its remote, deleted (a run that follows
+    records no remote of that run, so ``clean`` would not find them); warnings, if any."""
+    if not url or url.startswith("-"):
+        return []
+    try:
+        delete_remote(repo, url, run_prefix(workstream_id, run_id))
+    except (GitError, ExecutorError) as exc:
+        return [f"the interrupted run's refs on {url} are left (clean deletes them): {exc}"]
+    return []
+
+
 def remove_relay(state_root: Path) -> None:
     """Remove the relay repository (ours: made by :func:`make_relay`), if any."""
     path = relay_path(state_root)

@@ -25,6 +25,7 @@ from workstream.executor import baseline
 from workstream.executor.backend import LocalBackend, StepBackend, choose_backend
 from workstream.executor.baseline import check_dead_run
 from workstream.executor.candidates import CandidateLedger
+from workstream.executor.cluster_refs import forget_run_refs
 from workstream.executor.commands import in_home, step_home
 from workstream.executor.context import (
     AttemptResult,
@@ -160,6 +161,9 @@ class Executor(CandidateLedger):
             recovered += report.problems
             found = check_dead_run(self._previous, target, repo)
             recovered += [f"the interrupted run, after it stopped: {f}" for f in found]
+            recovered += forget_run_refs(
+                repo, model.id, self._previous.run_id, self._previous.remote
+            )
             target.state_dir.write(self._previous)
         claim_root(target.worktree_root, target.git_dir, adopt=target.default_worktree_root)
         warnings = recovered + list(
