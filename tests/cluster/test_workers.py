@@ -4,11 +4,17 @@ resources, a worker killed mid-step."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
+from typing import Any
+
+import pytest
 
 from tests.executor.conftest import run, statuses, ws
+from tests.executor.test_interrupts import wait_for
+from workstream.executor import Executor, RunOptions, RunResult, StepStarted
 
-from .conftest import User, who
+from .conftest import User, options, who
 from .daskproc import DaskCluster
 
 
@@ -103,3 +109,43 @@ def test_a_tools_resources_place_its_steps(cluster: DaskCluster, user: User) -> 
     assert result.status == "succeeded", [s.message for s in result.state.steps.values()]
     branch = result.result_branch or ""
     assert {user.show(branch, f"t{n}.who") for n in range(3)} == {"w2"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a cancelled step still queued on the cluster (its resource busy) is waited for: "
+    "the run ends when the task starts and sees its cancel, or after CANCEL_PATIENCE (30 s) "
+    "with 'worker ? did not confirm it stopped'",
+)
+def test_cancelling_a_step_still_queued_for_its_resource_ends_at_once(
+    cluster: DaskCluster, user: User
+) -> None:
+    import distributed
+
+    dist: Any = distributed  # untyped
+    # w2's one gpu is busy with a task of someone else's until the test releases it
+    release = dist.Event(f"release-{time.monotonic_ns()}", client=cluster.client)
+    holder = cluster.client.submit(release.wait, 60, resources={"gpu": 1}, pure=False)
+    runner: threading.Thread | None = None
+    try:
+        wait_for(lambda: holder.key in str(cluster.client.processing()), timeout=30)
+        path = user.workstream(ws({"id": "queued", "run": "true", "resources": {"gpu": 1}}))
+        executor = Executor(path, RunOptions(**options(cluster)))
+        started = threading.Event()
+        executor.subscribe(lambda e: started.set() if isinstance(e, StepStarted) else None)
+        outcome: list[RunResult] = []
+        runner = threading.Thread(target=lambda: outcome.append(executor.run()))
+        runner.start()
+        assert started.wait(30)
+        time.sleep(0.5)  # submitted, waiting for the gpu
+        executor.cancel()
+        runner.join(3)
+        at_once = not runner.is_alive()
+    finally:
+        release.set()
+        if runner is not None:
+            runner.join(60)
+        holder.result(timeout=30)  # the gpu is free again for the next tests
+    assert at_once, "the run still waits, 3 s after its cancel"
+    queued = outcome[0].state.steps["queued"]
+    assert queued.status == "cancelled" and "did not confirm" not in queued.message
