@@ -206,10 +206,13 @@ def test_the_real_cli_runs_its_step_offline_under_the_sandbox(
     assert git(repo, "rev-parse", "HEAD").strip() == before
     assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
     assert git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all") == ""
-    worktrees = git(repo, "worktree", "list", "--porcelain").count("worktree ")
-    assert worktrees == 1, git(repo, "worktree", "list")
+    listed = git(repo, "worktree", "list", "--porcelain").splitlines()
+    paths = [line[9:] for line in listed if line.startswith("worktree ")]
+    # no step's worktree is kept; the idle pool stays for the next run (clean removes it)
+    assert [Path(p).name for p in paths[1:] if not Path(p).name.startswith(".pool-")] == []
     kept = repo / ".git" / "workstream" / WS_ID / "worktrees"
-    assert not kept.exists() or [p for p in kept.iterdir() if p.is_dir()] == []
+    left = [p for p in kept.iterdir() if p.is_dir()] if kept.exists() else []
+    assert [p for p in left if not p.name.startswith(".pool-")] == []
 
     # HOME: the CLI wrote only its writable folder there (the sandbox allowed nothing else).
     assert {p.name for p in home.iterdir()} <= made | {_STATE[tool]}
