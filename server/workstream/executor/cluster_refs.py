@@ -15,6 +15,7 @@ repository. Every git command here is inert (no hooks, here or in a local remote
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -195,21 +196,7 @@ def remove_relay(state_root: Path) -> None:
     """Remove the relay repository (ours: made by :func:`make_relay`), if any."""
     path = relay_path(state_root)
     if (path / "objects" / "info" / "alternates").is_file():
-        _rmtree(path)
-
-
-def _rmtree(path: Path) -> None:
-    """Remove a folder we made, not following links out of it."""
-    for root, dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            os.unlink(os.path.join(root, name))
-        for name in dirs:
-            full = os.path.join(root, name)
-            if os.path.islink(full):
-                os.unlink(full)
-            else:
-                os.rmdir(full)
-    os.rmdir(path)
+        shutil.rmtree(path)  # never follows a link (and refuses one in the relay's place)
 
 
 __all__ = [
