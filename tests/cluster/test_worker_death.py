@@ -1,7 +1,7 @@
 """A worker killed (SIGKILL) mid-step: the step fails naming the worker, or with retries it
 runs again on the other worker and succeeds; the run never hangs; the worker's nanny brings
-the worker back for the next tests. Two leftovers of a killed attempt on its worker are known
-gaps, kept as strict xfail tests."""
+the worker back for the next tests. What a killed attempt leaves on its worker (its folder,
+worktree and clone refs; without the sandbox, its processes) is swept when the worker is back."""
 
 from __future__ import annotations
 
@@ -71,8 +71,9 @@ def kill_its_worker(cluster: DaskCluster, path: Path, marker: str) -> Killed:
 
 
 def forget(cluster: DaskCluster, killed: Killed) -> None:
-    """Remove what the killed attempt left on its worker (see the xfail tests below): its
-    processes, its folder, its refs and worktree in the worker's clone."""
+    """Remove what the killed attempt left on its worker: its processes, its folder, its refs
+    and worktree in the worker's clone (the sweep does it only at that worker's next attempt,
+    which the tests below check)."""
     if alive(killed.sleeper):
         os.kill(killed.sleeper, signal.SIGKILL)
     base = cluster.workers[killed.worker].worker_dir
@@ -120,12 +121,6 @@ def test_a_worker_killed_mid_step(
         forget(cluster, killed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a killed worker's attempt folder (its worktree, under WORKSTREAM_WORKER_DIR/runs/) "
-    "and its refs in the worker's clone stay there for good: nothing sweeps them when the "
-    "worker is back",
-)
 def test_a_killed_attempt_leaves_no_folder_on_its_worker_once_the_worker_is_back(
     cluster: DaskCluster, user: User
 ) -> None:
@@ -148,11 +143,6 @@ def test_a_killed_attempt_leaves_no_folder_on_its_worker_once_the_worker_is_back
         forget(cluster, killed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="without the sandbox, a killed worker's step processes live on on the worker: "
-    "nothing there stops them (a local run's recovery does, from its state file)",
-)
 def test_without_the_sandbox_a_killed_workers_step_processes_stop_too(
     cluster: DaskCluster, user: User, tmp_path: Path
 ) -> None:

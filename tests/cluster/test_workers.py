@@ -6,9 +6,8 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.executor.conftest import run, statuses, ws
 from tests.executor.test_interrupts import wait_for
@@ -111,14 +110,8 @@ def test_a_tools_resources_place_its_steps(cluster: DaskCluster, user: User) -> 
     assert {user.show(branch, f"t{n}.who") for n in range(3)} == {"w2"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cancelled step still queued on the cluster (its resource busy) is waited for: "
-    "the run ends when the task starts and sees its cancel, or after CANCEL_PATIENCE (30 s) "
-    "with 'worker ? did not confirm it stopped'",
-)
 def test_cancelling_a_step_still_queued_for_its_resource_ends_at_once(
-    cluster: DaskCluster, user: User
+    cluster: DaskCluster, user: User, tmp_path: Path
 ) -> None:
     import distributed
 
@@ -129,7 +122,10 @@ def test_cancelling_a_step_still_queued_for_its_resource_ends_at_once(
     runner: threading.Thread | None = None
     try:
         wait_for(lambda: holder.key in str(cluster.client.processing()), timeout=30)
-        path = user.workstream(ws({"id": "queued", "run": "true", "resources": {"gpu": 1}}))
+        ran = tmp_path / "ran" / "queued"
+        ran.parent.mkdir()
+        queued_step = {"id": "queued", "run": f"touch {ran}", "writable": [str(ran.parent)]}
+        path = user.workstream(ws({**queued_step, "resources": {"gpu": 1}}))
         executor = Executor(path, RunOptions(**options(cluster)))
         started = threading.Event()
         executor.subscribe(lambda e: started.set() if isinstance(e, StepStarted) else None)
@@ -149,3 +145,5 @@ def test_cancelling_a_step_still_queued_for_its_resource_ends_at_once(
     assert at_once, "the run still waits, 3 s after its cancel"
     queued = outcome[0].state.steps["queued"]
     assert queued.status == "cancelled" and "did not confirm" not in queued.message
+    time.sleep(2)  # the gpu is free: a task still queued would run now
+    assert not ran.exists(), "the cancelled step ran once its resource was free"

@@ -44,6 +44,7 @@ from workstream.executor.cluster_refs import (
     resolve_remote,
     run_prefix,
 )
+from workstream.executor.cluster_sweep import SweepOnStart
 from workstream.executor.cluster_worker import AttemptSpec, run_on_worker
 from workstream.executor.context import AttemptResult, Inputs, RunContext, step_branch
 from workstream.executor.errors import ExecutorError
@@ -123,6 +124,8 @@ class ClusterBackend:
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
         self.client.subscribe_topic(self.topic, self._on_event)
+        with contextlib.suppress(Exception):  # a worker then sweeps at its next attempt only
+            self.client.register_plugin(SweepOnStart(), name="workstream-sweep")
 
     # -- one attempt ----------------------------------------------------------------------
 
@@ -229,6 +232,11 @@ class ClusterBackend:
             if ctx.cancel.is_set() and cancel_sent is None:
                 distributed.Event(spec.cancel_event, client=self.client).set()
                 cancel_sent = now
+                if sink.worker is None:  # still queued: no worker has it to stop
+                    future.cancel()  # one that took it this instant stops: it is not wanted
+                    message = "cancelled before a worker took it"
+                    sink.say(message)
+                    return AttemptResult("cancelled", message)
             if cancel_sent is not None and now - cancel_sent > ctx.grace + CANCEL_PATIENCE:
                 future.cancel()
                 message = f"cancelled; worker {sink.worker or '?'} did not confirm it stopped"

@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from workstream.executor.attempt import run_attempt
 from workstream.executor.cluster_refs import fetch_into, push
+from workstream.executor.cluster_sweep import AttemptFolder, sweep, worker_base
 from workstream.executor.commands import in_home, step_home
 from workstream.executor.context import AttemptResult, Inputs, RunContext, SandboxConfig
 from workstream.executor.errors import ExecutorError
@@ -76,15 +77,6 @@ class AttemptSpec:
     key: str  # this attempt's key within the run
     cancel_event: str  # the Dask Event that cancels it
     copied: bytes = b""  # execution.copy files, as a tar archive (made by the coordinator)
-
-
-def worker_dir(env: Mapping[str, str]) -> Path:
-    """Where this machine's workers keep their clones and worktrees."""
-    own = env.get("WORKSTREAM_WORKER_DIR")
-    if own:
-        return Path(own)
-    cache = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(cache) / "workstream" / "worker"
 
 
 def cache_clone(base: Path, url: str) -> tuple[Git, threading.Lock]:
@@ -204,17 +196,20 @@ def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
     watcher = threading.Thread(target=_watch, args=(event, cancel, done, task), daemon=True)
     watcher.start()
     env = {**os.environ, **spec.env, "WORKSTREAM_WORKER": name}
-    base = worker_dir(env)
+    base = worker_base(env)
     place = base / "runs" / re.sub(r"[^A-Za-z0-9._-]", "_", name) / spec.run_id / spec.key
     result, transcript = AttemptResult("failed", "did not start", "error"), None
+    folder: AttemptFolder | None = None
     try:
         repo, admin = cache_clone(base, spec.remote)
+        sweep(base, repo)  # what attempts of dead worker processes left here
         local_start = f"refs/workstream/start/{spec.run_id}/{spec.key}"
+        folder = AttemptFolder(place, repo.git_dir, [local_start, f"refs/heads/{spec.branch}"])
         with admin:  # not while another attempt's worktree is being added
             fetch_into(repo, spec.remote, [(spec.start_ref, local_start)])
-        result, transcript = _attempt(spec, repo, place, env, cancel, lines)
-        pushed = [(c, r) for c, r in _pushes(spec, result) if c]
-        push(repo, spec.remote, pushed)
+        result, transcript = _attempt(spec, repo, folder, env, cancel, lines)
+        if _wanted(task):  # else nobody fetches it, and the run's refs may be deleted by now
+            push(repo, spec.remote, [(c, r) for c, r in _pushes(spec, result) if c])
         repo.run("update-ref", "-d", local_start)
         repo.call("update-ref", "-d", f"refs/heads/{spec.branch}")
     except (ExecutorError, OSError) as exc:  # git or the disk failing here: one line back
@@ -224,6 +219,8 @@ def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
     finally:
         done.set()
         sent = lines.close()
+        if folder is not None:
+            folder.release()
     return {**_outcome(result), "transcript": transcript, "worker": name, "lines": sent}
 
 
@@ -264,13 +261,14 @@ def _read(path: Path | None) -> str | None:
 def _attempt(
     spec: AttemptSpec,
     repo: Git,
-    place: Path,
+    folder: AttemptFolder,
     env: dict[str, str],
     cancel: threading.Event,
     lines: _Lines,
 ) -> tuple[AttemptResult, str | None]:
-    """Run the attempt in a fresh worktree of ``repo`` below ``place``; leave nothing there.
+    """Run the attempt in a fresh worktree of ``repo`` in its ``folder``; leave nothing there.
     Returns its result and its transcript's text."""
+    place = folder.path
     execution = spec.model.execution
     sandbox = None
     if execution.sandbox:
@@ -310,7 +308,7 @@ def _attempt(
         pool=None,
         sandbox=sandbox,
         emit_line=lines.line,
-        on_pid=lambda *_: None,
+        on_pid=folder.on_pid,  # its command's marker: a later sweep stops what it leaves
         on_worktree=lambda *_: None,
     )
     (place / "worktrees").mkdir(parents=True, exist_ok=True)
@@ -335,7 +333,7 @@ def _attempt(
         repo.prune()
         shutil.rmtree(sources, ignore_errors=True)
         shutil.rmtree(place / "logs", ignore_errors=True)
-        for folder in (ctx.scratch_root, ctx.worktree_root, place / "copy", place, place.parent):
+        for empty in (ctx.scratch_root, ctx.worktree_root, place / "copy"):
             with contextlib.suppress(OSError):
-                folder.rmdir()
+                empty.rmdir()
     return result, transcript
