@@ -54,10 +54,13 @@ class AttemptFolder:
     def __init__(self, path: Path, clone: Path, refs: list[str]) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock: IO[str] | None = open(path / "busy.lock", "w")  # noqa: SIM115
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
         meta = {"clone": str(clone), "refs": refs}
         (path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        # locked before it gets its name: a sweep never finds busy.lock unlocked while we live
+        unnamed = path / f"busy.lock.{os.getpid()}"
+        self._lock: IO[str] | None = open(unnamed, "w")  # noqa: SIM115 - held till release
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        unnamed.rename(path / "busy.lock")
 
     def on_pid(self, step_id: str, pid: int | None, token: str) -> None:
         """The attempt's running command (``RunContext.on_pid``): its marker, or none."""
