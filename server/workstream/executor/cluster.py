@@ -20,6 +20,7 @@ attempt on a worker of a Dask cluster (``--cluster tcp://host:8786``, or ``local
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import threading
@@ -123,6 +124,7 @@ class ClusterBackend:
         self._sinks: dict[str, AttemptLines] = {}
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
+        self._on_remote: dict[str, str] = {}  # commit -> a ref of this run there that holds it
         self.client.subscribe_topic(self.topic, self._on_event)
         with contextlib.suppress(Exception):  # a worker then sweeps at its next attempt only
             self.client.register_plugin(SweepOnStart(), name="workstream-sweep")
@@ -159,7 +161,7 @@ class ClusterBackend:
                 spec = self._spec(ctx, step, name, branch, score, start, key, sink)
                 if isinstance(spec, AttemptResult):
                     return spec
-                push(ctx.repo, self.remote, [(start, spec.start_ref)])
+                spec = self._start_on_remote(ctx.repo, spec)
                 raw = self._wait(ctx, spec, sink, needs)
                 if isinstance(raw, AttemptResult):
                     raw.start_commit = start
@@ -208,6 +210,22 @@ class ClusterBackend:
             cancel_event=f"{self.topic}-{key}-cancel",
             copied=copied,
         )
+
+    def _start_on_remote(self, repo: Git, spec: AttemptSpec) -> AttemptSpec:
+        """The attempt's start commit on the remote: pushed under the attempt's own ref, or,
+        when a ref of this run already holds it (a sibling's start, a dependency's result),
+        that ref: one push fewer. The run's refs stay until its end."""
+        with self._lock:
+            held = self._on_remote.get(spec.start)
+        if held is not None:
+            return dataclasses.replace(spec, start_ref=held)
+        push(repo, self.remote, [(spec.start, spec.start_ref)])
+        self._hold(spec.start, spec.start_ref)
+        return spec
+
+    def _hold(self, commit: str, ref: str) -> None:
+        with self._lock:
+            self._on_remote.setdefault(commit, ref)
 
     def _wait(
         self, ctx: RunContext, spec: AttemptSpec, sink: AttemptLines, needs: dict[str, float]
@@ -282,6 +300,10 @@ class ClusterBackend:
         wanted = [spec.result_ref] if commit and commit != spec.start else []
         wanted += [spec.saved_ref] if saved else []
         fetch(ctx.repo, self.remote, wanted)
+        if commit and commit != spec.start:
+            self._hold(commit, spec.result_ref)
+        if saved:
+            self._hold(saved, spec.saved_ref)
         message = str(raw.get("message", ""))
         message = message.replace("; worktree kept", f" on worker {sink.worker}")
         status: Status = "succeeded" if raw.get("status") == "succeeded" else "failed"

@@ -37,13 +37,13 @@ REMOTE_CONFIG = (
 )
 
 
-def _remote(repo: Git, *args: str) -> str:
+def _remote(repo: Git, *args: str, config: Sequence[str] = ()) -> str:
     """``git args...`` against a remote (:data:`REMOTE_CONFIG` over the inert config).
 
     A failure names the git command (not the ``-c`` options before it) and git's first
     complaint ("'…' does not appear to be a git repository"), not its last line ("and the
     repository exists")."""
-    options = [part for item in REMOTE_CONFIG for part in ("-c", item)]
+    options = [part for item in (*REMOTE_CONFIG, *config) for part in ("-c", item)]
     code, out, err = repo.call(*options, *args)
     if code != 0:
         lines = [line.strip() for line in err.splitlines() if line.strip()] or [out.strip()]
@@ -148,9 +148,14 @@ def fetch(repo: Git, url: str, refs: Sequence[str]) -> None:
 
 
 def fetch_into(repo: Git, url: str, pairs: Sequence[tuple[str, str]]) -> None:
-    """Fetch each remote ``ref`` into a local ``ref`` of ``repo`` (a worker's cache clone)."""
+    """Fetch each remote ``ref`` into a local ``ref`` of ``repo`` (a worker's cache clone).
+
+    What it fetches is kept as one pack (``fetch.unpackLimit=1``), which git moves into place
+    only once it is whole: a fetch killed half-way leaves no commit without its trees, so a
+    commit the clone holds is one whose files it holds (the worker then skips the fetch)."""
     specs = [f"+{src}:{dst}" for src, dst in pairs]
-    _remote(repo, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *specs)
+    fetching = ("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *specs)
+    _remote(repo, *fetching, config=["fetch.unpackLimit=1"])
 
 
 def remote_refs(repo: Git, url: str, prefix: str) -> list[str]:

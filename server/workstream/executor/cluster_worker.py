@@ -206,7 +206,10 @@ def run_on_worker(spec: AttemptSpec) -> dict[str, Any]:
         local_start = f"refs/workstream/start/{spec.run_id}/{spec.key}"
         folder = AttemptFolder(place, repo.git_dir, [local_start, f"refs/heads/{spec.branch}"])
         with admin:  # not while another attempt's worktree is being added
-            fetch_into(repo, spec.remote, [(spec.start_ref, local_start)])
+            if repo.call("cat-file", "-e", f"{spec.start}^{{commit}}")[0] == 0:
+                repo.run("update-ref", local_start, spec.start)  # here already: no fetch
+            else:
+                fetch_into(repo, spec.remote, [(spec.start_ref, local_start)])
         result, transcript = _attempt(spec, repo, folder, env, cancel, lines)
         if _wanted(task):  # else nobody fetches it, and the run's refs may be deleted by now
             push(repo, spec.remote, [(c, r) for c, r in _pushes(spec, result) if c])
