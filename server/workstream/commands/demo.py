@@ -25,6 +25,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from importlib import resources
 from pathlib import Path
 from types import FrameType
 
@@ -74,49 +75,16 @@ WORKSTREAM = """\
 }
 """
 
-STANDIN_AIDER = r'''
-"""A stand-in for aider: takes aider's command line, writes the file its message names."""
-import os, pathlib, re, sys, time
-
-args = sys.argv[1:]
-if "--" not in args:
-    sys.exit(f"stand-in aider: unexpected command line {args!r}")
-options, files = args[: args.index("--")], args[args.index("--") + 1 :]
-given = dict(o[2:].split("=", 1) for o in options if o.startswith("--") and "=" in o)
-if "message" not in given or "--yes-always" not in options:
-    sys.exit(f"stand-in aider: unexpected command line {args!r}")
-message = given["message"]
-# Like aider: its own bookkeeping in the repository, its conversation in the history file.
-pathlib.Path(".aider.input.history").write_text(f"+{message}\n")
-history = pathlib.Path(given.get("chat-history-file", ".aider.chat.history.md"))
-with history.open("a") as chat:
-    chat.write(f"#### {message}\n\n")
-found = re.search(r"Create (\S+\.py)(?: with ([\w, ]*))?", message)
-if not found:
-    sys.exit(f"stand-in aider: the message names no file to create: {message!r}")
-path, names = found.group(1), re.split(r",\s*|\s+and\s+", found.group(2) or "")
-if files != [path]:
-    sys.exit(f"stand-in aider: {path} is not the step's file scope {files!r}")
-print(f"stand-in aider: writing {path}", flush=True)
-time.sleep(float(os.environ.get("AIDER_DELAY", "0")))
-body = "".join(
-    f"\n\ndef {name}(*args, **kwargs):\n    raise NotImplementedError({name!r})\n"
-    for name in names if name.isidentifier()
-)
-target = pathlib.Path(path)
-target.parent.mkdir(parents=True, exist_ok=True)
-target.write_text(f'"""Written by the stand-in aider for: {message!r}"""{body}')
-print(f"stand-in aider: wrote {path}", flush=True)
-with history.open("a") as chat:
-    chat.write(f"Wrote {path}.\n\n")
-'''
+#: The stand-in's one source, shipped in the package (samples/cluster/ runs the same file).
+STANDIN_AIDER = "data/standin_aider.py"
 
 
 def write_standin_aider(bin_dir: Path) -> Path:
     """Write the stand-in ``aider`` (run by this Python) into ``bin_dir``; return its path."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     script = bin_dir / "aider"
-    script.write_text(f"#!{sys.executable}\n{STANDIN_AIDER}", encoding="utf-8")
+    text = resources.files("workstream").joinpath(STANDIN_AIDER).read_text("utf-8")
+    script.write_text(f"#!{sys.executable}\n{text}", encoding="utf-8")
     script.chmod(0o755)
     return script
 

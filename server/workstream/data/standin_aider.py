@@ -1,9 +1,12 @@
 """A stand-in for aider: takes aider's command line, writes the file its message names.
 
-The one ``workstream demo`` puts on PATH, for samples/cluster/: no model, no API key. It checks
-it got aider's unattended command line (``--yes-always … --message=… -- FILES``), writes aider's
-bookkeeping (``.aider.input.history``) and its conversation (``--chat-history-file``), waits
-``AIDER_DELAY`` seconds and writes the module the message names with the functions it lists.
+The one source of the stand-in (shipped in the package's data): ``workstream demo`` writes it
+on PATH as ``aider`` (``commands/demo.py``), and samples/cluster/ runs it from a clone of this
+repository (``python3 server/workstream/data/standin_aider.py``): no model, no API key. It
+checks it got aider's unattended command line (``--yes-always … --message=… -- FILES``), writes
+aider's bookkeeping (``.aider.input.history``) and its conversation (``--chat-history-file``),
+waits ``AIDER_DELAY`` seconds and writes the module the message names with the functions it
+lists. Standard library only: any ``python3`` runs it.
 """
 
 import os
