@@ -7,6 +7,7 @@ the model never carries them. The bounds are the schema's maxima (a test keeps t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from workstream.sizes import parse_size
@@ -75,18 +76,38 @@ def as_reuse(raw: Any) -> str | None:
     return raw if raw in REUSE_MODES else "clean"
 
 
+#: The most worker processes ``local:N`` starts.
+MAX_LOCAL_WORKERS = 999
+#: A cluster as ``execution.cluster``, ``--cluster`` and the editor's setting take it (the
+#: schema's pattern is this one, tests/core/test_cluster_values.py): ``local:N`` in ASCII
+#: digits without a leading zero, or a Dask scheduler address.
+CLUSTER_PATTERN = re.compile(r"local:[1-9][0-9]{0,2}|(tcp|tls|inproc|ucx|ws|wss)://.+")
+
+
 def as_cluster(raw: Any) -> str | None:
     """``execution.cluster``: an address or ``local:N`` as the schema allows, else None."""
     if not isinstance(raw, str) or not raw.strip():
         return None
     value = raw.strip()
-    if value.startswith("local:"):
-        return value if as_integer(_digits(value[6:]), 1, 999) is not None else None
-    return value if "://" in value else None
+    return value if CLUSTER_PATTERN.fullmatch(value) else None
 
 
-def _digits(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+def cluster_problem(value: str) -> str | None:
+    """Why ``value`` is no cluster (one message for the CLI, the editor and the API), or
+    None."""
+    if CLUSTER_PATTERN.fullmatch(value):
+        return None
+    return (
+        "a cluster is a Dask scheduler's address (tcp://host:8786, tls://…) or local:N "
+        f"(N from 1 to {MAX_LOCAL_WORKERS} worker processes on this machine), not {value!r}"
+    )
+
+
+def local_size(value: str) -> int | None:
+    """N of a valid ``local:N``, else None (an address)."""
+    if value.startswith("local:") and CLUSTER_PATTERN.fullmatch(value):
+        return int(value[6:])
+    return None
 
 
 def as_resources(raw: Any) -> tuple[tuple[str, float], ...]:

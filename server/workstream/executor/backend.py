@@ -21,6 +21,7 @@ from workstream.executor.options import RunOptions
 from workstream.executor.plan import Plan
 from workstream.executor.target import Target
 from workstream.model import Step, Workstream
+from workstream.model_values import cluster_problem
 
 
 class StepBackend(Protocol):
@@ -87,6 +88,9 @@ def choose_backend(
     address = options.cluster or model.execution.cluster
     if not address:
         return LocalBackend()
+    problem = cluster_problem(address)
+    if problem is not None:
+        raise ExecutorError(problem)
     if not options.cluster and not address.startswith("local:"):
         # a file may be someone else's: it never picks the scheduler that gets its steps,
         # their execution.copy files and the run's environment, and whose answers the run's

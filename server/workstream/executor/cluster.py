@@ -31,7 +31,6 @@ from typing import Any
 
 from workstream.executor.cluster_link import (
     AttemptLines,
-    local_size,
     pack_copies,
     placement_refusal,
 )
@@ -54,6 +53,7 @@ from workstream.executor.gitops import Git, GitError
 from workstream.executor.logs import CappedLog
 from workstream.executor.results import move_branch, start_point
 from workstream.model import Step
+from workstream.model_values import local_size
 
 #: Seconds to reach a scheduler before the run gives up.
 CONNECT_SECONDS = 20.0

@@ -25,13 +25,6 @@ from workstream.executor.logs import CappedLog
 MAX_COPY_BYTES = 64 * 2**20
 
 
-def local_size(address: str) -> int | None:
-    """N of ``local:N``, else None (an address)."""
-    if address.startswith("local:") and address[6:].isdigit() and int(address[6:]) > 0:
-        return int(address[6:])
-    return None
-
-
 class AttemptLines:
     """One attempt's streamed output: into its log and the run's events, counted."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from workstream.lsp.documents import Document, DocumentStore
 from workstream.lsp.protocol import WorkstreamProtocol
 from workstream.lsp.runs import Runs
 from workstream.lsp.trust import Folders
+from workstream.model_values import cluster_problem
 from workstream.textpos import Encoding
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,6 @@ _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32
 
 #: The codes a client may ask the server not to publish (``omitDiagnosticCodes``).
 OMITTABLE = frozenset({"WS001"})
-
-#: A cluster the ``cluster`` setting may name: as ``execution.cluster`` allows (the schema).
-CLUSTER = re.compile(r"local:[1-9][0-9]{0,2}|(tcp|tls|inproc|ucx|ws|wss)://.+")
 
 
 @dataclass(frozen=True)
@@ -127,11 +124,9 @@ class Settings:
             problems.append(f"'cluster' must be a string, not {cluster!r}: ignored")
             cluster = None
         cluster = (cluster or "").strip() or None
-        if cluster is not None and not CLUSTER.fullmatch(cluster):
-            problems.append(
-                f"'cluster' must be a Dask scheduler address (tcp://host:8786) or local:N "
-                f"(N from 1 to 999), not {cluster!r}: ignored"
-            )
+        problem = cluster_problem(cluster) if cluster is not None else None
+        if problem is not None:
+            problems.append(f"'cluster': {problem}: ignored")
             cluster = None
         remote = options.get("remote")
         if remote is not None and not isinstance(remote, str):
