@@ -79,6 +79,14 @@ async function contextMenu(label, item) {
   const entry = page.locator('.monaco-menu .action-item', { hasText: item }).first();
   await entry.waitFor({ timeout: 10_000 });
   await entry.click();
+  // The view may redraw under the menu as the click lands (a file watcher saw git): the menu
+  // then stays open with the entry focused, which Enter activates.
+  const menu = page.locator('.context-view .monaco-menu').first();
+  try {
+    await menu.waitFor({ state: 'hidden', timeout: 3_000 });
+  } catch {
+    await page.keyboard.press('Enter');
+  }
 }
 
 /** git's order of paths (bytes, not the locale's). */
