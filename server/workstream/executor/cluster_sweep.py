@@ -32,6 +32,7 @@ from distributed import WorkerPlugin
 
 from workstream.executor.gitops import Git, GitError
 from workstream.executor.orphans import stop_marked
+from workstream.executor.state import lock_held
 
 #: Seconds a leftover process has between SIGTERM and SIGKILL.
 SWEEP_GRACE = 2.0
@@ -139,20 +140,13 @@ def _abandoned(folder: Path) -> bool:
     """True when no process holds the folder's lock (or, made long ago, it has none: a new
     folder gets its lock right after it is made)."""
     try:
-        fd = os.open(folder / "busy.lock", os.O_RDONLY | os.O_NOFOLLOW)
+        return not lock_held(folder / "busy.lock", follow=False)
     except FileNotFoundError:
         with contextlib.suppress(OSError):
             return time.time() - folder.stat().st_mtime > UNLOCKED_AGE
         return False
     except OSError:
         return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
 
 
 def _forget(clone: Git, folder: Path, refs: list[str]) -> None:

@@ -258,18 +258,9 @@ class StateDir:
     def locked(self) -> bool:
         """True while some process holds the run lock (a run is in progress)."""
         try:
-            fd = os.open(self.lock_file, os.O_RDONLY)
+            return lock_held(self.lock_file)
         except OSError:
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        else:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return False
-        finally:
-            os.close(fd)
 
     @contextlib.contextmanager
     def lock(self, patience: int = 20) -> Iterator[bool]:
@@ -284,6 +275,22 @@ class StateDir:
             yield acquired
         finally:
             os.close(fd)  # closing drops the lock
+
+
+def lock_held(path: Path, follow: bool = True) -> bool:
+    """True while some process holds an ``flock`` on ``path`` (probed with a shared lock, so
+    an exclusive holder shows). Raises :class:`OSError` when ``path`` cannot be opened
+    (:class:`FileNotFoundError`: there is none; with ``follow`` false, a link is refused)."""
+    fd = os.open(path, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _flock_with_patience(fd: int, attempts: int = 20) -> bool:
