@@ -98,9 +98,14 @@ class SweepOnStart(WorkerPlugin):
 
 def stop_left_processes(base: Path) -> None:
     """Stop the processes the attempts of dead worker processes left (by their marker)."""
-    for folder in sorted((base / "runs").glob("*/*/*")):
-        if folder.is_dir() and not folder.is_symlink() and _abandoned(folder):
-            _stop(folder)
+    for folder in _abandoned_folders(base):
+        _stop(folder)
+
+
+def _abandoned_folders(base: Path) -> list[Path]:
+    """The attempt folders below ``base/runs`` (never a link) whose lock nobody holds."""
+    folders = sorted((base / "runs").glob("*/*/*"))
+    return [f for f in folders if f.is_dir() and not f.is_symlink() and _abandoned(f)]
 
 
 def _stop(folder: Path) -> None:
@@ -115,9 +120,7 @@ def sweep(base: Path, clone: Git) -> list[Path]:
     ``clone``'s worktree administration takes its own lock (never held around these calls:
     it is not reentrant)."""
     removed: list[Path] = []
-    for folder in sorted((base / "runs").glob("*/*/*")):
-        if not folder.is_dir() or folder.is_symlink() or not _abandoned(folder):
-            continue
+    for folder in _abandoned_folders(base):
         _stop(folder)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
